@@ -87,6 +87,9 @@ mod tests {
         v.extend_from_slice(b"1234");
         wipe_vec(&mut v);
         assert!(v.is_empty());
-        assert!(v.capacity() >= 16, "no reallocation that would leave a copy behind");
+        assert!(
+            v.capacity() >= 16,
+            "no reallocation that would leave a copy behind"
+        );
     }
 }

@@ -36,7 +36,10 @@ pub enum CenterError {
     /// The reply was not the JSON the protocol defines.
     Malformed,
     /// The center refused the request with a protocol error code and a Japanese message.
-    Rejected { code: wire::ErrorCode, message: String },
+    Rejected {
+        code: wire::ErrorCode,
+        message: String,
+    },
 }
 
 /// The qualification center as the worker thread sees it: HTTPS in production, the

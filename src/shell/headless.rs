@@ -1,0 +1,149 @@
+//! The headless renderer: draws screens into memory and writes PNGs, with no window.
+//! Tests and the `screenshots` subcommand use it; the GUI test compares the real window
+//! against it.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::Path;
+
+use crate::app::{App, Command, Millis, UiAction};
+use crate::ui::canvas::Canvas;
+use crate::ui::render::{render, Frame};
+use crate::ui::screens::{view, Size};
+use crate::ui::text::Text;
+
+use super::png::write_png;
+use super::worker::{execute, Backends};
+
+/// Renders the app's current screen at `size` (scale 1) into a new pixel buffer.
+pub fn render_app(app: &App, size: Size, text: &mut Text, frame: Frame) -> Vec<u32> {
+    let (w, h) = (size.w.max(1) as u32, size.h.max(1) as u32);
+    let mut pixels = vec![0; w as usize * h as usize];
+    let scene = view(app, size, text);
+    if let Some(mut canvas) = Canvas::new(&mut pixels, w, h) {
+        render(&scene, &mut canvas, text, frame);
+    }
+    pixels
+}
+
+/// Writes the app's current screen as a PNG.
+pub fn write_screen(app: &App, size: Size, text: &mut Text, path: &Path) -> io::Result<()> {
+    let pixels = render_app(app, size, text, Frame::default());
+    let mut out = BufWriter::new(File::create(path)?);
+    write_png(&mut out, size.w as u32, size.h as u32, &pixels)
+}
+
+/// An app driven synchronously: commands run on the calling thread, in order, through the
+/// same `execute` the worker thread uses. For tests and screenshots.
+pub struct Session {
+    app: App,
+    backends: Backends,
+    pending: VecDeque<Command>,
+    now: Millis,
+}
+
+impl Session {
+    /// A session over `app` and `backends`.
+    pub fn new(app: App, backends: Backends) -> Self {
+        Self {
+            app,
+            backends,
+            pending: VecDeque::new(),
+            now: Millis(0),
+        }
+    }
+
+    /// The app.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Commands queued and not yet run.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// A person acts; the resulting commands are queued, not run.
+    pub fn act(&mut self, action: UiAction) {
+        self.feed(crate::app::Event::Ui(action));
+    }
+
+    /// Feeds any event, queueing the commands it produces.
+    pub fn feed(&mut self, event: crate::app::Event) {
+        self.now.0 += 1;
+        let commands = self.app.step(event, self.now);
+        self.pending.extend(commands);
+    }
+
+    /// Runs the oldest queued command and feeds its events back. False if none was queued.
+    pub fn run_one(&mut self) -> bool {
+        let Some(command) = self.pending.pop_front() else {
+            return false;
+        };
+        for event in execute(&mut self.backends, command) {
+            self.feed(event);
+        }
+        true
+    }
+
+    /// Runs queued commands until none is left (bounded, so a loop cannot hang a test).
+    pub fn settle(&mut self) {
+        for _ in 0..64 {
+            if !self.run_one() {
+                return;
+            }
+        }
+        log::warn!("session did not settle after 64 commands");
+    }
+
+    /// A person acts and every resulting command runs.
+    pub fn act_and_settle(&mut self, action: UiAction) {
+        self.act(action);
+        self.settle();
+    }
+}
+
+/// Writes a PNG of every screen of the demo flow into `dir`; returns the file names.
+#[cfg(feature = "demo")]
+pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
+    use super::demo;
+
+    std::fs::create_dir_all(dir)?;
+    let mut text = Text::load().map_err(|_| io::Error::other("embedded font does not parse"))?;
+    let mut s = Session::new(demo::app(), demo::backends(demo::system_clock));
+    let mut written = Vec::new();
+    let mut shot = |s: &Session, name: &str| -> io::Result<()> {
+        let file = format!("{name}.png");
+        write_screen(s.app(), size, &mut text, &dir.join(&file))?;
+        written.push(file);
+        Ok(())
+    };
+
+    shot(&s, "01-passcode")?;
+    for d in [9, 9, 9, 9] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    shot(&s, "02-passcode-wrong")?;
+    for d in demo::PASSCODE.bytes() {
+        s.act_and_settle(UiAction::Digit(d - b'0'));
+    }
+    shot(&s, "03-auth-select-visual")?;
+    s.act_and_settle(UiAction::Next);
+    shot(&s, "04-read-wait-card")?;
+    s.act_and_settle(UiAction::ReadCard);
+    shot(&s, "05-read-failed-no-card")?;
+    s.act_and_settle(UiAction::Back);
+    s.act(UiAction::DemoToggleCard(0));
+    s.run_one(); // the card lands on the reader; the read starts
+    shot(&s, "06-reading-card")?;
+    s.run_one(); // certificate read; the center is asked
+    shot(&s, "07-asking-center")?;
+    s.run_one();
+    shot(&s, "08-read-done")?;
+    s.act_and_settle(UiAction::Next);
+    shot(&s, "09-result")?;
+    s.act_and_settle(UiAction::Close);
+    shot(&s, "10-auth-select-after-close")?;
+    Ok(written)
+}

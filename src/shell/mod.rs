@@ -1,0 +1,12 @@
+//! The outside world: the window, the worker thread, logging, the headless renderer and,
+//! in the demo build, the demo's wiring. Only this module and `main.rs` touch the OS.
+
+pub mod headless;
+pub mod icon;
+pub mod logging;
+pub mod png;
+pub mod window;
+pub mod worker;
+
+#[cfg(feature = "demo")]
+pub mod demo;

@@ -1,0 +1,334 @@
+//! The kiosk window: winit events in, softbuffer frames out.
+//!
+//! Input is mapped to a [`UiAction`] through the very scene that was drawn (hit-test for
+//! mouse and touch, focus order for Tab/arrows/Enter), stepped through the app, and the
+//! app's commands go to the worker. Worker results come back as user events through the
+//! event-loop proxy. Nothing redraws when nothing changed; a spinner on screen is the only
+//! thing that schedules frames by itself.
+
+use std::num::NonZeroU32;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use log::{debug, error, info};
+use winit::application::ApplicationHandler;
+use winit::dpi::{LogicalSize, PhysicalPosition};
+use winit::event::{ElementState, MouseButton, StartCause, TouchPhase, WindowEvent};
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
+use winit::keyboard::{Key, ModifiersState, NamedKey};
+use winit::window::{Fullscreen, Window, WindowId};
+
+use crate::app::{App, Event, Millis, UiAction};
+use crate::ui::canvas::Canvas;
+use crate::ui::render::{render, Frame};
+use crate::ui::screens::{view, Size};
+use crate::ui::strings;
+use crate::ui::text::Text;
+use crate::ui::{Focus, Scene};
+
+use super::worker::{Backends, Worker};
+
+/// How often a spinner advances.
+const ANIMATION_STEP: Duration = Duration::from_millis(100);
+
+/// How the window opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowOptions {
+    /// Borderless fullscreen (the kiosk) rather than a 1280×800 window.
+    pub fullscreen: bool,
+}
+
+/// Why the shell could not run.
+#[derive(Debug)]
+pub enum ShellError {
+    /// No display to open a window on (or the windowing library failed to start).
+    Display(winit::error::EventLoopError),
+    /// The worker thread could not start.
+    Worker(std::io::Error),
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(
+    app: App,
+    text: Text,
+    backends: Backends,
+    options: WindowOptions,
+) -> Result<(), ShellError> {
+    let event_loop = EventLoop::<Event>::with_user_event()
+        .build()
+        .map_err(ShellError::Display)?;
+    let proxy = event_loop.create_proxy();
+    let worker = Worker::spawn(backends, move |event| proxy.send_event(event).is_ok())
+        .map_err(ShellError::Worker)?;
+    let mut kiosk = Kiosk {
+        app,
+        text,
+        worker: Some(worker),
+        options,
+        view: None,
+        focus: Focus::default(),
+        cursor: None,
+        modifiers: ModifiersState::empty(),
+        start: Instant::now(),
+        animating: false,
+        first_frame: true,
+    };
+    let result = event_loop.run_app(&mut kiosk).map_err(ShellError::Display);
+    if let Some(worker) = kiosk.worker.take() {
+        worker.shutdown();
+    }
+    result
+}
+
+struct View {
+    window: Rc<Window>,
+    surface: softbuffer::Surface<Rc<Window>, Rc<Window>>,
+}
+
+struct Kiosk {
+    app: App,
+    text: Text,
+    worker: Option<Worker>,
+    options: WindowOptions,
+    view: Option<View>,
+    focus: Focus,
+    cursor: Option<PhysicalPosition<f64>>,
+    modifiers: ModifiersState,
+    start: Instant,
+    animating: bool,
+    first_frame: bool,
+}
+
+impl Kiosk {
+    fn now(&self) -> Millis {
+        Millis(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// The window's size in logical pixels and its scale factor.
+    fn geometry(&self) -> Option<(Size, f32)> {
+        let v = self.view.as_ref()?;
+        let scale = v.window.scale_factor() as f32;
+        let phys = v.window.inner_size();
+        let size = Size {
+            w: (phys.width as f32 / scale).round() as i32,
+            h: (phys.height as f32 / scale).round() as i32,
+        };
+        Some((size, scale))
+    }
+
+    /// Builds the scene that is on screen, for hit-testing and focus.
+    fn scene(&self) -> Option<Scene<'_>> {
+        let (size, _) = self.geometry()?;
+        Some(view(&self.app, size, &self.text))
+    }
+
+    /// Steps the app, hands its commands to the worker and schedules a redraw.
+    fn step(&mut self, event: Event) {
+        let before = self.app.state().name();
+        let commands = self.app.step(event, self.now());
+        if self.app.state().name() != before {
+            // A new screen starts without focus; Tab brings it back.
+            self.focus = Focus::default();
+        }
+        if let Some(worker) = &self.worker {
+            for command in commands {
+                if !worker.send(command) {
+                    error!("worker stopped; command dropped");
+                }
+            }
+        }
+        self.request_redraw();
+    }
+
+    fn act(&mut self, action: UiAction) {
+        debug!("ui action {}", action.name());
+        self.step(Event::Ui(action));
+    }
+
+    fn request_redraw(&self) {
+        if let Some(v) = &self.view {
+            v.window.request_redraw();
+        }
+    }
+
+    fn press_at(&mut self, pos: PhysicalPosition<f64>) {
+        let Some((_, scale)) = self.geometry() else {
+            return;
+        };
+        let (x, y) = (
+            (pos.x / f64::from(scale)) as i32,
+            (pos.y / f64::from(scale)) as i32,
+        );
+        let action = self.scene().and_then(|s| s.hit(x, y));
+        if let Some(action) = action {
+            self.act(action);
+        }
+    }
+
+    fn key(&mut self, key: Key) {
+        let Some(scene) = self.scene() else { return };
+        let mut focus = self.focus;
+        // Keys act only through what the screen shows: a shortcut needs its button on screen.
+        let on_screen = |a: UiAction| scene.rect_of(a).is_some().then_some(a);
+        let action = match key {
+            Key::Named(NamedKey::Tab) if self.modifiers.shift_key() => {
+                focus.prev(&scene);
+                None
+            }
+            Key::Named(NamedKey::Tab | NamedKey::ArrowRight | NamedKey::ArrowDown) => {
+                focus.next(&scene);
+                None
+            }
+            Key::Named(NamedKey::ArrowLeft | NamedKey::ArrowUp) => {
+                focus.prev(&scene);
+                None
+            }
+            Key::Named(NamedKey::Enter | NamedKey::Space) => focus.action(&scene),
+            Key::Named(NamedKey::Escape) => on_screen(UiAction::Back),
+            Key::Named(NamedKey::Backspace | NamedKey::Delete) => on_screen(UiAction::DeleteDigit),
+            Key::Character(ref c) => match c.as_str().as_bytes() {
+                [d @ b'0'..=b'9'] => on_screen(UiAction::Digit(d - b'0')),
+                _ => None,
+            },
+            _ => None,
+        };
+        drop(scene);
+        if focus != self.focus {
+            self.focus = focus;
+            self.request_redraw();
+        }
+        if let Some(action) = action {
+            self.act(action);
+        }
+    }
+
+    fn redraw(&mut self) {
+        let Some((size, scale)) = self.geometry() else {
+            return;
+        };
+        let Some(v) = self.view.as_mut() else { return };
+        let phys = v.window.inner_size();
+        let (Some(w), Some(h)) = (NonZeroU32::new(phys.width), NonZeroU32::new(phys.height)) else {
+            return;
+        };
+        if let Err(e) = v.surface.resize(w, h) {
+            error!("surface resize failed: {e}");
+            return;
+        }
+        let mut buffer = match v.surface.buffer_mut() {
+            Ok(b) => b,
+            Err(e) => {
+                error!("no frame buffer: {e}");
+                return;
+            }
+        };
+        let scene = view(&self.app, size, &self.text);
+        let frame = Frame {
+            scale,
+            focus: self.focus.widget(&scene),
+            anim_ms: u64::try_from(self.start.elapsed().as_millis()).unwrap_or(0),
+        };
+        self.animating = scene.is_animated();
+        // The scene borrows the app immutably while the glyph cache needs `&mut`; both are
+        // fields, so they split cleanly.
+        if let Some(mut canvas) = Canvas::new(&mut buffer, w.get(), h.get()) {
+            render(&scene, &mut canvas, &mut self.text, frame);
+        }
+        drop(scene);
+        if let Err(e) = buffer.present() {
+            error!("present failed: {e}");
+        }
+        if self.first_frame {
+            self.first_frame = false;
+            info!("first frame after {} ms", self.start.elapsed().as_millis());
+        }
+    }
+}
+
+impl ApplicationHandler<Event> for Kiosk {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.view.is_some() {
+            return;
+        }
+        let mut attrs = Window::default_attributes()
+            .with_title(strings::APP_NAME)
+            .with_inner_size(LogicalSize::new(1280.0, 800.0));
+        match winit::window::Icon::from_rgba(
+            super::icon::ICON_RGBA.to_vec(),
+            super::icon::ICON_WIDTH,
+            super::icon::ICON_HEIGHT,
+        ) {
+            Ok(icon) => attrs = attrs.with_window_icon(Some(icon)),
+            Err(e) => debug!("window icon rejected: {e}"),
+        }
+        if self.options.fullscreen {
+            attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(None)));
+        }
+        let window = match event_loop.create_window(attrs) {
+            Ok(w) => Rc::new(w),
+            Err(e) => {
+                error!("cannot open the window: {e}");
+                event_loop.exit();
+                return;
+            }
+        };
+        let surface = softbuffer::Context::new(window.clone())
+            .and_then(|ctx| softbuffer::Surface::new(&ctx, window.clone()));
+        match surface {
+            Ok(surface) => {
+                window.request_redraw();
+                self.view = Some(View { window, surface });
+            }
+            Err(e) => {
+                error!("cannot draw into the window: {e}");
+                event_loop.exit();
+            }
+        }
+    }
+
+    fn new_events(&mut self, _: &ActiveEventLoop, cause: StartCause) {
+        if let StartCause::ResumeTimeReached { .. } = cause {
+            self.request_redraw();
+        }
+    }
+
+    fn user_event(&mut self, _: &ActiveEventLoop, event: Event) {
+        self.step(event);
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _: WindowId, event: WindowEvent) {
+        match event {
+            WindowEvent::CloseRequested => event_loop.exit(),
+            WindowEvent::RedrawRequested => self.redraw(),
+            WindowEvent::Resized(_) | WindowEvent::ScaleFactorChanged { .. } => {
+                self.request_redraw()
+            }
+            WindowEvent::ModifiersChanged(m) => self.modifiers = m.state(),
+            WindowEvent::CursorMoved { position, .. } => self.cursor = Some(position),
+            WindowEvent::MouseInput {
+                state: ElementState::Pressed,
+                button: MouseButton::Left,
+                ..
+            } => {
+                if let Some(pos) = self.cursor {
+                    self.press_at(pos);
+                }
+            }
+            WindowEvent::Touch(touch) if touch.phase == TouchPhase::Started => {
+                self.press_at(touch.location);
+            }
+            WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
+                self.key(event.logical_key);
+            }
+            _ => {}
+        }
+    }
+
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        if self.animating {
+            event_loop.set_control_flow(ControlFlow::WaitUntil(Instant::now() + ANIMATION_STEP));
+        } else {
+            event_loop.set_control_flow(ControlFlow::Wait);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The single worker thread: runs blocking card and center commands in order and posts each
+//! result back as an [`Event`]. The UI thread never blocks on IO.
+
+use std::sync::mpsc;
+use std::thread;
+
+use log::{debug, warn};
+
+use crate::app::{Command, Event};
+use crate::card::pcsc::PcscReader;
+use crate::card::Reader;
+use crate::center::{Center, CheckRequest};
+
+/// Where certificates come from.
+pub enum ReaderBackend {
+    /// A PC/SC reader (production).
+    Pcsc(PcscReader),
+    /// The virtual reader with the demo tray's cards.
+    #[cfg(feature = "demo")]
+    Virtual(crate::card::virtual_card::VirtualReader),
+}
+
+impl ReaderBackend {
+    fn reader(&mut self) -> &mut dyn Reader {
+        match self {
+            ReaderBackend::Pcsc(r) => r,
+            #[cfg(feature = "demo")]
+            ReaderBackend::Virtual(r) => r,
+        }
+    }
+}
+
+/// Everything the worker talks to.
+pub struct Backends {
+    /// The card reader.
+    pub reader: ReaderBackend,
+    /// The qualification center.
+    pub center: Box<dyn Center>,
+}
+
+/// Runs one command to completion and returns the events it produced.
+///
+/// Shared by the worker thread and the headless driver, so screenshots and tests run the
+/// very code the kiosk runs.
+pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
+    match command {
+        Command::ReadCertificate => {
+            vec![Event::CertificateRead(
+                backends.reader.reader().read_auth_certificate(),
+            )]
+        }
+        Command::CheckQualification(certificate) => {
+            let request = CheckRequest::Visual {
+                certificate: &certificate,
+            };
+            let answer = backends.center.check_qualification(&request).map(Box::new);
+            vec![Event::CenterAnswered(answer)]
+        }
+        Command::DemoPlaceCard(index) => demo_place(backends, index),
+        Command::DemoRemoveCard => demo_remove(backends),
+    }
+}
+
+#[cfg(feature = "demo")]
+fn demo_place(backends: &mut Backends, index: u8) -> Vec<Event> {
+    use crate::card::virtual_card::demo_cards;
+    let ReaderBackend::Virtual(reader) = &mut backends.reader else {
+        warn!("demo card asked of a real reader; ignored");
+        return Vec::new();
+    };
+    let Some(card) = demo_cards().get(usize::from(index)) else {
+        warn!("no demo card {index}");
+        return Vec::new();
+    };
+    // Swapping cards looks like a removal followed by a placement, as on a real reader.
+    let mut events = Vec::new();
+    if reader.has_card() {
+        reader.remove();
+        events.push(Event::CardPresence(false));
+    }
+    reader.place(card.insert());
+    events.push(Event::CardPresence(true));
+    events
+}
+
+#[cfg(feature = "demo")]
+fn demo_remove(backends: &mut Backends) -> Vec<Event> {
+    let ReaderBackend::Virtual(reader) = &mut backends.reader else {
+        return Vec::new();
+    };
+    reader.remove();
+    vec![Event::CardPresence(false)]
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo_place(_: &mut Backends, _: u8) -> Vec<Event> {
+    warn!("demo card asked of the production build; ignored");
+    Vec::new()
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo_remove(_: &mut Backends) -> Vec<Event> {
+    Vec::new()
+}
+
+/// Handle to the worker thread. Dropping it closes the queue; the thread ends after the
+/// command it is running.
+pub struct Worker {
+    queue: mpsc::Sender<Command>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the thread. `post` delivers each event to the UI thread (the event loop proxy).
+    pub fn spawn(
+        mut backends: Backends,
+        post: impl Fn(Event) -> bool + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let (queue, commands) = mpsc::channel::<Command>();
+        let thread = thread::Builder::new()
+            .name("worker".into())
+            .spawn(move || {
+                for command in commands {
+                    debug!("worker runs {}", command_name(&command));
+                    for event in execute(&mut backends, command) {
+                        if !post(event) {
+                            // The UI is gone; nothing more to do.
+                            return;
+                        }
+                    }
+                }
+            })?;
+        Ok(Self {
+            queue,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues a command. Returns false if the worker has stopped.
+    pub fn send(&self, command: Command) -> bool {
+        self.queue.send(command).is_ok()
+    }
+
+    /// Closes the queue and waits for the thread to finish its current command.
+    pub fn shutdown(mut self) {
+        self.join();
+    }
+
+    fn join(&mut self) {
+        let (closed, _) = mpsc::channel();
+        self.queue = closed;
+        if let Some(t) = self.thread.take() {
+            if t.join().is_err() {
+                warn!("worker thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.join();
+    }
+}
+
+/// A short name of a command for logs. Never includes data.
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::ReadCertificate => "ReadCertificate",
+        Command::CheckQualification(_) => "CheckQualification",
+        Command::DemoPlaceCard(_) => "DemoPlaceCard",
+        Command::DemoRemoveCard => "DemoRemoveCard",
+    }
+}

@@ -1,0 +1,237 @@
+//! A canvas over a `0x00RRGGBB` pixel buffer: rectangles, rounded boxes, alpha masks.
+//!
+//! Everything clips to the buffer, so no drawing call can index out of bounds.
+
+use super::Rect;
+
+/// A colour as `0x00RRGGBB`, the layout softbuffer presents.
+pub type Rgb = u32;
+
+/// Drawing into a borrowed frame buffer of `width × height` pixels.
+pub struct Canvas<'a> {
+    pixels: &'a mut [u32],
+    width: i32,
+    height: i32,
+}
+
+impl<'a> Canvas<'a> {
+    /// Wraps `pixels`; `None` when the buffer is smaller than `width × height`.
+    pub fn new(pixels: &'a mut [u32], width: u32, height: u32) -> Option<Self> {
+        let w = i32::try_from(width).ok()?;
+        let h = i32::try_from(height).ok()?;
+        if pixels.len() < (width as usize).checked_mul(height as usize)? {
+            return None;
+        }
+        Some(Self {
+            pixels,
+            width: w,
+            height: h,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> i32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> i32 {
+        self.height
+    }
+
+    /// The pixel at (x, y), if inside.
+    pub fn pixel(&self, x: i32, y: i32) -> Option<Rgb> {
+        self.index(x, y).map(|i| self.pixels[i])
+    }
+
+    fn index(&self, x: i32, y: i32) -> Option<usize> {
+        if x < 0 || y < 0 || x >= self.width || y >= self.height {
+            return None;
+        }
+        Some(y as usize * self.width as usize + x as usize)
+    }
+
+    fn clip(&self, r: Rect) -> Option<(i32, i32, i32, i32)> {
+        let x0 = r.x.max(0);
+        let y0 = r.y.max(0);
+        let x1 = r.right().min(self.width);
+        let y1 = r.bottom().min(self.height);
+        (x0 < x1 && y0 < y1).then_some((x0, y0, x1, y1))
+    }
+
+    /// Fills the whole canvas.
+    pub fn clear(&mut self, color: Rgb) {
+        self.pixels.fill(color);
+    }
+
+    /// Fills `r` with `color`.
+    pub fn fill_rect(&mut self, r: Rect, color: Rgb) {
+        let Some((x0, y0, x1, y1)) = self.clip(r) else {
+            return;
+        };
+        let w = self.width as usize;
+        for y in y0..y1 {
+            let row = y as usize * w;
+            self.pixels[row + x0 as usize..row + x1 as usize].fill(color);
+        }
+    }
+
+    /// Fills `r` with rounded corners of `radius`, anti-aliased at the corners.
+    pub fn fill_round_rect(&mut self, r: Rect, radius: i32, color: Rgb) {
+        let radius = radius.min(r.w / 2).min(r.h / 2).max(0);
+        if radius == 0 {
+            self.fill_rect(r, color);
+            return;
+        }
+        // Middle band, then the two bands beside the corners.
+        self.fill_rect(Rect::new(r.x, r.y + radius, r.w, r.h - 2 * radius), color);
+        self.fill_rect(
+            Rect::new(r.x + radius, r.y, r.w - 2 * radius, radius),
+            color,
+        );
+        self.fill_rect(
+            Rect::new(r.x + radius, r.bottom() - radius, r.w - 2 * radius, radius),
+            color,
+        );
+        let rf = radius as f32;
+        for dy in 0..radius {
+            for dx in 0..radius {
+                // Coverage of the pixel by the quarter disc centred at (radius, radius).
+                let cx = rf - (dx as f32 + 0.5);
+                let cy = rf - (dy as f32 + 0.5);
+                let d = (cx * cx + cy * cy).sqrt();
+                let cover = (rf - d + 0.5).clamp(0.0, 1.0);
+                if cover <= 0.0 {
+                    continue;
+                }
+                let a = (cover * 255.0) as u8;
+                self.blend(r.x + dx, r.y + dy, color, a);
+                self.blend(r.right() - 1 - dx, r.y + dy, color, a);
+                self.blend(r.x + dx, r.bottom() - 1 - dy, color, a);
+                self.blend(r.right() - 1 - dx, r.bottom() - 1 - dy, color, a);
+            }
+        }
+    }
+
+    /// Draws a rounded outline of `width` pixels inside `r`, `inner` filling the middle.
+    pub fn outline_round_rect(&mut self, r: Rect, radius: i32, width: i32, color: Rgb, inner: Rgb) {
+        self.fill_round_rect(r, radius, color);
+        self.fill_round_rect(r.inset(width), (radius - width).max(0), inner);
+    }
+
+    /// Blends `color` over the pixel at (x, y) with opacity `alpha` (0–255).
+    pub fn blend(&mut self, x: i32, y: i32, color: Rgb, alpha: u8) {
+        let Some(i) = self.index(x, y) else {
+            return;
+        };
+        self.pixels[i] = mix(self.pixels[i], color, alpha);
+    }
+
+    /// Blends an 8-bit coverage mask of `mask_w` columns at (x, y) in `color`.
+    pub fn blend_mask(&mut self, x: i32, y: i32, mask: &[u8], mask_w: usize, color: Rgb) {
+        if mask_w == 0 {
+            return;
+        }
+        for (row, line) in mask.chunks_exact(mask_w).enumerate() {
+            let py = y + row as i32;
+            if py < 0 || py >= self.height {
+                continue;
+            }
+            for (col, &a) in line.iter().enumerate() {
+                if a != 0 {
+                    self.blend(x + col as i32, py, color, a);
+                }
+            }
+        }
+    }
+
+    /// Fills a disc of `radius` centred at (cx, cy), anti-aliased.
+    pub fn fill_circle(&mut self, cx: f32, cy: f32, radius: f32, color: Rgb) {
+        let x0 = (cx - radius).floor() as i32;
+        let x1 = (cx + radius).ceil() as i32;
+        let y0 = (cy - radius).floor() as i32;
+        let y1 = (cy + radius).ceil() as i32;
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let dx = x as f32 + 0.5 - cx;
+                let dy = y as f32 + 0.5 - cy;
+                let cover = (radius - (dx * dx + dy * dy).sqrt() + 0.5).clamp(0.0, 1.0);
+                if cover > 0.0 {
+                    self.blend(x, y, color, (cover * 255.0) as u8);
+                }
+            }
+        }
+    }
+}
+
+/// `under` blended towards `over` by `alpha`/255, per channel.
+pub fn mix(under: Rgb, over: Rgb, alpha: u8) -> Rgb {
+    match alpha {
+        0 => under,
+        255 => over,
+        _ => {
+            let a = u32::from(alpha);
+            let ch = |shift: u32| {
+                let u = (under >> shift) & 0xFF;
+                let o = (over >> shift) & 0xFF;
+                ((o * a + u * (255 - a) + 127) / 255) << shift
+            };
+            ch(16) | ch(8) | ch(0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The canvas as rows of characters: '#' for `ink`, '.' for anything else.
+    fn pattern(c: &Canvas<'_>, ink: Rgb) -> Vec<String> {
+        (0..c.height())
+            .map(|y| {
+                (0..c.width())
+                    .map(|x| if c.pixel(x, y) == Some(ink) { '#' } else { '.' })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fill_rect_clips_to_the_buffer() {
+        let mut px = vec![0; 6 * 4];
+        let mut c = Canvas::new(&mut px, 6, 4).expect("buffer fits");
+        c.fill_rect(Rect::new(-2, 1, 5, 10), 1);
+        assert_eq!(pattern(&c, 1), ["......", "###...", "###...", "###..."]);
+    }
+
+    #[test]
+    fn new_rejects_a_short_buffer() {
+        let mut px = vec![0; 5];
+        assert!(Canvas::new(&mut px, 3, 2).is_none());
+    }
+
+    #[test]
+    fn round_rect_leaves_corners_open_and_fills_the_middle() {
+        let mut px = vec![0; 10 * 10];
+        let mut c = Canvas::new(&mut px, 10, 10).expect("buffer fits");
+        c.fill_round_rect(Rect::new(0, 0, 10, 10), 4, 0xFFFFFF);
+        assert_eq!(c.pixel(0, 0), Some(0), "corner pixel stays background");
+        assert_eq!(c.pixel(5, 5), Some(0xFFFFFF));
+        assert_eq!(c.pixel(0, 5), Some(0xFFFFFF), "edge middle is filled");
+    }
+
+    #[test]
+    fn mix_is_exact_at_the_ends_and_halfway() {
+        assert_eq!(mix(0x000000, 0xFFFFFF, 0), 0x000000);
+        assert_eq!(mix(0x000000, 0xFFFFFF, 255), 0xFFFFFF);
+        assert_eq!(mix(0x000000, 0xFF0000, 128), 0x800000);
+    }
+
+    #[test]
+    fn blend_mask_draws_only_covered_pixels() {
+        let mut px = vec![0; 4 * 2];
+        let mut c = Canvas::new(&mut px, 4, 2).expect("buffer fits");
+        c.blend_mask(1, 0, &[255, 0, 0, 255], 2, 7);
+        assert_eq!(pattern(&c, 7), [".#..", "..#."]);
+    }
+}

@@ -1,0 +1,406 @@
+//! Draws a [`Scene`] into a [`Canvas`]. Layout is in logical pixels; `scale` maps them to
+//! device pixels, so one scene serves every DPI.
+
+use super::canvas::{Canvas, Rgb};
+use super::screens::line_height;
+use super::strings as s;
+use super::text::Text;
+use super::theme::{self, size};
+use super::{Align, ButtonStyle, Kind, Rect, Scene, Tone, Widget};
+
+/// How to draw one frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    /// Device pixels per logical pixel.
+    pub scale: f32,
+    /// Index of the widget that has keyboard focus.
+    pub focus: Option<usize>,
+    /// Milliseconds since start, for animations (0 in screenshots and tests).
+    pub anim_ms: u64,
+}
+
+impl Default for Frame {
+    fn default() -> Self {
+        Self {
+            scale: 1.0,
+            focus: None,
+            anim_ms: 0,
+        }
+    }
+}
+
+/// Draws `scene` into `canvas`.
+pub fn render(scene: &Scene<'_>, canvas: &mut Canvas<'_>, text: &mut Text, frame: Frame) {
+    canvas.clear(theme::PAGE);
+    let mut p = Painter {
+        canvas,
+        text,
+        scale: frame.scale,
+    };
+    for w in &scene.widgets {
+        p.widget(w, frame.anim_ms);
+    }
+    if let Some(w) = frame.focus.and_then(|i| scene.widgets.get(i)) {
+        p.focus_ring(w.rect);
+    }
+}
+
+struct Painter<'c, 'b, 't> {
+    canvas: &'c mut Canvas<'b>,
+    text: &'t mut Text,
+    scale: f32,
+}
+
+impl Painter<'_, '_, '_> {
+    fn px(&self, v: i32) -> i32 {
+        (v as f32 * self.scale).round() as i32
+    }
+
+    fn rect(&self, r: Rect) -> Rect {
+        let x = self.px(r.x);
+        let y = self.px(r.y);
+        Rect::new(x, y, self.px(r.right()) - x, self.px(r.bottom()) - y)
+    }
+
+    fn font(&self, size: u16) -> u16 {
+        (f32::from(size) * self.scale)
+            .round()
+            .clamp(1.0, f32::from(u16::MAX)) as u16
+    }
+
+    fn widget(&mut self, w: &Widget<'_>, anim_ms: u64) {
+        let r = w.rect;
+        match &w.kind {
+            Kind::Panel { fill, border } => {
+                let radius = if r.x <= 0 || r.w >= self.canvas.width() {
+                    0
+                } else {
+                    theme::RADIUS
+                };
+                let dr = self.rect(r);
+                match border {
+                    Some(b) => self.canvas.outline_round_rect(
+                        dr,
+                        self.px(radius),
+                        self.px(2).max(1),
+                        *b,
+                        *fill,
+                    ),
+                    None => self.canvas.fill_round_rect(dr, self.px(radius), *fill),
+                }
+            }
+            Kind::Text {
+                text,
+                size,
+                color,
+                align,
+            } => {
+                self.paragraph(r, text.as_str(), *size, *color, *align);
+            }
+            Kind::Button { label, style } => self.button(r, label.as_str(), *style),
+            Kind::Band { text, tone } => self.band(r, text.as_str(), *tone),
+            Kind::Dots { filled, total } => self.dots(r, *filled, *total),
+            Kind::Rule { color } => {
+                let dr = self.rect(r);
+                self.canvas.fill_rect(dr, *color);
+            }
+            Kind::Spinner => self.spinner(r, anim_ms),
+        }
+    }
+
+    /// Wrapped text inside `r` (logical), lines at Japanese pitch.
+    fn paragraph(&mut self, r: Rect, body: &str, size: u16, color: Rgb, align: Align) {
+        let dr = self.rect(r);
+        let px = self.font(size);
+        let pitch = self.px(line_height(size));
+        // Centre the lines vertically in a box taller than they are.
+        let lines = self.text.wrap(body, px, dr.w.max(1));
+        let n = lines.len() as i32;
+        let block = pitch * (n - 1) + px as i32;
+        let mut y = if dr.h > block {
+            dr.y + (dr.h - block) / 2
+        } else {
+            dr.y
+        };
+        for line in lines {
+            let w = self.text.width(line, px);
+            let x = match align {
+                Align::Start => dr.x,
+                Align::Center => dr.x + (dr.w - w) / 2,
+                Align::End => dr.right() - w,
+            };
+            self.text.draw(self.canvas, x, y, line, px, color);
+            y += pitch;
+        }
+    }
+
+    fn button(&mut self, r: Rect, label: &str, style: ButtonStyle) {
+        let dr = self.rect(r);
+        let radius = self.px(theme::RADIUS);
+        let (fg, size) = match style {
+            ButtonStyle::Primary => {
+                self.canvas.fill_round_rect(dr, radius, theme::PRIMARY);
+                (theme::ON_DARK, size::BUTTON)
+            }
+            ButtonStyle::Secondary => {
+                self.canvas
+                    .outline_round_rect(dr, radius, self.px(2), theme::PRIMARY, theme::PAGE);
+                (theme::PRIMARY, size::BUTTON)
+            }
+            ButtonStyle::Key => {
+                self.canvas
+                    .outline_round_rect(dr, radius, self.px(2), theme::BORDER, theme::PAGE);
+                (theme::TEXT, size::KEY)
+            }
+            ButtonStyle::Back => (theme::LINK, size::BUTTON),
+            ButtonStyle::TrayCard { placed } => {
+                let (border, fill) = if placed {
+                    (theme::PRIMARY, theme::TINT)
+                } else {
+                    (theme::BORDER, theme::PAGE)
+                };
+                self.canvas.outline_round_rect(
+                    dr,
+                    radius,
+                    self.px(if placed { 4 } else { 2 }),
+                    border,
+                    fill,
+                );
+                // A chip so it reads as a card.
+                let chip = Rect::new(r.x + 14, r.y + 16, 28, 22);
+                let chip = self.rect(chip);
+                self.canvas.fill_round_rect(chip, self.px(4), 0xC9A227);
+                let text_r = Rect::new(r.x + 52, r.y + 4, r.w - 60, r.h / 2);
+                self.paragraph(text_r, label, size::SMALL, theme::TEXT, Align::Start);
+                let note = if placed {
+                    s::DEMO_ON_READER
+                } else {
+                    s::DEMO_OFF_READER
+                };
+                let note_r = Rect::new(r.x + 52, r.y + r.h / 2, r.w - 60, r.h / 2 - 4);
+                self.paragraph(
+                    note_r,
+                    note,
+                    size::SMALL - 2,
+                    if placed {
+                        theme::PRIMARY
+                    } else {
+                        theme::TEXT_SUB
+                    },
+                    Align::Start,
+                );
+                return;
+            }
+        };
+        let align = if style == ButtonStyle::Back {
+            Align::Start
+        } else {
+            Align::Center
+        };
+        let inner = if style == ButtonStyle::Back {
+            r
+        } else {
+            r.inset(8)
+        };
+        self.paragraph(inner, label, size, fg, align);
+    }
+
+    fn band(&mut self, r: Rect, body: &str, tone: Tone) {
+        let (fg, bg, mark) = match tone {
+            Tone::Info => (theme::LINK, theme::TINT, "i"),
+            Tone::Warning => (theme::WARNING, theme::WARNING_BG, "!"),
+            Tone::Error => (theme::ERROR, theme::ERROR_BG, "!"),
+            Tone::Success => (theme::SUCCESS, 0xE6F5EC, "○"),
+        };
+        let dr = self.rect(r);
+        self.canvas.fill_round_rect(dr, self.px(theme::RADIUS), bg);
+        self.canvas
+            .fill_rect(Rect::new(dr.x, dr.y, self.px(6), dr.h), fg);
+        // The mark: a disc with a sign, so the tone never rests on colour alone.
+        let d = 32.min(r.h - 8);
+        let (cx, cy) = (r.x + 20 + d / 2, r.y + r.h / 2);
+        self.canvas.fill_circle(
+            self.px(cx) as f32,
+            self.px(cy) as f32,
+            self.px(d) as f32 / 2.0,
+            fg,
+        );
+        let mark_px = self.font(22);
+        let mw = self.text.width(mark, mark_px);
+        let top = self.px(cy) - mark_px as i32 / 2 - self.px(1);
+        self.text.draw(
+            self.canvas,
+            self.px(cx) - mw / 2,
+            top,
+            mark,
+            mark_px,
+            theme::ON_DARK,
+        );
+        let inset = super::screens::BAND_TEXT_INSET;
+        let body_r = Rect::new(r.x + inset, r.y, r.w - inset - 16, r.h);
+        let size = if r.h >= 56 { size::BODY } else { size::LABEL };
+        self.paragraph(body_r, body, size, fg, Align::Start);
+    }
+
+    fn dots(&mut self, r: Rect, filled: u8, total: u8) {
+        let n = i32::from(total.max(1));
+        let d = 28;
+        let gap = (r.w - n * d) / n.max(1);
+        for i in 0..n {
+            let cx = r.x + gap / 2 + i * (d + gap) + d / 2;
+            let cy = r.y + r.h / 2;
+            let (x, y, rad) = (
+                self.px(cx) as f32,
+                self.px(cy) as f32,
+                self.px(d) as f32 / 2.0,
+            );
+            self.canvas.fill_circle(x, y, rad, theme::TEXT);
+            if i >= i32::from(filled) {
+                self.canvas
+                    .fill_circle(x, y, rad - self.px(3) as f32, theme::PAGE);
+            }
+        }
+    }
+
+    fn spinner(&mut self, r: Rect, anim_ms: u64) {
+        const DOTS: u64 = 8;
+        let head = (anim_ms / 100) % DOTS;
+        let (cx, cy) = r.center();
+        let ring = r.w.min(r.h) as f32 / 2.0 - 8.0;
+        for i in 0..DOTS {
+            let angle = i as f32 / DOTS as f32 * core::f32::consts::TAU;
+            let x = cx as f32 + ring * angle.sin();
+            let y = cy as f32 - ring * angle.cos();
+            // The head dot is darkest; the trail fades behind it.
+            let age = (head + DOTS - i) % DOTS;
+            let color = super::canvas::mix(theme::PRIMARY, theme::PAGE, (age * 28) as u8);
+            self.canvas.fill_circle(
+                self.px(x as i32) as f32,
+                self.px(y as i32) as f32,
+                self.px(7) as f32,
+                color,
+            );
+        }
+    }
+
+    /// The focus ring: a dark inner line and a yellow band, outside the element.
+    fn focus_ring(&mut self, r: Rect) {
+        let dr = self.rect(r);
+        let inner = self.px(2).max(1);
+        let outer = self.px(theme::FOCUS_W).max(2);
+        ring(self.canvas, dr, inner, theme::TEXT);
+        ring(
+            self.canvas,
+            Rect::new(
+                dr.x - inner,
+                dr.y - inner,
+                dr.w + 2 * inner,
+                dr.h + 2 * inner,
+            ),
+            outer,
+            theme::FOCUS,
+        );
+    }
+}
+
+/// A rectangular ring of `width` pixels just outside `r`.
+fn ring(c: &mut Canvas<'_>, r: Rect, width: i32, color: Rgb) {
+    c.fill_rect(
+        Rect::new(r.x - width, r.y - width, r.w + 2 * width, width),
+        color,
+    );
+    c.fill_rect(
+        Rect::new(r.x - width, r.bottom(), r.w + 2 * width, width),
+        color,
+    );
+    c.fill_rect(Rect::new(r.x - width, r.y, width, r.h), color);
+    c.fill_rect(Rect::new(r.right(), r.y, width, r.h), color);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::UiAction;
+    use crate::ui::Label;
+
+    #[test]
+    fn focus_ring_surrounds_the_focused_widget_only() {
+        let mut text = Text::load().expect("embedded font parses");
+        let mut scene = Scene::default();
+        let r = Rect::new(20, 20, 40, 20);
+        scene.push(r, Kind::Rule { color: 0x123456 }, Some(UiAction::Next));
+        let mut px = vec![0; 100 * 60];
+        let mut c = Canvas::new(&mut px, 100, 60).expect("buffer fits");
+        render(
+            &scene,
+            &mut c,
+            &mut text,
+            Frame {
+                focus: Some(0),
+                ..Frame::default()
+            },
+        );
+        assert_eq!(c.pixel(30, 30), Some(0x123456), "widget untouched");
+        assert_eq!(
+            c.pixel(30, 19),
+            Some(theme::TEXT),
+            "inner line just outside"
+        );
+        assert_eq!(
+            c.pixel(30, 16),
+            Some(theme::FOCUS),
+            "yellow band outside that"
+        );
+        assert_eq!(c.pixel(30, 10), Some(theme::PAGE), "nothing further out");
+        render(&scene, &mut c, &mut text, Frame::default());
+        assert_eq!(c.pixel(30, 16), Some(theme::PAGE), "no ring without focus");
+    }
+
+    #[test]
+    fn scale_doubles_geometry() {
+        let mut text = Text::load().expect("embedded font parses");
+        let mut scene = Scene::default();
+        scene.push(Rect::new(10, 10, 10, 10), Kind::Rule { color: 1 }, None);
+        let mut px = vec![0; 50 * 50];
+        let mut c = Canvas::new(&mut px, 50, 50).expect("buffer fits");
+        render(
+            &scene,
+            &mut c,
+            &mut text,
+            Frame {
+                scale: 2.0,
+                ..Frame::default()
+            },
+        );
+        assert_eq!(c.pixel(20, 20), Some(1));
+        assert_eq!(c.pixel(39, 39), Some(1));
+        assert_eq!(c.pixel(40, 40), Some(theme::PAGE));
+    }
+
+    #[test]
+    fn text_is_drawn_in_its_colour() {
+        let mut text = Text::load().expect("embedded font parses");
+        let mut scene = Scene::default();
+        scene.push(
+            Rect::new(0, 0, 200, 40),
+            Kind::Text {
+                text: Label::Static("資格確認"),
+                size: 24,
+                color: 0xCE0000,
+                align: Align::Start,
+            },
+            None,
+        );
+        let mut px = vec![0; 200 * 40];
+        let mut c = Canvas::new(&mut px, 200, 40).expect("buffer fits");
+        render(&scene, &mut c, &mut text, Frame::default());
+        let full_ink = (0..40)
+            .flat_map(|y| (0..200).map(move |x| (x, y)))
+            .filter(|&(x, y)| c.pixel(x, y) == Some(0xCE0000))
+            .count();
+        assert!(
+            full_ink > 50,
+            "solid glyph pixels in the text colour: {full_ink}"
+        );
+    }
+}

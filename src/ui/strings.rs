@@ -1,0 +1,331 @@
+//! Every user-visible string, in one place. Wording follows the operation manual of the
+//! マイナ資格確認アプリ wherever the manual has it.
+
+use crate::card::CardError;
+use crate::center::model::{CardClassification, Date, Ratio, Relation, Sex};
+use crate::center::CenterError;
+use crate::sensitive::SensitiveText;
+
+/// The product's name as the window title and header show it.
+pub const APP_NAME: &str = "マイナ資格確認アプリ";
+
+/// The production build started on a device that has not been registered yet.
+pub const NOT_REGISTERED: &str = "この端末は初期登録されていません。初期登録の画面はまだこのビルドにありません。デモは --demo で起動できます。";
+
+// --- デモ ---------------------------------------------------------------------------------
+
+/// The demo ribbon; `{}` is the demo passcode.
+pub fn demo_ribbon(passcode: &str) -> String {
+    format!("デモ　実在しないデータで動作しています　パスコード {passcode}")
+}
+/// Heading of the demo card tray.
+pub const DEMO_TRAY: &str = "デモ用カード（タップで置く／外す）";
+/// A demo card that is on the virtual reader.
+pub const DEMO_ON_READER: &str = "カードリーダー上";
+/// A demo card that is in the tray.
+pub const DEMO_OFF_READER: &str = "トレイ";
+
+// --- パスコード入力 (P.15) ------------------------------------------------------------------
+
+/// Title of the passcode screen.
+pub const PASSCODE_TITLE: &str = "パスコード入力";
+/// Instruction on the passcode screen.
+pub const PASSCODE_PROMPT: &str = "パスコード（数字4桁）を入力してください";
+/// A wrong passcode.
+pub const PASSCODE_WRONG: &str = "パスコードが違います。もう一度入力してください。";
+/// The keypad's delete key.
+pub const KEY_DELETE: &str = "訂正";
+
+// --- 認証選択（目視） (P.17) ------------------------------------------------------------------
+
+/// Title of the authentication-choice screen.
+pub const AUTH_SELECT_TITLE: &str = "認証選択";
+/// What staff do on 認証選択（目視）.
+pub const AUTH_VISUAL_LEAD: &str =
+    "マイナンバーカードの券面写真で本人であることを目視確認してください。";
+/// Heading: how to operate.
+pub const HOW_TO_HEADING: &str = "操作方法について";
+/// The manual's 操作方法 text.
+pub const HOW_TO_VISUAL: &str = "目視確認後マイナンバーカードをカードリーダーの上に置いていただくことで、資格情報を確認することができます。";
+/// Heading: the identity check method in use.
+pub const METHOD_HEADING: &str = "設定中の本人確認の方法";
+/// The 目視 method.
+pub const METHOD_VISUAL: &str = "マイナンバーカードの券面で目視確認";
+
+// --- マイナンバーカードの読み取り (P.17) --------------------------------------------------------
+
+/// Title of the reading screen.
+pub const READ_TITLE: &str = "マイナンバーカードの読み取り";
+/// Instruction before reading.
+pub const READ_PROMPT: &str = "カードリーダーにマイナンバーカードをセットし、「マイナンバーカードを読み取る」をクリックしてください。";
+/// The read button.
+pub const READ_BUTTON: &str = "マイナンバーカードを読み取る";
+/// Progress: reading the card.
+pub const READING_CARD: &str = "カードを読み取っています…";
+/// Progress: waiting for the center.
+pub const ASKING_CENTER: &str = "資格情報を確認しています…";
+/// Reading done.
+pub const READ_DONE: &str = "読み取りが完了しました。";
+/// Reading done, what to do next.
+pub const READ_DONE_NEXT: &str = "「次へ」をクリックして資格確認結果を表示します。";
+/// Keep the card on the reader while reading.
+pub const READ_KEEP_CARD: &str = "読み取りが終わるまでカードを動かさないでください。";
+
+// --- 資格確認結果 (P.21) ------------------------------------------------------------------
+
+/// Title of the result screen.
+pub const RESULT_TITLE: &str = "資格確認結果";
+/// Section heading of the qualification table.
+pub const QUALIFICATION_INFO: &str = "資格情報";
+/// 確認日 with the date.
+pub fn confirmation_date(date: &Date) -> SensitiveText {
+    SensitiveText::new(format!("確認日：{}", self::date(date)))
+}
+/// Row labels of the result table, in the manual's order.
+pub mod field {
+    /// 保険者番号.
+    pub const INSURER_NUMBER: &str = "保険者番号";
+    /// 保険者名.
+    pub const INSURER_NAME: &str = "保険者名";
+    /// 記号.
+    pub const SYMBOL: &str = "記号";
+    /// 番号.
+    pub const NUMBER: &str = "番号";
+    /// 枝番 (shown beside 番号).
+    pub const BRANCH: &str = "枝番";
+    /// フリガナ.
+    pub const KANA: &str = "フリガナ";
+    /// 氏名.
+    pub const NAME: &str = "氏名";
+    /// 生年月日.
+    pub const BIRTHDATE: &str = "生年月日";
+    /// 性別.
+    pub const SEX: &str = "性別";
+    /// 証区分.
+    pub const CLASSIFICATION: &str = "証区分";
+    /// 有効開始日.
+    pub const VALID_FROM: &str = "有効開始日";
+    /// 有効終了日.
+    pub const VALID_UNTIL: &str = "有効終了日";
+    /// 資格取得年月日.
+    pub const QUALIFIED_ON: &str = "資格取得年月日";
+    /// 負担割合.
+    pub const RATIO: &str = "負担割合";
+    /// 本人・家族の別.
+    pub const RELATION: &str = "本人・家族の別";
+    /// 被保険者氏名.
+    pub const INSURED_NAME: &str = "被保険者氏名";
+    /// 氏名カナ (裏面記載情報).
+    pub const BACK_KANA: &str = "氏名カナ";
+}
+/// Section: 裏面記載情報.
+pub const BACK_SIDE: &str = "裏面記載情報";
+/// Section: 高齢受給者証.
+pub const ELDERLY: &str = "高齢受給者証";
+/// Band: 義務教育就学前.
+pub const PRESCHOOL: &str = "義務教育就学前";
+/// Band: the certificate expires within 3 months.
+pub const CERT_EXPIRING: &str = "3か月以内に証明書が失効します";
+/// Band: 医療扶助 with a valid insurance qualification.
+pub const MEDICAL_ASSISTANCE: &str =
+    "医療扶助の対象者です。\n必要な提出書類等により、資格確認を行ってください";
+/// Band: 医療扶助 without a valid insurance qualification.
+pub const MEDICAL_ASSISTANCE_ONLY: &str =
+    "医療扶助対象者です\n必要な提出書類等により、資格確認を行ってください";
+/// Band: the qualification is not valid.
+pub const INVALID: &str = "この資格は無効です";
+/// Band: no qualification found.
+pub const NO_QUALIFICATION: &str = "該当する資格情報がありません";
+/// What a closed result means.
+pub const RESULT_CLOSE_NOTE: &str =
+    "閉じた後にもう一度確認するときは、マイナンバーカードを再度読み取ってください。";
+
+/// A date the way the manual shows it: 2023年12月01日.
+pub fn date(d: &Date) -> String {
+    format!("{:04}年{:02}月{:02}日", d.year(), d.month(), d.day())
+}
+
+/// A date as patient data (wiped when the scene drops).
+pub fn date_text(d: &Date) -> SensitiveText {
+    SensitiveText::new(date(d))
+}
+
+/// 負担割合 from the official 3-digit percent: "010" → 1割.
+pub fn ratio(r: Ratio) -> SensitiveText {
+    SensitiveText::new(format!("{}割", r.tenths()))
+}
+
+/// 性別.
+pub fn sex(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "男",
+        Sex::Female => "女",
+        Sex::Unset => "未設定",
+    }
+}
+
+/// 本人・家族の別.
+pub fn relation(r: Relation) -> &'static str {
+    match r {
+        Relation::Insured => "本人",
+        Relation::Family => "家族",
+    }
+}
+
+/// 証区分 (OQSCD010), names as the app shows them.
+pub fn classification(c: CardClassification) -> &'static str {
+    match c {
+        CardClassification::Regular => "被保険者証（一般）",
+        CardClassification::Retired => "被保険者証（退職）",
+        CardClassification::ShortTermRegular => "短期被保険者証（一般）",
+        CardClassification::ShortTermRetired => "短期被保険者証（退職）",
+        CardClassification::CertificateOfQualification => "被保険者資格証明書",
+        CardClassification::SpecialRetired => "特例退職被保険者証",
+        CardClassification::SelfDefenseForces => "自衛官診療証",
+        CardClassification::MedicalAssistance => "医療扶助",
+    }
+}
+
+// --- Buttons ------------------------------------------------------------------------------
+
+/// 次へ.
+pub const NEXT: &str = "次へ";
+/// 閉じる.
+pub const CLOSE: &str = "閉じる";
+/// ← (戻る).
+pub const BACK: &str = "← 戻る";
+/// Retry after a failure.
+pub const RETRY: &str = "もう一度読み取る";
+/// Back to 認証選択 after a failure.
+pub const TO_AUTH_SELECT: &str = "認証選択に戻る";
+
+// --- Errors: what happened, and what to do next -------------------------------------------
+
+/// Title of the error screen.
+pub const ERROR_TITLE: &str = "資格確認できませんでした";
+
+/// A message for the person at the kiosk: what happened and what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advice {
+    /// What happened, in one sentence.
+    pub what: &'static str,
+    /// What to do next.
+    pub next: &'static str,
+}
+
+/// The one mapping from card errors to words.
+pub fn card_error(e: &CardError) -> Advice {
+    match e {
+        CardError::NoService => Advice {
+            what: "カードリーダーを使う準備ができていません（スマートカードサービスが動いていません）。",
+            next: "端末を再起動してください。直らない場合は端末の管理者にお問い合わせください。",
+        },
+        CardError::NoReader => Advice {
+            what: "カードリーダーが見つかりません。",
+            next: "カードリーダーのケーブルが端末に接続されているか確認してください。",
+        },
+        CardError::NoCard => Advice {
+            what: "カードリーダーにカードがありません。",
+            next: "マイナンバーカードをカードリーダーにセットしてから、もう一度読み取ってください。",
+        },
+        CardError::CardRemoved => Advice {
+            what: "読み取りの途中でカードが外れました。",
+            next: "カードをカードリーダーにしっかりセットし、読み取りが終わるまで動かさないでください。",
+        },
+        CardError::NotMyNumberCard => Advice {
+            what: "セットされたカードはマイナンバーカードではありません。",
+            next: "マイナンバーカードをセットしてください。",
+        },
+        CardError::UnexpectedStatus(_) | CardError::BadCertificate(_) => Advice {
+            what: "マイナンバーカードの電子証明書を読み取れませんでした。",
+            next: "カードをセットし直して、もう一度読み取ってください。続く場合は市区町村の窓口でカードの確認を案内してください。",
+        },
+        CardError::ReaderFault => Advice {
+            what: "カードリーダーとの通信に失敗しました。",
+            next: "カードをセットし直して、もう一度読み取ってください。続く場合はカードリーダーを接続し直してください。",
+        },
+    }
+}
+
+/// The one mapping from center errors to words. A center refusal carries its own message,
+/// which the screen shows after `what`.
+pub fn center_error(e: &CenterError) -> Advice {
+    match e {
+        CenterError::Unreachable => Advice {
+            what: "オンライン資格確認等システムに接続できません。",
+            next: "インターネットに接続されているか確認して、もう一度読み取ってください。",
+        },
+        CenterError::Timeout => Advice {
+            what: "オンライン資格確認等システムから応答がありません。",
+            next: "しばらく待ってから、もう一度読み取ってください。",
+        },
+        CenterError::Tls => Advice {
+            what: "オンライン資格確認等システムとの安全な通信を確立できませんでした。",
+            next: "端末の日付と時刻が正しいか確認してください。直らない場合はオンライン資格確認等コールセンターにお問い合わせください。",
+        },
+        CenterError::Server { .. } | CenterError::Malformed => Advice {
+            what: "オンライン資格確認等システムでエラーが発生しました。",
+            next: "しばらく待ってから、もう一度読み取ってください。続く場合はオンライン資格確認等コールセンターにお問い合わせください。",
+        },
+        CenterError::Rejected { .. } => Advice {
+            what: "オンライン資格確認等システムが資格確認を受け付けませんでした。",
+            next: "表示された内容を確認してください。",
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_show_as_the_manual_does() {
+        let d = Date::parse_yyyymmdd("19520101").expect("valid date");
+        assert_eq!(date(&d), "1952年01月01日");
+        assert_eq!(confirmation_date(&d).expose(), "確認日：1952年01月01日");
+    }
+
+    #[test]
+    fn ratio_shows_in_wari() {
+        let r = Ratio::from_code("010").expect("valid ratio");
+        assert_eq!(ratio(r).expose(), "1割");
+        let r = Ratio::from_code("030").expect("valid ratio");
+        assert_eq!(ratio(r).expose(), "3割");
+    }
+
+    #[test]
+    fn every_error_says_what_to_do() {
+        let cards = [
+            CardError::NoService,
+            CardError::NoReader,
+            CardError::NoCard,
+            CardError::CardRemoved,
+            CardError::NotMyNumberCard,
+            CardError::ReaderFault,
+        ];
+        for e in &cards {
+            let a = card_error(e);
+            assert!(!a.what.is_empty() && !a.next.is_empty(), "{e:?}");
+        }
+        let centers = [
+            CenterError::Unreachable,
+            CenterError::Timeout,
+            CenterError::Tls,
+            CenterError::Server { status: 500 },
+            CenterError::Malformed,
+        ];
+        for e in &centers {
+            let a = center_error(e);
+            assert!(!a.what.is_empty() && !a.next.is_empty(), "{e:?}");
+        }
+        // Distinct causes get distinct words.
+        assert_ne!(
+            card_error(&CardError::NoReader),
+            card_error(&CardError::NoCard)
+        );
+        assert_ne!(
+            center_error(&CenterError::Unreachable),
+            center_error(&CenterError::Timeout)
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! GUI smoke test: the real binary in a real window under Xvfb, driven by real input events
+//! (xdotool, through XTEST), checked by screenshot against the headless renderer's output for
+//! the same state. Needs Xvfb, xdotool and ImageMagick's `import` (README's test command
+//! installs them). Every wait has a deadline; every process is killed on the way out.
+#![cfg(feature = "demo")]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use myna_kakunin::app::UiAction;
+use myna_kakunin::shell::demo;
+use myna_kakunin::shell::headless::{render_app, Session};
+use myna_kakunin::shell::png::write_png;
+use myna_kakunin::ui::render::Frame;
+use myna_kakunin::ui::screens::{view, Size};
+use myna_kakunin::ui::text::Text;
+
+const SCREEN_DEADLINE: Duration = Duration::from_secs(20);
+
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tool(name: &str) -> Command {
+    let mut c = Command::new(name);
+    c.stdin(Stdio::null());
+    c
+}
+
+fn run(c: Command, what: &str) -> Output {
+    // Every tool call is bounded by `timeout`, so a stuck X client cannot hang the test.
+    let mut t = tool("timeout");
+    t.arg("10").arg(c.get_program());
+    t.args(c.get_args());
+    for (k, v) in c.get_envs() {
+        if let Some(v) = v {
+            t.env(k, v);
+        }
+    }
+    let out = t
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run ({e}); is it installed?"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Starts Xvfb on a free display with a 24-bit 1280×800 screen.
+fn start_xvfb() -> (Killed, String) {
+    for n in 140..200 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = tool("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (apt-get install xvfb)");
+        let mut xvfb = Killed(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (xvfb, display);
+            }
+            if let Ok(Some(_)) = xvfb.0.try_wait() {
+                break; // lost a race for this display; try the next one
+            }
+            sleep(Duration::from_millis(50));
+        }
+        drop(xvfb);
+    }
+    panic!("no free X display for Xvfb");
+}
+
+/// The window's content as 0x00RRGGBB pixels, via ImageMagick's `import`.
+fn screenshot(display: &str, window: &str) -> (usize, usize, Vec<u32>) {
+    let mut c = tool("import");
+    c.args([
+        "-display", display, "-window", window, "-depth", "8", "ppm:-",
+    ]);
+    parse_ppm(&run(c, "import").stdout)
+}
+
+fn parse_ppm(data: &[u8]) -> (usize, usize, Vec<u32>) {
+    // P6 <ws> width <ws> height <ws> 255 <single ws> RGB...
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&data[start..i]).into_owned());
+    }
+    assert_eq!(fields[0], "P6", "import wrote a binary PPM");
+    let w: usize = fields[1].parse().expect("width");
+    let h: usize = fields[2].parse().expect("height");
+    let rgb = &data[i + 1..];
+    assert_eq!(rgb.len(), w * h * 3, "PPM body size");
+    let px = rgb
+        .chunks_exact(3)
+        .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
+        .collect();
+    (w, h, px)
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gui-smoke");
+    fs::create_dir_all(&dir).expect("target dir is writable");
+    dir
+}
+
+fn save(name: &str, w: usize, h: usize, px: &[u32]) {
+    let mut f = fs::File::create(artifacts().join(name)).expect("artifact file");
+    write_png(&mut f, w as u32, h as u32, px).expect("artifact written");
+}
+
+/// Waits until the window shows exactly what the headless renderer draws for `session`.
+fn expect_screen(display: &str, window: &str, session: &Session, text: &mut Text, name: &str) {
+    let size = Size::DESIGN;
+    let want = render_app(session.app(), size, text, Frame::default());
+    let deadline = Instant::now() + SCREEN_DEADLINE;
+    loop {
+        let (w, h, got) = screenshot(display, window);
+        let same_size = (w, h) == (size.w as usize, size.h as usize);
+        let differing = if same_size {
+            got.iter().zip(&want).filter(|(a, b)| a != b).count()
+        } else {
+            usize::MAX
+        };
+        if differing == 0 {
+            save(&format!("{name}.png"), w, h, &got);
+            return;
+        }
+        if Instant::now() > deadline {
+            save(&format!("{name}-window.png"), w, h, &got);
+            save(
+                &format!("{name}-expected.png"),
+                size.w as usize,
+                size.h as usize,
+                &want,
+            );
+            panic!(
+                "{name}: window ({w}x{h}) differs from the headless render in {differing} pixels; see {}",
+                artifacts().display()
+            );
+        }
+        sleep(Duration::from_millis(100));
+    }
+}
+
+fn click(display: &str, window: &str, session: &Session, text: &Text, action: UiAction) {
+    let scene = view(session.app(), Size::DESIGN, text);
+    let r = scene
+        .rect_of(action)
+        .unwrap_or_else(|| panic!("{action:?} is not on screen"));
+    let (x, y) = r.center();
+    let mut c = tool("xdotool");
+    c.env("DISPLAY", display).args([
+        "mousemove",
+        "--window",
+        window,
+        &x.to_string(),
+        &y.to_string(),
+        "click",
+        "1",
+    ]);
+    run(c, "xdotool click");
+}
+
+fn keys(display: &str, keys: &[&str]) {
+    let mut c = tool("xdotool");
+    c.env("DISPLAY", display).arg("key").args(keys);
+    run(c, "xdotool key");
+}
+
+#[test]
+fn the_visual_flow_runs_in_a_real_window() {
+    let (_xvfb, display) = start_xvfb();
+    let log_path = artifacts().join("app.log");
+    let log = fs::File::create(&log_path).expect("log file");
+    let app = Command::new(env!("CARGO_BIN_EXE_myna-kakunin"))
+        .args(["--demo", "--windowed", "--log", "trace"])
+        .env("DISPLAY", &display)
+        .env("WINIT_X11_SCALE_FACTOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("the binary starts");
+    let pid = app.id().to_string();
+    let mut app = Killed(app);
+
+    // Find the window by the app's pid (winit sets _NET_WM_PID).
+    let mut search = tool("xdotool");
+    search
+        .env("DISPLAY", &display)
+        .args(["search", "--sync", "--onlyvisible", "--pid", &pid]);
+    let found = run(search, "xdotool search");
+    let window = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .next()
+        .expect("a window id")
+        .trim()
+        .to_owned();
+
+    // The same flow, headless, gives the expected frames.
+    let mut text = Text::load().expect("embedded font parses");
+    let mut expected = Session::new(demo::app(), demo::backends(demo::system_clock));
+
+    expect_screen(&display, &window, &expected, &mut text, "1-passcode");
+
+    // Keyboard: with no window manager, give the window the input focus ourselves.
+    let mut c = tool("xdotool");
+    c.env("DISPLAY", &display)
+        .args(["windowfocus", "--sync", &window]);
+    run(c, "xdotool windowfocus");
+    keys(&display, &["1", "2", "3", "4"]);
+    for d in [1, 2, 3, 4] {
+        expected.act_and_settle(UiAction::Digit(d));
+    }
+    expect_screen(&display, &window, &expected, &mut text, "2-auth-select");
+
+    // Touch-style input: the demo tray puts 資格 太郎's card on the reader; 目視 reads at once.
+    click(
+        &display,
+        &window,
+        &expected,
+        &text,
+        UiAction::DemoToggleCard(0),
+    );
+    expected.act_and_settle(UiAction::DemoToggleCard(0));
+    expect_screen(&display, &window, &expected, &mut text, "3-read-done");
+
+    click(&display, &window, &expected, &text, UiAction::Next);
+    expected.act_and_settle(UiAction::Next);
+    expect_screen(&display, &window, &expected, &mut text, "4-result");
+
+    // Keyboard again: Tab to 閉じる and Enter.
+    keys(&display, &["Tab"]);
+    keys(&display, &["Return"]);
+    expected.act_and_settle(UiAction::Close);
+    expect_screen(
+        &display,
+        &window,
+        &expected,
+        &mut text,
+        "5-auth-select-after-close",
+    );
+
+    assert!(
+        matches!(app.0.try_wait(), Ok(None)),
+        "the app is still running"
+    );
+    drop(app);
+
+    // Nothing of the patient reaches the log, even at trace level.
+    let log = fs::read_to_string(&log_path).expect("log readable");
+    assert!(
+        log.contains("screen ReadCard(Done) -> ShowResult"),
+        "the log shows the flow:\n{log}"
+    );
+    for secret in [
+        "資格 太郎",
+        "太郎",
+        "シカク",
+        "12345678",
+        "19520101",
+        "1952年",
+        "限定資格保険組合",
+    ] {
+        assert!(!log.contains(secret), "log leaks {secret:?}");
+    }
+    assert!(
+        log.contains("ui action Digit"),
+        "digit presses are logged as such"
+    );
+    assert!(!log.contains("Digit("), "but never which digit");
+}

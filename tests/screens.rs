@@ -1,0 +1,211 @@
+//! Render test of every screen built: the demo flow is driven headlessly, each screen is
+//! rendered at 1280×800, written to target/screens/ for people to look at, and checked for
+//! its content (the scene's texts), its geometry (touch targets fit, never overlap, are big
+//! enough) and its pixels (primary buttons blue, the デモ ribbon yellow).
+#![cfg(feature = "demo")]
+
+use std::path::PathBuf;
+
+use myna_kakunin::app::UiAction;
+use myna_kakunin::shell::demo;
+use myna_kakunin::shell::headless::{render_app, write_screen, Session};
+use myna_kakunin::ui::render::Frame;
+use myna_kakunin::ui::screens::{view, Size};
+use myna_kakunin::ui::text::Text;
+use myna_kakunin::ui::{theme, ButtonStyle, Kind};
+
+fn out_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&dir).expect("target dir is writable");
+    dir
+}
+
+/// Checks one screen and writes its PNG. Returns the scene's texts.
+fn check(s: &Session, text: &mut Text, name: &str) -> Vec<String> {
+    let size = Size::DESIGN;
+    write_screen(s.app(), size, text, &out_dir().join(format!("{name}.png"))).expect("PNG written");
+    let scene = view(s.app(), size, text);
+
+    // Geometry: every control is on screen, big enough to touch, and alone under a finger.
+    let controls: Vec<_> = scene
+        .widgets
+        .iter()
+        .filter(|w| w.action.is_some())
+        .collect();
+    for (i, a) in controls.iter().enumerate() {
+        let r = a.rect;
+        assert!(
+            r.x >= 0 && r.y >= 0 && r.right() <= size.w && r.bottom() <= size.h,
+            "{name}: {:?} off screen",
+            a.action
+        );
+        assert!(
+            r.w >= 44 && r.h >= 44,
+            "{name}: {:?} smaller than 44 px",
+            a.action
+        );
+        for b in &controls[i + 1..] {
+            assert!(
+                !r.overlaps(&b.rect),
+                "{name}: {:?} overlaps {:?}",
+                a.action,
+                b.action
+            );
+        }
+    }
+
+    // Pixels: the ribbon is on every screen; primary buttons are filled blue.
+    let pixels = render_app(s.app(), size, text, Frame::default());
+    let at = |x: i32, y: i32| pixels[(y * size.w + x) as usize];
+    assert_eq!(at(2, 2), theme::DEMO_BG, "{name}: デモ ribbon missing");
+    for w in &scene.widgets {
+        if let Kind::Button {
+            style: ButtonStyle::Primary,
+            ..
+        } = w.kind
+        {
+            assert_eq!(
+                at(w.rect.x + 10, w.rect.y + w.rect.h / 2),
+                theme::PRIMARY,
+                "{name}: primary button not blue"
+            );
+        }
+    }
+    scene.texts().into_iter().map(str::to_owned).collect()
+}
+
+fn has(texts: &[String], needle: &str) -> bool {
+    texts.iter().any(|t| t.contains(needle))
+}
+
+#[test]
+fn every_screen_of_the_visual_flow_renders_with_its_content() {
+    let mut text = Text::load().expect("embedded font parses");
+    let mut s = Session::new(demo::app(), demo::backends(|| 1_764_547_200)); // 2025-12-01 09:00 JST
+
+    let t = check(&s, &mut text, "passcode");
+    assert!(has(&t, "パスコード（数字4桁）を入力してください"));
+    assert!(
+        has(&t, &format!("パスコード {}", demo::PASSCODE)),
+        "the banner shows the demo passcode"
+    );
+    assert!(has(&t, "訂正"));
+
+    for d in [5, 5, 5, 5] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    let t = check(&s, &mut text, "passcode-wrong");
+    assert!(has(&t, "パスコードが違います"));
+
+    for d in [1, 2, 3, 4] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    let t = check(&s, &mut text, "auth-select-visual");
+    assert!(has(&t, "認証選択"));
+    assert!(has(&t, "操作方法について"));
+    assert!(has(&t, "マイナンバーカードの券面で目視確認"));
+    assert!(has(&t, "次へ"));
+    assert!(
+        has(&t, "資格 太郎"),
+        "the demo tray offers 資格 太郎's card"
+    );
+
+    s.act_and_settle(UiAction::Next);
+    let t = check(&s, &mut text, "read-wait-card");
+    assert!(has(&t, "マイナンバーカードを読み取る"));
+    assert!(has(&t, "← 戻る"));
+
+    s.act_and_settle(UiAction::ReadCard);
+    let t = check(&s, &mut text, "read-failed-no-card");
+    assert!(has(&t, "カードリーダーにカードがありません"));
+    assert!(has(&t, "もう一度読み取る"));
+
+    s.act_and_settle(UiAction::Back);
+    s.act(UiAction::DemoToggleCard(0));
+    s.run_one();
+    let t = check(&s, &mut text, "reading-card");
+    assert!(has(&t, "カードを読み取っています"));
+    assert!(
+        view(s.app(), Size::DESIGN, &text).is_animated(),
+        "progress moves"
+    );
+
+    s.run_one();
+    let t = check(&s, &mut text, "asking-center");
+    assert!(has(&t, "資格情報を確認しています"));
+
+    s.run_one();
+    let t = check(&s, &mut text, "read-done");
+    assert!(has(&t, "読み取りが完了しました"));
+
+    s.act_and_settle(UiAction::Next);
+    let t = check(&s, &mut text, "result");
+    for want in [
+        "資格確認結果",
+        "確認日：2025年12月01日",
+        "12345678",
+        "限定資格保険組合",
+        "1234",
+        "001　枝番 02",
+        "シカク タロウ",
+        "資格 太郎",
+        "1952年01月01日",
+        "男",
+        "被保険者証（一般）",
+        "2025年04月01日",
+        "2027年03月31日",
+        "1割",
+        "本人",
+        "閉じる",
+    ] {
+        assert!(has(&t, want), "result lacks {want}: {t:?}");
+    }
+    assert!(
+        !has(&t, "医療扶助"),
+        "資格 太郎 (証区分 一般) is not a 医療扶助 recipient"
+    );
+    assert!(
+        !has(&t, "この資格は無効です"),
+        "a valid qualification shows no invalid band"
+    );
+    assert!(
+        !view(s.app(), Size::DESIGN, &text).is_animated(),
+        "a still screen does not redraw"
+    );
+
+    s.act_and_settle(UiAction::Close);
+    let t = check(&s, &mut text, "auth-select-after-close");
+    assert!(
+        !has(&t, "12345678") && !has(&t, "1952年"),
+        "the result is gone after 閉じる"
+    );
+}
+
+#[test]
+fn screens_adapt_to_a_smaller_logical_size() {
+    // A 1920×1080 panel at 150 % is 1280×720 logical.
+    let mut text = Text::load().expect("embedded font parses");
+    let s = Session::new(demo::app(), demo::backends(|| 1_764_547_200));
+    let size = Size { w: 1280, h: 720 };
+    let scene = view(s.app(), size, &text);
+    let controls: Vec<_> = scene
+        .widgets
+        .iter()
+        .filter(|w| w.action.is_some())
+        .collect();
+    assert!(controls.len() >= 12, "keypad and tray are there");
+    for (i, a) in controls.iter().enumerate() {
+        assert!(a.rect.bottom() <= size.h, "{:?} below the screen", a.action);
+        assert!(a.rect.h >= 44, "{:?} too small to touch", a.action);
+        for b in &controls[i + 1..] {
+            assert!(
+                !a.rect.overlaps(&b.rect),
+                "{:?} overlaps {:?}",
+                a.action,
+                b.action
+            );
+        }
+    }
+    let px = render_app(s.app(), size, &mut text, Frame::default());
+    assert_eq!(px.len(), 1280 * 720);
+}
