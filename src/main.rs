@@ -76,6 +76,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => {
@@ -94,7 +95,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Mode::Screenshots(dir) => screenshots(&dir),
-        Mode::Kiosk { demo, fullscreen } => kiosk(demo, fullscreen.unwrap_or(!demo)),
+        Mode::Kiosk { demo, fullscreen } => kiosk(demo, fullscreen.unwrap_or(!demo), started),
     }
 }
 
@@ -122,7 +123,7 @@ fn screenshots(_: &std::path::Path) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn kiosk(demo: bool, fullscreen: bool) -> ExitCode {
+fn kiosk(demo: bool, fullscreen: bool, started: std::time::Instant) -> ExitCode {
     info!(
         "myna-kakunin {} starting (demo: {demo})",
         env!("CARGO_PKG_VERSION")
@@ -137,7 +138,7 @@ fn kiosk(demo: bool, fullscreen: bool) -> ExitCode {
     let Some((app, backends)) = wiring(demo) else {
         return ExitCode::from(2);
     };
-    match window::run(app, text, backends, WindowOptions { fullscreen }) {
+    match window::run(app, text, backends, WindowOptions { fullscreen }, started) {
         Ok(()) => ExitCode::SUCCESS,
         Err(ShellError::Display(e)) => {
             error!("no display to open the window on: {e}");

@@ -209,3 +209,134 @@ fn screens_adapt_to_a_smaller_logical_size() {
     let px = render_app(s.app(), size, &mut text, Frame::default());
     assert_eq!(px.len(), 1280 * 720);
 }
+
+/// The app on 資格確認結果 for `outcome`, reached through the real transitions.
+fn app_showing(outcome: myna_kakunin::center::model::CheckOutcome) -> myna_kakunin::app::App {
+    use myna_kakunin::app::{Event, Millis};
+    use myna_kakunin::card::AuthCertificate;
+    let mut app = demo::app();
+    let t = Millis(0);
+    for d in [1, 2, 3, 4] {
+        app.step(Event::Ui(UiAction::Digit(d)), t);
+    }
+    app.step(Event::CardPresence(true), t);
+    let der = include_bytes!("pki/cards/taro.cert.der").to_vec();
+    let cert = AuthCertificate::from_der(der).expect("demo certificate parses");
+    app.step(Event::CertificateRead(Ok(cert)), t);
+    app.step(Event::CenterAnswered(Ok(Box::new(outcome))), t);
+    app.step(Event::Ui(UiAction::Next), t);
+    assert_eq!(app.state().name(), "ShowResult");
+    app
+}
+
+#[test]
+fn several_notices_stack_above_the_table_without_overlap() {
+    use myna_kakunin::center::model::{CardClassification, Validity};
+    use myna_kakunin::center::reference::demo_taro;
+
+    let mut text = Text::load().expect("embedded font parses");
+    let record = demo_taro();
+    let mut outcome = myna_kakunin::center::model::CheckOutcome {
+        confirmation_date: myna_kakunin::center::model::Date::new(2025, 12, 1).expect("valid date"),
+        validity: Validity::Valid,
+        cert_expiring: true,
+        qualification: record.qualification,
+    };
+    if let Some(q) = outcome.qualification.as_mut() {
+        q.card_classification = CardClassification::MedicalAssistance;
+        q.preschool = true;
+    }
+    let mut app = app_showing(outcome);
+    let size = Size::DESIGN;
+    let pixels = render_app(&app, size, &mut text, Frame::default());
+    let mut f = std::fs::File::create(out_dir().join("result-notices.png")).expect("PNG file");
+    myna_kakunin::shell::png::write_png(&mut f, size.w as u32, size.h as u32, &pixels)
+        .expect("PNG written");
+
+    let scene = view(&app, size, &text);
+    let texts = scene.texts();
+    for want in [
+        "医療扶助の対象者です",
+        "義務教育就学前",
+        "3か月以内に証明書が失効します",
+        "医療扶助",
+    ] {
+        assert!(texts.iter().any(|t| t.contains(want)), "missing {want}");
+    }
+    // Each band is tall enough for its wrapped text, and nothing below overlaps it.
+    let bands: Vec<_> = scene
+        .widgets
+        .iter()
+        .filter(|w| matches!(w.kind, Kind::Band { .. }))
+        .collect();
+    assert_eq!(bands.len(), 3);
+    for band in &bands {
+        let Kind::Band { text: body, .. } = &band.kind else {
+            unreachable!()
+        };
+        let need = myna_kakunin::ui::screens::band_height(&text, body.as_str(), band.rect.w);
+        assert!(band.rect.h >= need, "band {:?} too short", body.as_str());
+        for w in scene
+            .widgets
+            .iter()
+            .filter(|w| matches!(w.kind, Kind::Text { .. }))
+        {
+            assert!(
+                !band.rect.overlaps(&w.rect),
+                "text {:?} overlaps a band",
+                w.kind
+            );
+        }
+    }
+    drop(scene);
+
+    // The table does not fit beside three notices and the tray: it pages, and every field is
+    // on some page, on screen.
+    let mut seen: Vec<String> = Vec::new();
+    for page in 0.. {
+        let png = out_dir().join(format!("result-notices-page{}.png", page + 1));
+        write_screen(&app, size, &mut text, &png).expect("PNG written");
+        let scene = view(&app, size, &text);
+        for w in &scene.widgets {
+            let r = w.rect;
+            assert!(
+                r.right() <= size.w && r.bottom() <= size.h,
+                "page {page}: {:?} off screen",
+                w.kind
+            );
+        }
+        seen.extend(scene.texts().into_iter().map(str::to_owned));
+        let more = scene.rect_of(UiAction::NextPage).is_some();
+        let back = scene.rect_of(UiAction::PrevPage).is_some();
+        assert_eq!(
+            back,
+            page > 0,
+            "page {page}: 前のページ only after the first"
+        );
+        drop(scene);
+        if !more {
+            assert!(page >= 1, "the long table needed more than one page");
+            break;
+        }
+        app.step(
+            myna_kakunin::app::Event::Ui(UiAction::NextPage),
+            myna_kakunin::app::Millis(0),
+        );
+    }
+    for field in [
+        "保険者番号",
+        "生年月日",
+        "1952年01月01日",
+        "性別",
+        "証区分",
+        "有効開始日",
+        "有効終了日",
+        "資格取得年月日",
+        "負担割合",
+        "1割",
+        "本人・家族の別",
+        "本人",
+    ] {
+        assert!(seen.iter().any(|t| t == field), "{field} is on no page");
+    }
+}

@@ -48,6 +48,10 @@ pub enum UiAction {
     Close,
     /// もう一度読み取る after a failure.
     Retry,
+    /// 次のページ on a result longer than the screen.
+    NextPage,
+    /// 前のページ on a result longer than the screen.
+    PrevPage,
     /// Demo tray: put demo card `index` on the virtual reader (or take it off if it is there).
     DemoToggleCard(u8),
 }
@@ -63,6 +67,8 @@ impl UiAction {
             UiAction::ReadCard => "ReadCard",
             UiAction::Close => "Close",
             UiAction::Retry => "Retry",
+            UiAction::NextPage => "NextPage",
+            UiAction::PrevPage => "PrevPage",
             UiAction::DemoToggleCard(_) => "DemoToggleCard",
         }
     }
@@ -140,7 +146,13 @@ pub enum State {
     /// The read failed; the screen says what to do next.
     ReadFailed(Failure),
     /// 資格確認結果. Dropping the state drops (and wipes) the patient's data.
-    ShowResult(Box<CheckOutcome>),
+    ShowResult {
+        /// The center's answer.
+        outcome: Box<CheckOutcome>,
+        /// Which page of the table is shown when it is longer than the screen (the screen
+        /// clamps it to the last page).
+        page: u8,
+    },
 }
 
 impl State {
@@ -154,7 +166,7 @@ impl State {
             State::ReadCard(ReadPhase::AskingCenter) => "ReadCard(AskingCenter)",
             State::ReadCard(ReadPhase::Done(_)) => "ReadCard(Done)",
             State::ReadFailed(_) => "ReadFailed",
-            State::ShowResult(_) => "ShowResult",
+            State::ShowResult { .. } => "ShowResult",
         }
     }
 }
@@ -293,14 +305,26 @@ impl App {
                 State::ReadFailed(Failure::Center(e))
             }
             (State::ReadCard(ReadPhase::Done(outcome)), Event::Ui(UiAction::Next)) => {
-                State::ShowResult(outcome)
+                State::ShowResult { outcome, page: 0 }
             }
 
             (State::ReadFailed(_), Event::Ui(UiAction::Retry)) => self.start_read(&mut out),
             (State::ReadFailed(_), Event::Ui(UiAction::Back)) => State::SelectAuthVisual,
 
+            (State::ShowResult { outcome, page }, Event::Ui(UiAction::NextPage)) => {
+                State::ShowResult {
+                    outcome,
+                    page: page.saturating_add(1),
+                }
+            }
+            (State::ShowResult { outcome, page }, Event::Ui(UiAction::PrevPage)) => {
+                State::ShowResult {
+                    outcome,
+                    page: page.saturating_sub(1),
+                }
+            }
             // 閉じる: the outcome is dropped here, wiping the patient's data.
-            (State::ShowResult(_), Event::Ui(UiAction::Close)) => State::SelectAuthVisual,
+            (State::ShowResult { .. }, Event::Ui(UiAction::Close)) => State::SelectAuthVisual,
 
             // Anything else leaves the screen as it is: stale worker answers (already
             // dropped, so their data is wiped), keys that mean nothing here.

@@ -208,7 +208,21 @@ fn center_answer_completes_the_read_then_next_shows_the_result() {
     a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
     assert!(matches!(a.state(), State::ReadCard(ReadPhase::Done(_))));
     ui(&mut a, UiAction::Next);
-    assert!(matches!(a.state(), State::ShowResult(_)));
+    assert!(matches!(a.state(), State::ShowResult { page: 0, .. }));
+}
+
+#[test]
+fn result_pages_forward_and_back_but_not_below_the_first() {
+    let mut a = asking();
+    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
+    ui(&mut a, UiAction::Next);
+    ui(&mut a, UiAction::PrevPage);
+    assert!(matches!(a.state(), State::ShowResult { page: 0, .. }));
+    ui(&mut a, UiAction::NextPage);
+    ui(&mut a, UiAction::NextPage);
+    assert!(matches!(a.state(), State::ShowResult { page: 2, .. }));
+    ui(&mut a, UiAction::PrevPage);
+    assert!(matches!(a.state(), State::ShowResult { page: 1, .. }));
 }
 
 #[test]

@@ -47,12 +47,14 @@ pub enum ShellError {
     Worker(std::io::Error),
 }
 
-/// Opens the window and runs until it is closed.
+/// Opens the window and runs until it is closed. `started` is when the process started, so
+/// the first-frame log line tells start-up time as a person sees it.
 pub fn run(
     app: App,
     text: Text,
     backends: Backends,
     options: WindowOptions,
+    started: Instant,
 ) -> Result<(), ShellError> {
     let event_loop = EventLoop::<Event>::with_user_event()
         .build()
@@ -69,7 +71,7 @@ pub fn run(
         focus: Focus::default(),
         cursor: None,
         modifiers: ModifiersState::empty(),
-        start: Instant::now(),
+        start: started,
         animating: false,
         first_frame: true,
     };
@@ -185,6 +187,8 @@ impl Kiosk {
             }
             Key::Named(NamedKey::Enter | NamedKey::Space) => focus.action(&scene),
             Key::Named(NamedKey::Escape) => on_screen(UiAction::Back),
+            Key::Named(NamedKey::PageDown) => on_screen(UiAction::NextPage),
+            Key::Named(NamedKey::PageUp) => on_screen(UiAction::PrevPage),
             Key::Named(NamedKey::Backspace | NamedKey::Delete) => on_screen(UiAction::DeleteDigit),
             Key::Character(ref c) => match c.as_str().as_bytes() {
                 [d @ b'0'..=b'9'] => on_screen(UiAction::Digit(d - b'0')),
@@ -240,7 +244,10 @@ impl Kiosk {
         }
         if self.first_frame {
             self.first_frame = false;
-            info!("first frame after {} ms", self.start.elapsed().as_millis());
+            info!(
+                "first frame {} ms after start",
+                self.start.elapsed().as_millis()
+            );
         }
     }
 }

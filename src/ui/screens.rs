@@ -48,9 +48,9 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             b.header(s::READ_TITLE, false);
             read_failed(&mut b, failure, text);
         }
-        State::ShowResult(outcome) => {
+        State::ShowResult { outcome, page } => {
             b.header(s::RESULT_TITLE, false);
-            result(&mut b, outcome, text);
+            result(&mut b, outcome, usize::from(*page), text);
         }
     }
     b.finish()
@@ -501,7 +501,7 @@ enum Line<'a> {
     Section(&'static str),
 }
 
-fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, t: &Text) {
+fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: usize, t: &Text) {
     let c = b.content();
     let mut y = c.y - 8;
     for (body, tone) in bands(outcome) {
@@ -540,13 +540,23 @@ fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, t: &Text) {
     );
     y += 4;
 
+    let mut paging = None;
     if let Some(q) = &outcome.qualification {
-        // Newspaper flow: fill the left column, then the right one.
+        // Newspaper flow: fill the left column, then the right one; pages when even that
+        // does not fit, so no field is ever cut off.
         let col_w = (c.w - COLUMN_GAP) / 2;
-        let per_column = ((c.bottom() - y) / ROW_H).max(1);
-        for (i, line) in lines(q).into_iter().enumerate() {
-            let i = i as i32;
-            let (col, row) = (i / per_column, i % per_column);
+        let per_column = ((c.bottom() - y) / ROW_H).max(1) as usize;
+        let per_page = 2 * per_column;
+        let all = lines(q);
+        let pages = all.len().div_ceil(per_page).max(1);
+        let page = page.min(pages - 1);
+        for (i, line) in all
+            .into_iter()
+            .skip(page * per_page)
+            .take(per_page)
+            .enumerate()
+        {
+            let (col, row) = ((i / per_column) as i32, (i % per_column) as i32);
             let x = c.x + col * (col_w + COLUMN_GAP);
             let r = Rect::new(x, y + row * ROW_H, col_w, ROW_H);
             match line {
@@ -590,8 +600,50 @@ fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, t: &Text) {
                 None,
             );
         }
+        if pages > 1 {
+            paging = Some((page, pages));
+        }
+    }
+    if let Some((page, pages)) = paging {
+        result_pager(b, page, pages);
     }
     b.footer(Some((s::CLOSE, UiAction::Close)), None);
+}
+
+/// 前のページ / 次のページ at the left of the footer, with where we are between them.
+fn result_pager(b: &mut Builder<'_>, page: usize, pages: usize) {
+    let y = b.footer.y + (theme::FOOTER_H - theme::BUTTON_H) / 2;
+    let w = button_width(s::PREV_PAGE);
+    let mut x = theme::MARGIN;
+    if page > 0 {
+        b.scene.push(
+            Rect::new(x, y, w, theme::BUTTON_H),
+            Kind::Button {
+                label: Label::Static(s::PREV_PAGE),
+                style: ButtonStyle::Secondary,
+            },
+            Some(UiAction::PrevPage),
+        );
+    }
+    x += w + 16;
+    b.text(
+        Rect::new(x, y, 160, theme::BUTTON_H),
+        Label::Owned(SensitiveText::new(s::page_of(page + 1, pages))),
+        size::BODY,
+        theme::TEXT,
+        Align::Center,
+    );
+    x += 160 + 16;
+    if page + 1 < pages {
+        b.scene.push(
+            Rect::new(x, y, w, theme::BUTTON_H),
+            Kind::Button {
+                label: Label::Static(s::NEXT_PAGE),
+                style: ButtonStyle::Secondary,
+            },
+            Some(UiAction::NextPage),
+        );
+    }
 }
 
 /// Height of a status band holding `body` across `width` (the mark takes 68 px of it).

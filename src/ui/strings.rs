@@ -194,6 +194,14 @@ pub const NEXT: &str = "次へ";
 pub const CLOSE: &str = "閉じる";
 /// ← (戻る).
 pub const BACK: &str = "← 戻る";
+/// Next page of a long result.
+pub const NEXT_PAGE: &str = "次のページ";
+/// Previous page of a long result.
+pub const PREV_PAGE: &str = "前のページ";
+/// Page indicator, e.g. 「1 / 2 ページ」.
+pub fn page_of(page: usize, pages: usize) -> String {
+    format!("{page} / {pages} ページ")
+}
 /// Retry after a failure.
 pub const RETRY: &str = "もう一度読み取る";
 /// Back to 認証選択 after a failure.
