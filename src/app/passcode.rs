@@ -16,8 +16,10 @@ pub const DIGITS: usize = 4;
 /// PBKDF2 iterations. A 4-digit secret cannot be made strong by hashing; the cost only slows
 /// an offline guesser, so it is kept low enough for an instant unlock on a tablet.
 const ITERATIONS: u32 = 60_000;
-const SALT_LEN: usize = 16;
-const HASH_LEN: usize = 32;
+/// Length of the random salt.
+pub const SALT_LEN: usize = 16;
+/// Length of the stored hash.
+pub const HASH_LEN: usize = 32;
 
 /// Digits typed so far on a 4-digit pad. Debug shows only how many digits there are.
 #[derive(Default)]
@@ -99,6 +101,16 @@ impl PasscodeHash {
             &mut hash,
         );
         Self { salt, hash }
+    }
+
+    /// Rebuilds a stored hash from its parts (as the settings store keeps them).
+    pub fn from_parts(salt: [u8; SALT_LEN], hash: [u8; HASH_LEN]) -> Self {
+        Self { salt, hash }
+    }
+
+    /// The salt and hash, for the settings store.
+    pub fn parts(&self) -> (&[u8; SALT_LEN], &[u8; HASH_LEN]) {
+        (&self.salt, &self.hash)
     }
 
     /// Whether `passcode` is the one this hash was made from (constant-time compare).

@@ -5,6 +5,7 @@ pub mod headless;
 pub mod icon;
 pub mod logging;
 pub mod png;
+pub mod settings;
 pub mod window;
 pub mod worker;
 

@@ -1,0 +1,477 @@
+//! The settings store: what the kiosk keeps between runs, written atomically and checked on
+//! load.
+//!
+//! File format (UTF-8 text, one `key=value` per line, values %-escaped), ending with a line
+//! `sha256=<hex>` over every byte before it. A file that fails the check is reported as
+//! damaged, never half-read. Writes go to a temporary file in the same folder, are flushed to
+//! disk, then renamed over the old file, so a crash at any moment leaves either the old or the
+//! new settings.
+//!
+//! The passcode is stored only as a salted PBKDF2 hash; the account password never. Secrets
+//! the kiosk must keep (device credential, refresh token) are protected by
+//! [`protect`]/[`unprotect`]: the file is readable by its owner only (mode 0600) on Unix;
+//! Windows protection (DPAPI) arrives with the Windows build.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use ring::digest;
+
+use crate::app::passcode::{PasscodeHash, HASH_LEN, SALT_LEN};
+use crate::sensitive::{wipe_vec, SensitiveText};
+
+/// The file name inside the data folder.
+pub const FILE_NAME: &str = "settings.txt";
+const TEMP_NAME: &str = "settings.txt.tmp";
+const VERSION: &str = "1";
+
+/// What the kiosk keeps between runs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// 利用規約 accepted on this device.
+    pub terms_accepted: bool,
+    /// The registration (初期登録), when the device is registered.
+    pub registration: Option<Registration>,
+    /// The login passcode's hash, once パスコード登録 is done.
+    pub passcode: Option<PasscodeHash>,
+    /// 目視確認で本人認証: on after registration.
+    pub visual_check: bool,
+    /// The card reader chosen in カードリーダー選択, if any.
+    pub reader: Option<String>,
+}
+
+/// A registered device.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// 機関コード.
+    pub institution_code: String,
+    /// The account's user ID (e.g. W0000001).
+    pub user_id: String,
+    /// The device credential the center issued at registration (secret).
+    pub device_credential: SensitiveText,
+    /// The session's refresh token; `None` after ログアウト (the next start needs ID and
+    /// password).
+    pub refresh_token: Option<SensitiveText>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("terms_accepted", &self.terms_accepted)
+            .field("registered", &self.registration.is_some())
+            .field("passcode_set", &self.passcode.is_some())
+            .field("visual_check", &self.visual_check)
+            .field("reader", &self.reader)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registration")
+            .field("institution_code", &self.institution_code)
+            .field("user_id", &self.user_id)
+            .field("logged_in", &self.refresh_token.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the settings could not be read or written.
+#[derive(Debug)]
+pub enum SettingsError {
+    /// The file exists but fails its check or cannot be parsed: it must be set up again.
+    Damaged(Damage),
+    /// The folder or file could not be read or written.
+    Io(io::Error),
+}
+
+/// What is wrong with a damaged settings file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Damage {
+    /// No checksum line, or the checksum does not match the content.
+    Checksum,
+    /// A line that is not `key=value`, an unknown version, or a value that does not parse.
+    Content,
+}
+
+impl From<io::Error> for SettingsError {
+    fn from(e: io::Error) -> Self {
+        SettingsError::Io(e)
+    }
+}
+
+/// The settings file in one data folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// The store in `dir` (created on first save).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The data folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// Reads the settings; a missing file is a fresh device (defaults).
+    pub fn load(&self) -> Result<Settings, SettingsError> {
+        match fs::read(self.path()) {
+            Ok(mut bytes) => {
+                let parsed = decode(&bytes);
+                wipe_vec(&mut bytes);
+                parsed.map_err(SettingsError::Damaged)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(SettingsError::Io(e)),
+        }
+    }
+
+    /// Writes the settings atomically: temp file, flush to disk, rename, flush the folder.
+    pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
+        fs::create_dir_all(&self.dir)?;
+        let mut bytes = encode(settings).into_bytes();
+        let temp = self.dir.join(TEMP_NAME);
+        let written = write_private(&temp, &bytes);
+        wipe_vec(&mut bytes);
+        written?;
+        fs::rename(&temp, self.path())?;
+        sync_dir(&self.dir);
+        Ok(())
+    }
+
+    /// Removes the settings (device deregistered, or a damaged file given up).
+    pub fn reset(&self) -> Result<(), SettingsError> {
+        match fs::remove_file(self.path()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        sync_dir(&self.dir);
+        Ok(())
+    }
+}
+
+/// Creates `path` readable by its owner only, writes `bytes` and flushes them to disk.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Flushes a rename to disk. Best effort: not every system can open a folder for syncing.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Protects a secret for storage. On Unix the file's mode protects it; see the module docs.
+fn protect(secret: &str) -> String {
+    escape(secret)
+}
+
+/// Undoes [`protect`].
+fn unprotect(stored: &str) -> Option<SensitiveText> {
+    unescape(stored).map(SensitiveText::new)
+}
+
+fn encode(s: &Settings) -> String {
+    let mut out = String::new();
+    let mut line = |k: &str, v: &str| {
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+        out.push('\n');
+    };
+    line("version", VERSION);
+    line("terms_accepted", bool_str(s.terms_accepted));
+    line("visual_check", bool_str(s.visual_check));
+    if let Some(reader) = &s.reader {
+        line("reader", &escape(reader));
+    }
+    if let Some(p) = &s.passcode {
+        let (salt, hash) = p.parts();
+        line("passcode_salt", &hex(salt));
+        line("passcode_hash", &hex(hash));
+    }
+    if let Some(r) = &s.registration {
+        line("institution_code", &escape(&r.institution_code));
+        line("user_id", &escape(&r.user_id));
+        line("device_credential", &protect(r.device_credential.expose()));
+        if let Some(t) = &r.refresh_token {
+            line("refresh_token", &protect(t.expose()));
+        }
+    }
+    let sum = digest::digest(&digest::SHA256, out.as_bytes());
+    out.push_str("sha256=");
+    out.push_str(&hex(sum.as_ref()));
+    out.push('\n');
+    out
+}
+
+fn decode(bytes: &[u8]) -> Result<Settings, Damage> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Damage::Checksum)?;
+    let body_end = text.rfind("sha256=").ok_or(Damage::Checksum)?;
+    let (body, sum_line) = text.split_at(body_end);
+    let want = sum_line
+        .strip_prefix("sha256=")
+        .map(str::trim_end)
+        .ok_or(Damage::Checksum)?;
+    let got = hex(digest::digest(&digest::SHA256, body.as_bytes()).as_ref());
+    if want != got || !sum_line.ends_with('\n') {
+        return Err(Damage::Checksum);
+    }
+
+    let mut s = Settings::default();
+    let (mut salt, mut hash) = (None, None);
+    let (mut code, mut user, mut credential, mut refresh) = (None, None, None, None);
+    let mut version_ok = false;
+    for line in body.lines() {
+        let (key, value) = line.split_once('=').ok_or(Damage::Content)?;
+        match key {
+            "version" => version_ok = value == VERSION,
+            "terms_accepted" => s.terms_accepted = parse_bool(value)?,
+            "visual_check" => s.visual_check = parse_bool(value)?,
+            "reader" => s.reader = Some(unescape(value).ok_or(Damage::Content)?),
+            "passcode_salt" => salt = Some(unhex::<SALT_LEN>(value)?),
+            "passcode_hash" => hash = Some(unhex::<HASH_LEN>(value)?),
+            "institution_code" => code = Some(unescape(value).ok_or(Damage::Content)?),
+            "user_id" => user = Some(unescape(value).ok_or(Damage::Content)?),
+            "device_credential" => credential = Some(unprotect(value).ok_or(Damage::Content)?),
+            "refresh_token" => refresh = Some(unprotect(value).ok_or(Damage::Content)?),
+            _ => return Err(Damage::Content),
+        }
+    }
+    if !version_ok {
+        return Err(Damage::Content);
+    }
+    s.passcode = match (salt, hash) {
+        (Some(salt), Some(hash)) => Some(PasscodeHash::from_parts(salt, hash)),
+        (None, None) => None,
+        _ => return Err(Damage::Content),
+    };
+    s.registration = match (code, user, credential) {
+        (Some(institution_code), Some(user_id), Some(device_credential)) => Some(Registration {
+            institution_code,
+            user_id,
+            device_credential,
+            refresh_token: refresh,
+        }),
+        (None, None, None) if refresh.is_none() => None,
+        _ => return Err(Damage::Content),
+    };
+    Ok(s)
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b {
+        "1"
+    } else {
+        "0"
+    }
+}
+
+fn parse_bool(v: &str) -> Result<bool, Damage> {
+    match v {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(Damage::Content),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0F)]));
+    }
+    s
+}
+
+fn unhex<const N: usize>(s: &str) -> Result<[u8; N], Damage> {
+    let bytes = s.as_bytes();
+    if bytes.len() != 2 * N {
+        return Err(Damage::Content);
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Ok(c - b'0'),
+        b'a'..=b'f' => Ok(c - b'a' + 10),
+        _ => Err(Damage::Content),
+    };
+    let mut out = [0u8; N];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Ok(out)
+}
+
+/// Escapes `%`, newlines and carriage returns so any value fits on one line.
+fn escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\n' => out.push_str("%0A"),
+            '\r' => out.push_str("%0D"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn unescape(v: &str) -> Option<String> {
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let code = rest.get(i + 1..i + 3)?;
+        out.push(match code {
+            "25" => '%',
+            "0A" => '\n',
+            "0D" => '\r',
+            _ => return None,
+        });
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full() -> Settings {
+        Settings {
+            terms_accepted: true,
+            registration: Some(Registration {
+                institution_code: "0110113719".into(),
+                user_id: "W0000001".into(),
+                device_credential: SensitiveText::from("dev-cred%=\nsecret"),
+                refresh_token: Some(SensitiveText::from("refresh-token")),
+            }),
+            passcode: Some(PasscodeHash::derive(b"1234", [9; SALT_LEN])),
+            visual_check: true,
+            reader: Some("ACS ACR39U ICC Reader 00 00".into()),
+        }
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mk-settings-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn round_trip_keeps_everything() {
+        let s = full();
+        assert_eq!(decode(encode(&s).as_bytes()), Ok(s));
+        let fresh = Settings::default();
+        assert_eq!(decode(encode(&fresh).as_bytes()), Ok(fresh));
+    }
+
+    #[test]
+    fn a_missing_file_is_a_fresh_device() {
+        let store = Store::new(temp_dir("missing"));
+        assert_eq!(store.load().ok(), Some(Settings::default()));
+    }
+
+    #[test]
+    fn save_then_load_and_reset() {
+        let dir = temp_dir("save");
+        let store = Store::new(&dir);
+        store.save(&full()).expect("saved");
+        assert_eq!(store.load().ok(), Some(full()));
+        assert!(!dir.join(TEMP_NAME).exists(), "no temp file left behind");
+        store.reset().expect("reset");
+        assert_eq!(store.load().ok(), Some(Settings::default()));
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("mode");
+        let store = Store::new(&dir);
+        store.save(&full()).expect("saved");
+        let mode = fs::metadata(dir.join(FILE_NAME))
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn any_flipped_byte_is_reported_as_damage() {
+        let good = encode(&full()).into_bytes();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x01;
+            assert!(decode(&bad).is_err(), "byte {i} flipped was accepted");
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_reported_as_damage() {
+        let good = encode(&full()).into_bytes();
+        for n in 0..good.len() {
+            assert!(decode(&good[..n]).is_err(), "truncated to {n} was accepted");
+        }
+    }
+
+    #[test]
+    fn the_passcode_is_stored_only_as_its_hash() {
+        let text = encode(&full());
+        assert!(text.contains("passcode_hash="));
+        assert!(!text.contains("1234"), "{text}");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let shown = format!("{:?}", full());
+        assert!(
+            !shown.contains("secret") && !shown.contains("refresh-token"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_valid_checksum_over_unknown_content_is_still_damage() {
+        let body = "version=1\ncolour=blue\n";
+        let sum = hex(digest::digest(&digest::SHA256, body.as_bytes()).as_ref());
+        let text = format!("{body}sha256={sum}\n");
+        assert_eq!(decode(text.as_bytes()), Err(Damage::Content));
+    }
+
+    #[test]
+    fn escaping_round_trips_and_rejects_bad_codes() {
+        for v in ["", "a%b", "line\nbreak\r", "%%", "資格"] {
+            assert_eq!(unescape(&escape(v)).as_deref(), Some(v));
+        }
+        assert_eq!(unescape("%2"), None);
+        assert_eq!(unescape("%ZZ"), None);
+    }
+}
