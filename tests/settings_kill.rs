@@ -30,7 +30,7 @@ fn generation(n: u32) -> Settings {
             [n as u8; 16],
             [(n >> 8) as u8; 32],
         )),
-        visual_check: n % 2 == 0,
+        visual_check: n.is_multiple_of(2),
         reader: Some(format!("Reader {n}")),
     }
 }
