@@ -57,7 +57,9 @@ fn check(s: &Session, text: &mut Text, name: &str) -> Vec<String> {
     // Pixels: the ribbon is on every screen; primary buttons are filled blue.
     let pixels = render_app(s.app(), size, text, Frame::default());
     let at = |x: i32, y: i32| pixels[(y * size.w + x) as usize];
-    assert_eq!(at(2, 2), theme::DEMO_BG, "{name}: デモ ribbon missing");
+    if s.app().demo().is_some() {
+        assert_eq!(at(2, 2), theme::DEMO_BG, "{name}: デモ ribbon missing");
+    }
     for w in &scene.widgets {
         if let Kind::Button {
             style: ButtonStyle::Primary,
@@ -69,6 +71,12 @@ fn check(s: &Session, text: &mut Text, name: &str) -> Vec<String> {
                 theme::PRIMARY,
                 "{name}: primary button not blue"
             );
+        }
+    }
+    // Every character on screen has a glyph: no tofu boxes.
+    for t in scene.texts() {
+        for ch in t.chars().filter(|c| !c.is_whitespace()) {
+            assert!(text.has_glyph(ch), "{name}: no glyph for {ch:?} in {t:?}");
         }
     }
     scene.texts().into_iter().map(str::to_owned).collect()
@@ -339,4 +347,123 @@ fn several_notices_stack_above_the_table_without_overlap() {
     ] {
         assert!(seen.iter().any(|t| t == field), "{field} is on no page");
     }
+}
+
+#[test]
+fn every_other_screen_renders_with_its_content() {
+    use myna_kakunin::app::{App, Boot, MenuItem};
+
+    let mut text = Text::load().expect("embedded font parses");
+
+    // Start-up screens on devices in other states.
+    let start = |boot: Boot| Session::new(App::new(boot, None), demo::backends(|| 1_764_547_200));
+    let mut s = start(Boot::Damaged);
+    let t = check(&s, &mut text, "settings-damaged");
+    assert!(has(&t, "設定ファイルが壊れている") && has(&t, "初期登録に進む"));
+    s.act_and_settle(UiAction::Ok);
+    let t = check(&s, &mut text, "terms");
+    assert!(has(&t, "利用規約") && has(&t, "同意して利用開始"));
+    s.act_and_settle(UiAction::AcceptTerms);
+    let t = check(&s, &mut text, "not-registered");
+    assert!(has(&t, "初期登録されていません"));
+
+    // Menu, reader choice and セキュリティ設定 on the demo.
+    let mut s = Session::new(demo::app(), demo::backends(|| 1_764_547_200));
+    for d in [1, 2, 3, 4] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    assert!(
+        view(s.app(), Size::DESIGN, &text)
+            .rect_of(UiAction::OpenMenu)
+            .is_some(),
+        "⚙ on 認証選択"
+    );
+    s.act_and_settle(UiAction::OpenMenu);
+    let t = check(&s, &mut text, "menu");
+    assert!(has(&t, "カードリーダー選択") && has(&t, "セキュリティ設定"));
+    s.act_and_settle(UiAction::Menu(MenuItem::ReaderSelect));
+    s.act_and_settle(UiAction::SelectReader(0));
+    let t = check(&s, &mut text, "reader-select");
+    assert!(has(&t, "（使用中）"), "the chosen reader is marked: {t:?}");
+    s.act_and_settle(UiAction::Back);
+    s.act_and_settle(UiAction::Menu(MenuItem::Security));
+    let t = check(&s, &mut text, "security");
+    for want in [
+        "ログインパスコード設定",
+        "目視確認で本人認証",
+        "デバイス登録解除",
+        "ログアウト",
+    ] {
+        assert!(has(&t, want), "{want}");
+    }
+    s.act_and_settle(UiAction::Menu(MenuItem::ChangePasscode));
+    let t = check(&s, &mut text, "passcode-current");
+    assert!(has(&t, "現在のパスコード"));
+    for d in [1, 2, 3, 4] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    let t = check(&s, &mut text, "passcode-new");
+    assert!(has(&t, "新しいパスコード"));
+    for d in [1, 2, 3, 4] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    let t = check(&s, &mut text, "passcode-again");
+    assert!(has(&t, "もう一度"));
+    for d in [1, 2, 3, 4] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    let t = check(&s, &mut text, "passcode-changed");
+    assert!(has(&t, "パスコードを変更しました"));
+    s.act_and_settle(UiAction::Ok);
+    s.act_and_settle(UiAction::Menu(MenuItem::Deregister));
+    let t = check(&s, &mut text, "deregister-1");
+    assert!(has(&t, "登録を解除すると") && has(&t, "キャンセル"));
+    s.act_and_settle(UiAction::Ok);
+    let t = check(&s, &mut text, "deregister-2");
+    assert!(has(&t, "本当に"));
+    s.act_and_settle(UiAction::Cancel);
+    s.act_and_settle(UiAction::Menu(MenuItem::Logout));
+    let t = check(&s, &mut text, "logout");
+    assert!(has(&t, "ID及びパスワードの入力が必要"));
+    s.act_and_settle(UiAction::Cancel);
+
+    // 暗証番号 mode.
+    s.act_and_settle(UiAction::ToggleVisualCheck);
+    s.act_and_settle(UiAction::Back);
+    s.act_and_settle(UiAction::Back);
+    let t = check(&s, &mut text, "auth-select-pin");
+    assert!(has(&t, "3回誤ると") && has(&t, "市町村窓口") && has(&t, "目視確認に切り替える場合"));
+    s.act_and_settle(UiAction::Next);
+    let t = check(&s, &mut text, "start-pin");
+    assert!(has(&t, "暗証番号の入力に進みます"));
+    s.act_and_settle(UiAction::Ok);
+    let t = check(&s, &mut text, "pin-entry");
+    assert!(has(&t, "利用者証明用電子証明書の暗証番号"));
+    let scene = view(s.app(), Size::DESIGN, &text);
+    for w in scene.widgets.iter().filter(|w| {
+        matches!(
+            w.kind,
+            Kind::Button {
+                style: ButtonStyle::PinKey,
+                ..
+            }
+        )
+    }) {
+        assert!(
+            w.rect.w >= 96 && w.rect.h >= 96,
+            "PIN keys are at least 96 px: {:?}",
+            w.rect
+        );
+    }
+    assert!(
+        scene.rect_of(UiAction::Next).is_none(),
+        "次へ waits for four digits"
+    );
+    drop(scene);
+    for d in [1, 2, 3, 4] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    assert!(view(s.app(), Size::DESIGN, &text)
+        .rect_of(UiAction::Next)
+        .is_some());
 }

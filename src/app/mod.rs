@@ -1,35 +1,35 @@
 //! The brain: one state machine over the screens of the manual. No IO happens here.
 //!
-//! The shell feeds [`Event`]s in (input mapped to a [`UiAction`], card and center results);
-//! [`App::step`] changes state through one `set_state` funnel and returns [`Command`]s for
-//! the worker thread. Everything the manual's flows do can be tested without a window.
-//!
-//! Screens built so far (see ARCHITECTURE.md for the full diagram):
-//!
-//! ```text
-//!  EnterPasscode ──4 digits ok──► SelectAuthVisual ──次へ──► ReadCard(WaitCard)
-//!       ▲  └─wrong: message, stay       │  card placed          │ card placed / 読み取る
-//!       │                               └──────────────┐        ▼
-//!       │                                              └──► ReadCard(Reading) ──cert──► ReadCard(AskingCenter)
-//!       │                                                       │ error                     │ outcome   │ error
-//!       │                                                       ▼                           ▼           ▼
-//!       │                                                  ReadFailed ◄──────────── ReadCard(Done)  ReadFailed
-//!       │                                                                                   │ 次へ
-//!       │                              SelectAuthVisual ◄──────閉じる (data dropped)─── ShowResult
-//! ```
+//! The shell feeds [`Event`]s in (input mapped to a [`UiAction`], card and center results,
+//! clock ticks); [`App::step`] changes state through one `set_state` funnel and returns
+//! [`Command`]s for the worker thread and the shell. Everything the manual's flows do can be
+//! tested without a window. The state diagram is in ARCHITECTURE.md.
 
 pub mod passcode;
+pub mod settings;
 
 use log::{debug, info};
 
+use crate::card::jpki::PinAuthentication;
 use crate::card::{AuthCertificate, CardError};
 use crate::center::model::CheckOutcome;
 use crate::center::CenterError;
 use passcode::{DigitEntry, PasscodeHash};
+use settings::Settings;
 
 /// Milliseconds on a monotonic clock, supplied by the shell: the brain has no clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Millis(pub u64);
+
+impl Millis {
+    /// `self` plus `ms`.
+    pub const fn after(self, ms: u64) -> Millis {
+        Millis(self.0.saturating_add(ms))
+    }
+}
+
+/// How long a result stays on screen without anyone touching the kiosk.
+pub const RESULT_IDLE_MS: u64 = 60_000;
 
 /// Something a person did on screen, already mapped from pixels or keys by the UI's scene.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,18 +42,47 @@ pub enum UiAction {
     Back,
     /// 次へ.
     Next,
+    /// OK on a message.
+    Ok,
+    /// キャンセル on a message.
+    Cancel,
     /// マイナンバーカードを読み取る.
     ReadCard,
-    /// 閉じる on the result screen.
+    /// 閉じる.
     Close,
-    /// もう一度読み取る after a failure.
+    /// もう一度 after a failure.
     Retry,
     /// 次のページ on a result longer than the screen.
     NextPage,
     /// 前のページ on a result longer than the screen.
     PrevPage,
+    /// 同意して利用開始 on 利用規約.
+    AcceptTerms,
+    /// ⚙ on 認証選択.
+    OpenMenu,
+    /// A menu entry.
+    Menu(MenuItem),
+    /// A reader in カードリーダー選択 (index in the listed readers).
+    SelectReader(u8),
+    /// The 目視確認で本人認証 switch.
+    ToggleVisualCheck,
     /// Demo tray: put demo card `index` on the virtual reader (or take it off if it is there).
     DemoToggleCard(u8),
+}
+
+/// Entries of the menu and of セキュリティ設定.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuItem {
+    /// カードリーダー選択.
+    ReaderSelect,
+    /// セキュリティ設定.
+    Security,
+    /// ログインパスコード設定.
+    ChangePasscode,
+    /// デバイス登録解除.
+    Deregister,
+    /// ログアウト.
+    Logout,
 }
 
 impl UiAction {
@@ -64,14 +93,30 @@ impl UiAction {
             UiAction::DeleteDigit => "DeleteDigit",
             UiAction::Back => "Back",
             UiAction::Next => "Next",
+            UiAction::Ok => "Ok",
+            UiAction::Cancel => "Cancel",
             UiAction::ReadCard => "ReadCard",
             UiAction::Close => "Close",
             UiAction::Retry => "Retry",
             UiAction::NextPage => "NextPage",
             UiAction::PrevPage => "PrevPage",
+            UiAction::AcceptTerms => "AcceptTerms",
+            UiAction::OpenMenu => "OpenMenu",
+            UiAction::Menu(_) => "Menu",
+            UiAction::SelectReader(_) => "SelectReader",
+            UiAction::ToggleVisualCheck => "ToggleVisualCheck",
             UiAction::DemoToggleCard(_) => "DemoToggleCard",
         }
     }
+}
+
+/// A single-use challenge from the center, for the card to sign in 暗証番号 mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    /// The center's id for it.
+    pub id: String,
+    /// The bytes to sign.
+    pub nonce: Vec<u8>,
 }
 
 /// An input to the brain.
@@ -79,25 +124,72 @@ impl UiAction {
 pub enum Event {
     /// A person acted on the screen.
     Ui(UiAction),
+    /// The clock moved (sent when [`App::next_wakeup`] asks for it).
+    Tick,
     /// The reader reports a card placed (`true`) or removed (`false`).
     CardPresence(bool),
+    /// The readers connected now (カードリーダー選択 lists them).
+    Readers(Vec<String>),
     /// The worker finished reading the certificate.
     CertificateRead(Result<AuthCertificate, CardError>),
-    /// The worker got the center's answer.
+    /// The card said how many PIN tries are left.
+    PinTries(Result<u8, CardError>),
+    /// The center handed out a challenge.
+    ChallengeIssued(Result<Challenge, CenterError>),
+    /// The card verified the PIN, signed the challenge and gave its certificate.
+    Authenticated(Result<Box<PinAuthentication>, CardError>),
+    /// The worker got the center's answer to a qualification check.
     CenterAnswered(Result<Box<CheckOutcome>, CenterError>),
+    /// The settings could not be written.
+    SettingsNotSaved,
 }
 
-/// Work for the worker thread. Commands run in order; each answers with one event.
+/// Work for the worker thread or the shell. Commands run in order; most answer with one
+/// event.
 #[derive(Debug)]
 pub enum Command {
     /// Read the user-authentication certificate of the card on the reader.
     ReadCertificate,
+    /// Ask the card how many PIN tries are left (no try is used).
+    QueryPinTries,
+    /// Ask the center for a single-use challenge.
+    GetChallenge,
+    /// Verify the PIN, sign the challenge and read the certificate, in one card session.
+    /// The PIN buffer is wiped when the command is dropped.
+    Authenticate {
+        /// The patient's PIN.
+        pin: DigitEntry,
+        /// What to sign.
+        challenge: Challenge,
+    },
     /// Ask the center for the qualification bound to this certificate (目視 mode).
     CheckQualification(AuthCertificate),
+    /// Ask the center with the certificate and the card's signature (暗証番号 mode).
+    CheckQualificationWithPin {
+        /// The card's proof.
+        authentication: Box<PinAuthentication>,
+        /// The challenge that was signed.
+        challenge_id: String,
+    },
+    /// List the connected readers.
+    ListReaders,
+    /// Use this reader from now on.
+    UseReader(Option<String>),
+    /// Write the settings.
+    SaveSettings(Box<Settings>),
     /// Demo: put demo card `index` on the virtual reader, replacing any other.
     DemoPlaceCard(u8),
     /// Demo: take the card off the virtual reader.
     DemoRemoveCard,
+}
+
+/// How the patient is identified in this check.
+#[derive(Debug)]
+pub enum Mode {
+    /// 目視: staff compared the card photo with the patient.
+    Visual,
+    /// 暗証番号: the patient typed the PIN; it waits here until the card is read.
+    Pin(DigitEntry),
 }
 
 /// Where the read of マイナンバーカードの読み取り stands.
@@ -105,7 +197,9 @@ pub enum Command {
 pub enum ReadPhase {
     /// Waiting for the card to be set on the reader.
     WaitCard,
-    /// The worker is reading the certificate.
+    /// 暗証番号 mode: getting a challenge from the center.
+    GettingChallenge,
+    /// The worker is reading the card.
     Reading,
     /// The worker is asking the center.
     AskingCenter,
@@ -122,51 +216,166 @@ pub enum Failure {
     Center(CenterError),
 }
 
-/// Feedback on the passcode screen.
+/// Feedback on a digit screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasscodeNotice {
-    /// The last four digits were wrong.
-    Wrong,
+pub enum DigitNotice {
+    /// The passcode was wrong.
+    WrongPasscode,
+    /// The two new passcodes differ.
+    Mismatch,
+    /// The card PIN was wrong; tries left.
+    WrongPin(u8),
+}
+
+/// Why a new passcode is being chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasscodePurpose {
+    /// パスコード登録 after 初期登録.
+    Setup,
+    /// ログインパスコード設定 from セキュリティ設定.
+    Change,
+}
+
+/// A question with OK / キャンセル.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    /// Before handing the tablet to the patient for the PIN.
+    StartPin,
+    /// デバイス登録解除, first confirmation.
+    Deregister,
+    /// デバイス登録解除, second confirmation.
+    DeregisterAgain,
+    /// ログアウト.
+    Logout,
+}
+
+/// A message with OK only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message {
+    /// The passcode was registered (パスコード登録 done).
+    PasscodeRegistered,
+    /// The passcode was changed.
+    PasscodeChanged,
+    /// The device registration was removed.
+    Deregistered,
+    /// The settings could not be written.
+    SettingsNotSaved,
 }
 
 /// Every screen of the app, named after what it waits for.
 #[derive(Debug)]
 pub enum State {
+    /// The settings file is damaged: say so and offer the way back to registration.
+    SettingsDamaged,
+    /// 利用規約.
+    Terms,
+    /// 初期登録 is needed (registration forms arrive with the center protocol).
+    NotRegistered,
     /// パスコード入力.
     EnterPasscode {
         /// Digits typed so far.
         entry: DigitEntry,
         /// Feedback from the last attempt.
-        notice: Option<PasscodeNotice>,
+        notice: Option<DigitNotice>,
     },
-    /// 認証選択（目視）: staff compare the card photo with the patient.
-    SelectAuthVisual,
+    /// ログインパスコード設定: the current passcode first.
+    CurrentPasscode {
+        /// Digits typed so far.
+        entry: DigitEntry,
+        /// Feedback from the last attempt.
+        notice: Option<DigitNotice>,
+    },
+    /// パスコード登録 / new passcode.
+    NewPasscode {
+        /// Why.
+        purpose: PasscodePurpose,
+        /// Digits typed so far.
+        entry: DigitEntry,
+        /// Feedback (the confirmation did not match).
+        notice: Option<DigitNotice>,
+    },
+    /// パスコード登録（確認用） / new passcode again.
+    ConfirmPasscode {
+        /// Why.
+        purpose: PasscodePurpose,
+        /// The first entry.
+        first: DigitEntry,
+        /// Digits typed so far.
+        entry: DigitEntry,
+    },
+    /// 認証選択: 目視 or 暗証番号 as the setting says.
+    SelectAuth,
+    /// A question with OK / キャンセル.
+    Ask(Question),
+    /// A message with OK.
+    Tell(Message),
+    /// 暗証番号入力, for the patient.
+    EnterPin {
+        /// Digits typed so far.
+        entry: DigitEntry,
+        /// Tries left, once the card has said.
+        tries: Option<u8>,
+        /// Feedback from the last attempt.
+        notice: Option<DigitNotice>,
+    },
     /// マイナンバーカードの読み取り.
-    ReadCard(ReadPhase),
+    ReadCard {
+        /// 目視 or 暗証番号.
+        mode: Mode,
+        /// Where it stands.
+        phase: ReadPhase,
+        /// The challenge being used (暗証番号 mode).
+        challenge: Option<Challenge>,
+    },
     /// The read failed; the screen says what to do next.
     ReadFailed(Failure),
     /// 資格確認結果. Dropping the state drops (and wipes) the patient's data.
     ShowResult {
         /// The center's answer.
         outcome: Box<CheckOutcome>,
-        /// Which page of the table is shown when it is longer than the screen (the screen
-        /// clamps it to the last page).
+        /// Which page of the table is shown (the screen clamps it).
         page: u8,
+        /// When the result closes by itself if nobody touches the kiosk.
+        closes_at: Millis,
     },
+    /// メニュー.
+    Menu,
+    /// カードリーダー選択.
+    ReaderSelect {
+        /// Readers connected now.
+        readers: Vec<String>,
+    },
+    /// セキュリティ設定.
+    Security,
 }
 
 impl State {
     /// A short name for logs. Never includes data.
     pub fn name(&self) -> &'static str {
         match self {
+            State::SettingsDamaged => "SettingsDamaged",
+            State::Terms => "Terms",
+            State::NotRegistered => "NotRegistered",
             State::EnterPasscode { .. } => "EnterPasscode",
-            State::SelectAuthVisual => "SelectAuthVisual",
-            State::ReadCard(ReadPhase::WaitCard) => "ReadCard(WaitCard)",
-            State::ReadCard(ReadPhase::Reading) => "ReadCard(Reading)",
-            State::ReadCard(ReadPhase::AskingCenter) => "ReadCard(AskingCenter)",
-            State::ReadCard(ReadPhase::Done(_)) => "ReadCard(Done)",
+            State::CurrentPasscode { .. } => "CurrentPasscode",
+            State::NewPasscode { .. } => "NewPasscode",
+            State::ConfirmPasscode { .. } => "ConfirmPasscode",
+            State::SelectAuth => "SelectAuth",
+            State::Ask(_) => "Ask",
+            State::Tell(_) => "Tell",
+            State::EnterPin { .. } => "EnterPin",
+            State::ReadCard { phase, .. } => match phase {
+                ReadPhase::WaitCard => "ReadCard(WaitCard)",
+                ReadPhase::GettingChallenge => "ReadCard(GettingChallenge)",
+                ReadPhase::Reading => "ReadCard(Reading)",
+                ReadPhase::AskingCenter => "ReadCard(AskingCenter)",
+                ReadPhase::Done(_) => "ReadCard(Done)",
+            },
             State::ReadFailed(_) => "ReadFailed",
             State::ShowResult { .. } => "ShowResult",
+            State::Menu => "Menu",
+            State::ReaderSelect { .. } => "ReaderSelect",
+            State::Security => "Security",
         }
     }
 }
@@ -189,24 +398,37 @@ pub struct DemoTray {
     pub placed: Option<u8>,
 }
 
-/// The app: state plus what it was configured with.
+/// How the app starts, decided by the shell from the settings file.
+#[derive(Debug)]
+pub enum Boot {
+    /// The settings loaded (a missing file is a fresh device).
+    Settings(Box<Settings>),
+    /// The settings file is damaged.
+    Damaged,
+}
+
+/// The app: state plus what it keeps.
 #[derive(Debug)]
 pub struct App {
     state: State,
-    passcode: PasscodeHash,
+    settings: Settings,
+    now: Millis,
     card_present: bool,
     demo: Option<DemoTray>,
 }
 
 impl App {
-    /// Boots straight into パスコード入力 with the registered passcode's hash.
-    pub fn new(passcode: PasscodeHash, demo: Option<DemoSetup>) -> Self {
+    /// Starts where the settings say: 利用規約 on a fresh device, パスコード入力 when
+    /// registered, the damaged-settings screen when the file is broken.
+    pub fn new(boot: Boot, demo: Option<DemoSetup>) -> Self {
+        let (state, settings) = match boot {
+            Boot::Damaged => (State::SettingsDamaged, Settings::default()),
+            Boot::Settings(s) => (first_screen(&s), *s),
+        };
         Self {
-            state: State::EnterPasscode {
-                entry: DigitEntry::default(),
-                notice: None,
-            },
-            passcode,
+            state,
+            settings,
+            now: Millis(0),
             card_present: false,
             demo: demo.map(|setup| DemoTray {
                 setup,
@@ -215,9 +437,25 @@ impl App {
         }
     }
 
+    /// A registered device with this passcode: boots into パスコード入力.
+    pub fn registered(passcode: PasscodeHash, demo: Option<DemoSetup>) -> Self {
+        let settings = Settings {
+            terms_accepted: true,
+            passcode: Some(passcode),
+            visual_check: true,
+            ..Settings::default()
+        };
+        Self::new(Boot::Settings(Box::new(settings)), demo)
+    }
+
     /// The current screen.
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// The settings as the brain holds them.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The demo tray, in the demo build.
@@ -230,9 +468,36 @@ impl App {
         self.card_present
     }
 
-    /// Feeds one event in; returns the work it asks of the worker.
+    /// The time of the last step.
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// When the app next needs an [`Event::Tick`]: each second while a countdown is on
+    /// screen, never otherwise (nothing wakes the kiosk while it idles).
+    pub fn next_wakeup(&self) -> Option<Millis> {
+        match &self.state {
+            State::ShowResult { closes_at, .. } => {
+                let next_second = Millis((self.now.0 / 1000 + 1) * 1000);
+                Some(next_second.min(*closes_at))
+            }
+            _ => None,
+        }
+    }
+
+    /// Seconds until the result closes by itself, for the countdown.
+    pub fn seconds_left(&self) -> Option<u64> {
+        match &self.state {
+            State::ShowResult { closes_at, .. } => {
+                Some(closes_at.0.saturating_sub(self.now.0).div_ceil(1000))
+            }
+            _ => None,
+        }
+    }
+
+    /// Feeds one event in; returns the work it asks for.
     pub fn step(&mut self, event: Event, now: Millis) -> Vec<Command> {
-        let _ = now; // Timers (idle timeout) arrive with the next screens; time is an input already.
+        self.now = self.now.max(now);
         let mut out = Vec::new();
         // Events that mean the same on every screen.
         let event = match event {
@@ -244,87 +509,533 @@ impl App {
                 self.toggle_demo_card(index, &mut out);
                 return out;
             }
+            Event::SettingsNotSaved => {
+                let old = self.state.name();
+                self.set_state(old, State::Tell(Message::SettingsNotSaved));
+                return out;
+            }
             other => other,
         };
 
         let old = self.state.name();
         // Move the state out so transitions can take its data by value.
-        let state = core::mem::replace(&mut self.state, State::SelectAuthVisual);
-        let next = match (state, event) {
-            (State::EnterPasscode { mut entry, notice }, Event::Ui(UiAction::Digit(d))) => {
+        let state = core::mem::replace(&mut self.state, State::SelectAuth);
+        let next = self.transition(state, event, &mut out);
+        self.set_state(old, next);
+        out
+    }
+
+    /// The transition table: one arm per (screen, event) that means something.
+    fn transition(&mut self, state: State, event: Event, out: &mut Vec<Command>) -> State {
+        use Event::Ui;
+        use UiAction as A;
+        match (state, event) {
+            // --- start-up ---------------------------------------------------------------
+            (State::SettingsDamaged, Ui(A::Ok)) => {
+                self.settings = Settings::default();
+                out.push(self.save());
+                State::Terms
+            }
+            (State::Terms, Ui(A::AcceptTerms)) => {
+                self.settings.terms_accepted = true;
+                out.push(self.save());
+                first_screen(&self.settings)
+            }
+
+            // --- パスコード入力 -----------------------------------------------------------
+            (State::EnterPasscode { mut entry, notice }, Ui(A::Digit(d))) => {
                 entry.push(d);
                 if !entry.is_complete() {
                     State::EnterPasscode { entry, notice }
-                } else if self.passcode.verify(entry.expose()) {
+                } else if self.passcode_matches(&entry) {
                     info!("passcode accepted");
-                    State::SelectAuthVisual
+                    State::SelectAuth
                 } else {
                     info!("passcode rejected");
                     entry.clear();
                     State::EnterPasscode {
                         entry,
-                        notice: Some(PasscodeNotice::Wrong),
+                        notice: Some(DigitNotice::WrongPasscode),
                     }
                 }
             }
-            (State::EnterPasscode { mut entry, notice }, Event::Ui(UiAction::DeleteDigit)) => {
+
+            // 訂正 on every passcode pad.
+            (State::EnterPasscode { mut entry, notice }, Ui(A::DeleteDigit)) => {
                 entry.pop();
                 State::EnterPasscode { entry, notice }
             }
+            (State::CurrentPasscode { mut entry, notice }, Ui(A::DeleteDigit)) => {
+                entry.pop();
+                State::CurrentPasscode { entry, notice }
+            }
+            (
+                State::NewPasscode {
+                    purpose,
+                    mut entry,
+                    notice,
+                },
+                Ui(A::DeleteDigit),
+            ) => {
+                entry.pop();
+                State::NewPasscode {
+                    purpose,
+                    entry,
+                    notice,
+                }
+            }
+            (
+                State::ConfirmPasscode {
+                    purpose,
+                    first,
+                    mut entry,
+                },
+                Ui(A::DeleteDigit),
+            ) => {
+                entry.pop();
+                State::ConfirmPasscode {
+                    purpose,
+                    first,
+                    entry,
+                }
+            }
 
-            // 目視: placing the card is enough to start, from the selection screen too.
-            (State::SelectAuthVisual, Event::Ui(UiAction::Next)) if self.card_present => {
-                self.start_read(&mut out)
+            // --- ログインパスコード設定 / パスコード登録 ------------------------------------
+            (State::CurrentPasscode { mut entry, notice }, Ui(A::Digit(d))) => {
+                entry.push(d);
+                if !entry.is_complete() {
+                    State::CurrentPasscode { entry, notice }
+                } else if self.passcode_matches(&entry) {
+                    State::NewPasscode {
+                        purpose: PasscodePurpose::Change,
+                        entry: DigitEntry::default(),
+                        notice: None,
+                    }
+                } else {
+                    entry.clear();
+                    State::CurrentPasscode {
+                        entry,
+                        notice: Some(DigitNotice::WrongPasscode),
+                    }
+                }
             }
-            (State::SelectAuthVisual, Event::Ui(UiAction::Next)) => {
-                State::ReadCard(ReadPhase::WaitCard)
+            (State::CurrentPasscode { .. }, Ui(A::Back)) => State::Security,
+            (
+                State::NewPasscode {
+                    purpose,
+                    mut entry,
+                    notice,
+                },
+                Ui(A::Digit(d)),
+            ) => {
+                entry.push(d);
+                if entry.is_complete() {
+                    State::ConfirmPasscode {
+                        purpose,
+                        first: entry,
+                        entry: DigitEntry::default(),
+                    }
+                } else {
+                    State::NewPasscode {
+                        purpose,
+                        entry,
+                        notice,
+                    }
+                }
             }
-            (State::SelectAuthVisual, Event::CardPresence(true)) => self.start_read(&mut out),
+            (
+                State::NewPasscode {
+                    purpose: PasscodePurpose::Change,
+                    ..
+                },
+                Ui(A::Back),
+            ) => State::Security,
+            (
+                State::ConfirmPasscode {
+                    purpose,
+                    first,
+                    mut entry,
+                },
+                Ui(A::Digit(d)),
+            ) => {
+                entry.push(d);
+                if !entry.is_complete() {
+                    State::ConfirmPasscode {
+                        purpose,
+                        first,
+                        entry,
+                    }
+                } else if entry.expose() == first.expose() {
+                    self.settings.passcode =
+                        Some(PasscodeHash::derive(entry.expose(), self.salt()));
+                    out.push(self.save());
+                    State::Tell(match purpose {
+                        PasscodePurpose::Setup => Message::PasscodeRegistered,
+                        PasscodePurpose::Change => Message::PasscodeChanged,
+                    })
+                } else {
+                    State::NewPasscode {
+                        purpose,
+                        entry: DigitEntry::default(),
+                        notice: Some(DigitNotice::Mismatch),
+                    }
+                }
+            }
+            (State::ConfirmPasscode { purpose, .. }, Ui(A::Back)) => State::NewPasscode {
+                purpose,
+                entry: DigitEntry::default(),
+                notice: None,
+            },
+            (State::Tell(Message::PasscodeRegistered), Ui(A::Ok)) => State::SelectAuth,
+            (State::Tell(Message::PasscodeChanged), Ui(A::Ok)) => State::Security,
+            (State::Tell(Message::Deregistered), Ui(A::Ok)) => first_screen(&self.settings),
+            (State::Tell(Message::SettingsNotSaved), Ui(A::Ok)) => first_screen(&self.settings),
 
-            (State::ReadCard(ReadPhase::WaitCard), Event::CardPresence(true))
-            | (State::ReadCard(ReadPhase::WaitCard), Event::Ui(UiAction::ReadCard)) => {
-                self.start_read(&mut out)
+            // --- 認証選択 -----------------------------------------------------------------
+            (State::SelectAuth, Ui(A::OpenMenu)) => State::Menu,
+            (State::SelectAuth, Ui(A::Next)) if self.settings.visual_check => {
+                if self.card_present {
+                    self.start_visual_read(out)
+                } else {
+                    read_card(Mode::Visual, ReadPhase::WaitCard)
+                }
             }
-            (State::ReadCard(ReadPhase::WaitCard), Event::Ui(UiAction::Back)) => {
-                State::SelectAuthVisual
+            // 目視: placing the card is enough to start.
+            (State::SelectAuth, Event::CardPresence(true)) if self.settings.visual_check => {
+                self.start_visual_read(out)
             }
-            (State::ReadCard(ReadPhase::Reading), Event::CertificateRead(Ok(certificate))) => {
+            (State::SelectAuth, Ui(A::Next)) => State::Ask(Question::StartPin),
+            (State::Ask(Question::StartPin), Ui(A::Ok)) => {
+                if self.card_present {
+                    out.push(Command::QueryPinTries);
+                }
+                State::EnterPin {
+                    entry: DigitEntry::default(),
+                    tries: None,
+                    notice: None,
+                }
+            }
+            (State::Ask(Question::StartPin), Ui(A::Cancel)) => State::SelectAuth,
+
+            // --- 暗証番号入力 ---------------------------------------------------------------
+            (
+                State::EnterPin {
+                    entry,
+                    tries: _,
+                    notice,
+                },
+                Event::CardPresence(true),
+            ) => {
+                out.push(Command::QueryPinTries);
+                State::EnterPin {
+                    entry,
+                    tries: None,
+                    notice,
+                }
+            }
+            (State::EnterPin { entry, notice, .. }, Event::PinTries(Ok(0))) => {
+                drop((entry, notice));
+                State::ReadFailed(Failure::Card(CardError::PinBlocked))
+            }
+            (State::EnterPin { entry, notice, .. }, Event::PinTries(Ok(n))) => State::EnterPin {
+                entry,
+                tries: Some(n),
+                notice,
+            },
+            (
+                State::EnterPin {
+                    entry,
+                    tries,
+                    notice,
+                },
+                Event::PinTries(Err(e)),
+            ) => {
+                // No card yet, or a reader hiccup: the count stays unknown until the card is
+                // placed; a card that is not a My Number Card is said at once.
+                if e == CardError::NotMyNumberCard {
+                    State::ReadFailed(Failure::Card(e))
+                } else {
+                    State::EnterPin {
+                        entry,
+                        tries,
+                        notice,
+                    }
+                }
+            }
+            (
+                State::EnterPin {
+                    mut entry,
+                    tries,
+                    notice,
+                },
+                Ui(A::Digit(d)),
+            ) => {
+                entry.push(d);
+                State::EnterPin {
+                    entry,
+                    tries,
+                    notice,
+                }
+            }
+            (
+                State::EnterPin {
+                    mut entry,
+                    tries,
+                    notice,
+                },
+                Ui(A::DeleteDigit),
+            ) => {
+                entry.pop();
+                State::EnterPin {
+                    entry,
+                    tries,
+                    notice,
+                }
+            }
+            (State::EnterPin { entry, .. }, Ui(A::Next)) if entry.is_complete() => {
+                read_card(Mode::Pin(entry), ReadPhase::WaitCard)
+            }
+            (State::EnterPin { .. }, Ui(A::Back)) => State::SelectAuth,
+
+            // --- マイナンバーカードの読み取り ----------------------------------------------
+            (
+                State::ReadCard {
+                    mode,
+                    phase: ReadPhase::WaitCard,
+                    challenge,
+                },
+                Event::CardPresence(true),
+            )
+            | (
+                State::ReadCard {
+                    mode,
+                    phase: ReadPhase::WaitCard,
+                    challenge,
+                },
+                Ui(A::ReadCard),
+            ) => {
+                drop(challenge);
+                self.start_read(mode, out)
+            }
+            (
+                State::ReadCard {
+                    mode: Mode::Pin(_),
+                    phase: ReadPhase::WaitCard,
+                    ..
+                },
+                Ui(A::Back),
+            ) => State::EnterPin {
+                entry: DigitEntry::default(),
+                tries: None,
+                notice: None,
+            },
+            (
+                State::ReadCard {
+                    phase: ReadPhase::WaitCard,
+                    ..
+                },
+                Ui(A::Back),
+            ) => State::SelectAuth,
+            (
+                State::ReadCard {
+                    mode: Mode::Pin(pin),
+                    phase: ReadPhase::GettingChallenge,
+                    ..
+                },
+                Event::ChallengeIssued(Ok(challenge)),
+            ) => {
+                out.push(Command::Authenticate {
+                    pin,
+                    challenge: challenge.clone(),
+                });
+                read_card_with(
+                    Mode::Pin(DigitEntry::default()),
+                    ReadPhase::Reading,
+                    Some(challenge),
+                )
+            }
+            (
+                State::ReadCard {
+                    phase: ReadPhase::GettingChallenge,
+                    ..
+                },
+                Event::ChallengeIssued(Err(e)),
+            ) => State::ReadFailed(Failure::Center(e)),
+            (
+                State::ReadCard {
+                    mode: Mode::Pin(_),
+                    phase: ReadPhase::Reading,
+                    challenge: Some(challenge),
+                },
+                Event::Authenticated(Ok(authentication)),
+            ) => {
+                debug!("card authenticated");
+                out.push(Command::CheckQualificationWithPin {
+                    authentication,
+                    challenge_id: challenge.id,
+                });
+                read_card(Mode::Pin(DigitEntry::default()), ReadPhase::AskingCenter)
+            }
+            (
+                State::ReadCard {
+                    mode: Mode::Pin(_),
+                    phase: ReadPhase::Reading,
+                    ..
+                },
+                Event::Authenticated(Err(e)),
+            ) => {
+                match e {
+                    // A wrong PIN goes back to the patient with the tries left.
+                    CardError::WrongPin { tries_left } if tries_left > 0 => State::EnterPin {
+                        entry: DigitEntry::default(),
+                        tries: Some(tries_left),
+                        notice: Some(DigitNotice::WrongPin(tries_left)),
+                    },
+                    CardError::WrongPin { .. } => {
+                        State::ReadFailed(Failure::Card(CardError::PinBlocked))
+                    }
+                    e => State::ReadFailed(Failure::Card(e)),
+                }
+            }
+            (
+                State::ReadCard {
+                    mode: Mode::Visual,
+                    phase: ReadPhase::Reading,
+                    ..
+                },
+                Event::CertificateRead(Ok(c)),
+            ) => {
                 debug!("certificate read");
-                out.push(Command::CheckQualification(certificate));
-                State::ReadCard(ReadPhase::AskingCenter)
+                out.push(Command::CheckQualification(c));
+                read_card(Mode::Visual, ReadPhase::AskingCenter)
             }
-            (State::ReadCard(ReadPhase::Reading), Event::CertificateRead(Err(e))) => {
+            (
+                State::ReadCard {
+                    phase: ReadPhase::Reading,
+                    ..
+                },
+                Event::CertificateRead(Err(e)),
+            ) => {
                 info!("card read failed: {e:?}");
                 State::ReadFailed(Failure::Card(e))
             }
-            (State::ReadCard(ReadPhase::AskingCenter), Event::CenterAnswered(Ok(outcome))) => {
-                State::ReadCard(ReadPhase::Done(outcome))
-            }
-            (State::ReadCard(ReadPhase::AskingCenter), Event::CenterAnswered(Err(e))) => {
+            (
+                State::ReadCard {
+                    mode,
+                    phase: ReadPhase::AskingCenter,
+                    ..
+                },
+                Event::CenterAnswered(Ok(outcome)),
+            ) => read_card(mode, ReadPhase::Done(outcome)),
+            (
+                State::ReadCard {
+                    phase: ReadPhase::AskingCenter,
+                    ..
+                },
+                Event::CenterAnswered(Err(e)),
+            ) => {
                 info!("center check failed: {e:?}");
                 State::ReadFailed(Failure::Center(e))
             }
-            (State::ReadCard(ReadPhase::Done(outcome)), Event::Ui(UiAction::Next)) => {
-                State::ShowResult { outcome, page: 0 }
+            (
+                State::ReadCard {
+                    phase: ReadPhase::Done(outcome),
+                    ..
+                },
+                Ui(A::Next),
+            ) => State::ShowResult {
+                outcome,
+                page: 0,
+                closes_at: self.now.after(RESULT_IDLE_MS),
+            },
+
+            (State::ReadFailed(Failure::Card(CardError::PinBlocked)), Ui(A::Back)) => {
+                State::SelectAuth
+            }
+            (State::ReadFailed(_), Ui(A::Retry)) if self.settings.visual_check => {
+                self.start_visual_read(out)
+            }
+            (State::ReadFailed(_), Ui(A::Retry)) => State::EnterPin {
+                entry: DigitEntry::default(),
+                tries: None,
+                notice: None,
+            },
+            (State::ReadFailed(_), Ui(A::Back)) => State::SelectAuth,
+
+            // --- 資格確認結果 --------------------------------------------------------------
+            (State::ShowResult { outcome, page, .. }, Ui(A::NextPage)) => State::ShowResult {
+                outcome,
+                page: page.saturating_add(1),
+                closes_at: self.now.after(RESULT_IDLE_MS),
+            },
+            (State::ShowResult { outcome, page, .. }, Ui(A::PrevPage)) => State::ShowResult {
+                outcome,
+                page: page.saturating_sub(1),
+                closes_at: self.now.after(RESULT_IDLE_MS),
+            },
+            // 閉じる, or nobody touched the kiosk: the outcome is dropped here, wiping the
+            // patient's data.
+            (State::ShowResult { .. }, Ui(A::Close)) => State::SelectAuth,
+            (State::ShowResult { closes_at, .. }, Event::Tick) if self.now >= closes_at => {
+                info!("result closed after {} s idle", RESULT_IDLE_MS / 1000);
+                State::SelectAuth
             }
 
-            (State::ReadFailed(_), Event::Ui(UiAction::Retry)) => self.start_read(&mut out),
-            (State::ReadFailed(_), Event::Ui(UiAction::Back)) => State::SelectAuthVisual,
+            // --- メニュー ------------------------------------------------------------------
+            (State::Menu, Ui(A::Back)) => State::SelectAuth,
+            (State::Menu, Ui(A::Menu(MenuItem::ReaderSelect))) => {
+                out.push(Command::ListReaders);
+                State::ReaderSelect {
+                    readers: Vec::new(),
+                }
+            }
+            (State::Menu, Ui(A::Menu(MenuItem::Security))) => State::Security,
+            (State::ReaderSelect { .. }, Event::Readers(readers)) => {
+                State::ReaderSelect { readers }
+            }
+            (State::ReaderSelect { readers }, Ui(A::SelectReader(i))) => {
+                if let Some(name) = readers.get(usize::from(i)) {
+                    self.settings.reader = Some(name.clone());
+                    out.push(Command::UseReader(Some(name.clone())));
+                    out.push(self.save());
+                }
+                State::ReaderSelect { readers }
+            }
+            (State::ReaderSelect { .. }, Ui(A::Back)) => State::Menu,
 
-            (State::ShowResult { outcome, page }, Event::Ui(UiAction::NextPage)) => {
-                State::ShowResult {
-                    outcome,
-                    page: page.saturating_add(1),
-                }
+            // --- セキュリティ設定 ----------------------------------------------------------
+            (State::Security, Ui(A::Back)) => State::Menu,
+            (State::Security, Ui(A::ToggleVisualCheck)) => {
+                self.settings.visual_check = !self.settings.visual_check;
+                out.push(self.save());
+                State::Security
             }
-            (State::ShowResult { outcome, page }, Event::Ui(UiAction::PrevPage)) => {
-                State::ShowResult {
-                    outcome,
-                    page: page.saturating_sub(1),
-                }
+            (State::Security, Ui(A::Menu(MenuItem::ChangePasscode))) => State::CurrentPasscode {
+                entry: DigitEntry::default(),
+                notice: None,
+            },
+            (State::Security, Ui(A::Menu(MenuItem::Deregister))) => {
+                State::Ask(Question::Deregister)
             }
-            // 閉じる: the outcome is dropped here, wiping the patient's data.
-            (State::ShowResult { .. }, Event::Ui(UiAction::Close)) => State::SelectAuthVisual,
+            (State::Ask(Question::Deregister), Ui(A::Ok)) => State::Ask(Question::DeregisterAgain),
+            (State::Ask(Question::DeregisterAgain), Ui(A::Ok)) => {
+                // The device forgets everything; the app is unusable until registered again.
+                self.settings = Settings::default();
+                out.push(self.save());
+                State::Tell(Message::Deregistered)
+            }
+            (State::Security, Ui(A::Menu(MenuItem::Logout))) => State::Ask(Question::Logout),
+            (State::Ask(Question::Logout), Ui(A::Ok)) => {
+                if let Some(r) = self.settings.registration.as_mut() {
+                    r.refresh_token = None;
+                }
+                out.push(self.save());
+                first_screen(&self.settings)
+            }
+            (
+                State::Ask(Question::Deregister | Question::DeregisterAgain | Question::Logout),
+                Ui(A::Cancel),
+            ) => State::Security,
 
             // Anything else leaves the screen as it is: stale worker answers (already
             // dropped, so their data is wiped), keys that mean nothing here.
@@ -332,14 +1043,48 @@ impl App {
                 debug!("ignored {} in {}", event_name(&event), state.name());
                 state
             }
-        };
-        self.set_state(old, next);
-        out
+        }
     }
 
-    fn start_read(&self, out: &mut Vec<Command>) -> State {
+    fn passcode_matches(&self, entry: &DigitEntry) -> bool {
+        self.settings
+            .passcode
+            .as_ref()
+            .is_some_and(|p| p.verify(entry.expose()))
+    }
+
+    /// A salt for a new passcode hash. The brain has no RNG: the salt is derived from the
+    /// current one and the time, which is enough to make two hashes of the same passcode
+    /// differ; PBKDF2's cost, not the salt's secrecy, is what slows a guesser.
+    fn salt(&self) -> [u8; passcode::SALT_LEN] {
+        let mut input = Vec::new();
+        if let Some(p) = &self.settings.passcode {
+            input.extend_from_slice(p.parts().0);
+        }
+        input.extend_from_slice(&self.now.0.to_le_bytes());
+        let d = ring::digest::digest(&ring::digest::SHA256, &input);
+        let mut salt = [0u8; passcode::SALT_LEN];
+        salt.copy_from_slice(&d.as_ref()[..passcode::SALT_LEN]);
+        salt
+    }
+
+    fn save(&self) -> Command {
+        Command::SaveSettings(Box::new(self.settings.clone()))
+    }
+
+    fn start_visual_read(&self, out: &mut Vec<Command>) -> State {
         out.push(Command::ReadCertificate);
-        State::ReadCard(ReadPhase::Reading)
+        read_card(Mode::Visual, ReadPhase::Reading)
+    }
+
+    fn start_read(&self, mode: Mode, out: &mut Vec<Command>) -> State {
+        match mode {
+            Mode::Visual => self.start_visual_read(out),
+            Mode::Pin(pin) => {
+                out.push(Command::GetChallenge);
+                read_card(Mode::Pin(pin), ReadPhase::GettingChallenge)
+            }
+        }
     }
 
     fn toggle_demo_card(&mut self, index: u8, out: &mut Vec<Command>) {
@@ -367,13 +1112,51 @@ impl App {
     }
 }
 
+/// The screen a device starts on, from what its settings hold.
+fn first_screen(s: &Settings) -> State {
+    if !s.terms_accepted {
+        State::Terms
+    } else if s.passcode.is_none() && s.registration.is_some() {
+        State::NewPasscode {
+            purpose: PasscodePurpose::Setup,
+            entry: DigitEntry::default(),
+            notice: None,
+        }
+    } else if s.passcode.is_some() {
+        State::EnterPasscode {
+            entry: DigitEntry::default(),
+            notice: None,
+        }
+    } else {
+        State::NotRegistered
+    }
+}
+
+fn read_card(mode: Mode, phase: ReadPhase) -> State {
+    read_card_with(mode, phase, None)
+}
+
+fn read_card_with(mode: Mode, phase: ReadPhase, challenge: Option<Challenge>) -> State {
+    State::ReadCard {
+        mode,
+        phase,
+        challenge,
+    }
+}
+
 /// A short name of an event for logs. Never includes data.
 fn event_name(event: &Event) -> &'static str {
     match event {
         Event::Ui(action) => action.name(),
+        Event::Tick => "tick",
         Event::CardPresence(_) => "card presence",
+        Event::Readers(_) => "readers",
         Event::CertificateRead(_) => "certificate read",
+        Event::PinTries(_) => "pin tries",
+        Event::ChallengeIssued(_) => "challenge",
+        Event::Authenticated(_) => "authenticated",
         Event::CenterAnswered(_) => "center answer",
+        Event::SettingsNotSaved => "settings not saved",
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::center::model::{Date, Validity};
+use settings::Settings;
 
 const TARO_CERT: &[u8] = include_bytes!("../../tests/pki/cards/taro.cert.der");
 
@@ -10,7 +11,7 @@ fn app() -> App {
         passcode: "1234",
         cards: vec!["資格 太郎", "別の 人"],
     };
-    App::new(PasscodeHash::derive(b"1234", [3; 16]), Some(setup))
+    App::registered(PasscodeHash::derive(b"1234", [3; 16]), Some(setup))
 }
 
 fn t() -> Millis {
@@ -47,7 +48,7 @@ fn outcome() -> CheckOutcome {
 fn unlocked() -> App {
     let mut a = app();
     type_digits(&mut a, &[1, 2, 3, 4]);
-    assert_eq!(a.state().name(), "SelectAuthVisual");
+    assert_eq!(a.state().name(), "SelectAuth");
     a
 }
 
@@ -81,7 +82,7 @@ fn boots_into_passcode_entry() {
 #[test]
 fn right_passcode_opens_auth_select() {
     let a = unlocked();
-    assert!(matches!(a.state(), State::SelectAuthVisual));
+    assert!(matches!(a.state(), State::SelectAuth));
 }
 
 #[test]
@@ -91,13 +92,13 @@ fn wrong_passcode_stays_clears_and_says_so() {
     match a.state() {
         State::EnterPasscode { entry, notice } => {
             assert!(entry.is_empty(), "the wrong digits are gone");
-            assert_eq!(*notice, Some(PasscodeNotice::Wrong));
+            assert_eq!(*notice, Some(DigitNotice::WrongPasscode));
         }
         other => panic!("left the passcode screen: {}", other.name()),
     }
     // The right one still works afterwards.
     type_digits(&mut a, &[1, 2, 3, 4]);
-    assert!(matches!(a.state(), State::SelectAuthVisual));
+    assert!(matches!(a.state(), State::SelectAuth));
 }
 
 #[test]
@@ -107,7 +108,7 @@ fn delete_removes_the_last_digit() {
     ui(&mut a, UiAction::DeleteDigit);
     type_digits(&mut a, &[3, 4]);
     assert!(
-        matches!(a.state(), State::SelectAuthVisual),
+        matches!(a.state(), State::SelectAuth),
         "1 2 (9 deleted) 3 4 = 1234"
     );
 }
@@ -126,7 +127,13 @@ fn card_events_do_not_unlock() {
 fn next_without_a_card_waits_for_one() {
     let mut a = unlocked();
     assert!(ui(&mut a, UiAction::Next).is_empty());
-    assert!(matches!(a.state(), State::ReadCard(ReadPhase::WaitCard)));
+    assert!(matches!(
+        a.state(),
+        State::ReadCard {
+            phase: ReadPhase::WaitCard,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -134,7 +141,13 @@ fn next_with_a_card_on_the_reader_starts_reading() {
     let mut a = unlocked();
     a.step(Event::CardPresence(true), t());
     // Placing the card already started the read (目視: the card is enough).
-    assert!(matches!(a.state(), State::ReadCard(ReadPhase::Reading)));
+    assert!(matches!(
+        a.state(),
+        State::ReadCard {
+            phase: ReadPhase::Reading,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -142,7 +155,13 @@ fn placing_the_card_on_auth_select_starts_reading() {
     let mut a = unlocked();
     let cmds = a.step(Event::CardPresence(true), t());
     assert!(matches!(cmds.as_slice(), [Command::ReadCertificate]));
-    assert!(matches!(a.state(), State::ReadCard(ReadPhase::Reading)));
+    assert!(matches!(
+        a.state(),
+        State::ReadCard {
+            phase: ReadPhase::Reading,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -150,7 +169,7 @@ fn stale_results_are_ignored_on_auth_select() {
     let mut a = unlocked();
     let cmds = a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
     assert!(cmds.is_empty());
-    assert!(matches!(a.state(), State::SelectAuthVisual));
+    assert!(matches!(a.state(), State::SelectAuth));
 }
 
 // --- ReadCard -----------------------------------------------------------------------------
@@ -168,14 +187,20 @@ fn back_while_waiting_returns_to_auth_select() {
     let mut a = unlocked();
     ui(&mut a, UiAction::Next);
     ui(&mut a, UiAction::Back);
-    assert!(matches!(a.state(), State::SelectAuthVisual));
+    assert!(matches!(a.state(), State::SelectAuth));
 }
 
 #[test]
 fn back_is_ignored_while_reading() {
     let mut a = reading();
     assert!(ui(&mut a, UiAction::Back).is_empty());
-    assert!(matches!(a.state(), State::ReadCard(ReadPhase::Reading)));
+    assert!(matches!(
+        a.state(),
+        State::ReadCard {
+            phase: ReadPhase::Reading,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -188,7 +213,10 @@ fn certificate_goes_to_the_center() {
     }
     assert!(matches!(
         a.state(),
-        State::ReadCard(ReadPhase::AskingCenter)
+        State::ReadCard {
+            phase: ReadPhase::AskingCenter,
+            ..
+        }
     ));
 }
 
@@ -206,7 +234,13 @@ fn card_error_shows_the_failure() {
 fn center_answer_completes_the_read_then_next_shows_the_result() {
     let mut a = asking();
     a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
-    assert!(matches!(a.state(), State::ReadCard(ReadPhase::Done(_))));
+    assert!(matches!(
+        a.state(),
+        State::ReadCard {
+            phase: ReadPhase::Done(_),
+            ..
+        }
+    ));
     ui(&mut a, UiAction::Next);
     assert!(matches!(a.state(), State::ShowResult { page: 0, .. }));
 }
@@ -245,7 +279,7 @@ fn retry_reads_again_and_back_returns() {
     assert!(matches!(cmds.as_slice(), [Command::ReadCertificate]));
     a.step(Event::CertificateRead(Err(CardError::NoCard)), t());
     ui(&mut a, UiAction::Back);
-    assert!(matches!(a.state(), State::SelectAuthVisual));
+    assert!(matches!(a.state(), State::SelectAuth));
 }
 
 // --- ShowResult ---------------------------------------------------------------------------
@@ -256,10 +290,16 @@ fn close_returns_to_auth_select_and_drops_the_result() {
     a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
     ui(&mut a, UiAction::Next);
     ui(&mut a, UiAction::Close);
-    assert!(matches!(a.state(), State::SelectAuthVisual));
+    assert!(matches!(a.state(), State::SelectAuth));
     // Nothing of the result is reachable any more: the only way back is a new read.
     assert!(ui(&mut a, UiAction::Next).is_empty());
-    assert!(matches!(a.state(), State::ReadCard(ReadPhase::WaitCard)));
+    assert!(matches!(
+        a.state(),
+        State::ReadCard {
+            phase: ReadPhase::WaitCard,
+            ..
+        }
+    ));
 }
 
 // --- Demo tray ----------------------------------------------------------------------------
@@ -289,16 +329,376 @@ fn tray_places_and_removes_cards() {
 
 #[test]
 fn tray_does_nothing_outside_the_demo() {
-    let mut a = App::new(PasscodeHash::derive(b"1234", [3; 16]), None);
+    let mut a = App::registered(PasscodeHash::derive(b"1234", [3; 16]), None);
     assert!(ui(&mut a, UiAction::DemoToggleCard(0)).is_empty());
 }
 
 #[test]
 fn debug_of_the_app_shows_no_passcode() {
     // No demo setup: its passcode is public and would match.
-    let mut a = App::new(PasscodeHash::derive(b"1234", [3; 16]), None);
+    let mut a = App::registered(PasscodeHash::derive(b"1234", [3; 16]), None);
     type_digits(&mut a, &[1, 2, 3]);
     let shown = format!("{a:?}");
     assert!(!shown.contains("123"), "{shown}");
     assert!(!shown.contains("49, 50"), "digits as bytes: {shown}");
+}
+
+// --- Start-up -----------------------------------------------------------------------------
+
+#[test]
+fn a_fresh_device_starts_on_the_terms_then_needs_registration() {
+    let mut a = App::new(Boot::Settings(Box::default()), None);
+    assert_eq!(a.state().name(), "Terms");
+    let cmds = ui(&mut a, UiAction::AcceptTerms);
+    assert!(matches!(cmds.as_slice(), [Command::SaveSettings(s)] if s.terms_accepted));
+    assert_eq!(a.state().name(), "NotRegistered");
+}
+
+#[test]
+fn a_damaged_settings_file_leads_back_to_the_start() {
+    let mut a = App::new(Boot::Damaged, None);
+    assert_eq!(a.state().name(), "SettingsDamaged");
+    let cmds = ui(&mut a, UiAction::Ok);
+    assert!(matches!(cmds.as_slice(), [Command::SaveSettings(s)] if **s == Settings::default()));
+    assert_eq!(a.state().name(), "Terms");
+}
+
+#[test]
+fn registered_without_a_passcode_asks_for_one_twice() {
+    let settings = Settings {
+        terms_accepted: true,
+        registration: Some(settings::Registration {
+            institution_code: "0110113719".into(),
+            user_id: "W0000001".into(),
+            device_credential: "cred".into(),
+            refresh_token: Some("token".into()),
+        }),
+        visual_check: true,
+        ..Settings::default()
+    };
+    let mut a = App::new(Boot::Settings(Box::new(settings)), None);
+    assert!(matches!(
+        a.state(),
+        State::NewPasscode {
+            purpose: PasscodePurpose::Setup,
+            ..
+        }
+    ));
+    type_digits(&mut a, &[2, 4, 6, 8]);
+    assert_eq!(a.state().name(), "ConfirmPasscode");
+    type_digits(&mut a, &[2, 4, 6, 9]);
+    assert!(matches!(
+        a.state(),
+        State::NewPasscode {
+            notice: Some(DigitNotice::Mismatch),
+            ..
+        }
+    ));
+    type_digits(&mut a, &[2, 4, 6, 8]);
+    let cmds = a.step(Event::Ui(UiAction::Digit(2)), t());
+    assert!(cmds.is_empty());
+    for d in [4, 6] {
+        ui(&mut a, UiAction::Digit(d));
+    }
+    let cmds = ui(&mut a, UiAction::Digit(8));
+    let saved = match cmds.as_slice() {
+        [Command::SaveSettings(s)] => s.passcode.clone().expect("passcode saved"),
+        other => panic!("{other:?}"),
+    };
+    assert!(saved.verify(b"2468") && !saved.verify(b"1234"));
+    assert!(matches!(
+        a.state(),
+        State::Tell(Message::PasscodeRegistered)
+    ));
+    ui(&mut a, UiAction::Ok);
+    assert_eq!(a.state().name(), "SelectAuth");
+}
+
+// --- 暗証番号 mode ------------------------------------------------------------------------------
+
+fn pin_mode() -> App {
+    let mut a = unlocked();
+    ui(&mut a, UiAction::OpenMenu);
+    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    let cmds = ui(&mut a, UiAction::ToggleVisualCheck);
+    assert!(matches!(cmds.as_slice(), [Command::SaveSettings(s)] if !s.visual_check));
+    ui(&mut a, UiAction::Back);
+    ui(&mut a, UiAction::Back);
+    assert_eq!(a.state().name(), "SelectAuth");
+    a
+}
+
+fn challenge() -> Challenge {
+    Challenge {
+        id: "c1".into(),
+        nonce: vec![7; 32],
+    }
+}
+
+#[test]
+fn pin_mode_asks_first_then_shows_tries_before_typing() {
+    let mut a = pin_mode();
+    a.step(Event::CardPresence(true), t());
+    assert_eq!(
+        a.state().name(),
+        "SelectAuth",
+        "placing a card does not start a PIN check"
+    );
+    ui(&mut a, UiAction::Next);
+    assert!(matches!(a.state(), State::Ask(Question::StartPin)));
+    let cmds = ui(&mut a, UiAction::Ok);
+    assert!(matches!(cmds.as_slice(), [Command::QueryPinTries]));
+    a.step(Event::PinTries(Ok(3)), t());
+    assert!(matches!(a.state(), State::EnterPin { tries: Some(3), .. }));
+}
+
+#[test]
+fn pin_entry_waits_for_the_card_to_learn_the_tries() {
+    let mut a = pin_mode();
+    ui(&mut a, UiAction::Next);
+    assert!(
+        ui(&mut a, UiAction::Ok).is_empty(),
+        "no card: nothing to ask yet"
+    );
+    let cmds = a.step(Event::CardPresence(true), t());
+    assert!(matches!(cmds.as_slice(), [Command::QueryPinTries]));
+}
+
+#[test]
+fn a_blocked_card_is_said_before_typing() {
+    let mut a = pin_mode();
+    a.step(Event::CardPresence(true), t());
+    ui(&mut a, UiAction::Next);
+    ui(&mut a, UiAction::Ok);
+    a.step(Event::PinTries(Ok(0)), t());
+    assert!(matches!(
+        a.state(),
+        State::ReadFailed(Failure::Card(CardError::PinBlocked))
+    ));
+    assert!(
+        ui(&mut a, UiAction::Retry).is_empty(),
+        "retrying a blocked card is not offered"
+    );
+}
+
+fn pin_typed(a: &mut App) {
+    a.step(Event::CardPresence(true), t());
+    ui(a, UiAction::Next);
+    ui(a, UiAction::Ok);
+    a.step(Event::PinTries(Ok(3)), t());
+    assert!(ui(a, UiAction::Next).is_empty(), "次へ needs four digits");
+    type_digits(a, &[1, 2, 3, 4]);
+    ui(a, UiAction::Next);
+    assert!(matches!(
+        a.state(),
+        State::ReadCard {
+            mode: Mode::Pin(_),
+            phase: ReadPhase::WaitCard,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
+    let mut a = pin_mode();
+    pin_typed(&mut a);
+    let cmds = ui(&mut a, UiAction::ReadCard);
+    assert!(matches!(cmds.as_slice(), [Command::GetChallenge]));
+    let cmds = a.step(Event::ChallengeIssued(Ok(challenge())), t());
+    match cmds.as_slice() {
+        [Command::Authenticate { pin, challenge: c }] => {
+            assert_eq!(pin.expose(), b"1234");
+            assert_eq!(c.id, "c1");
+        }
+        other => panic!("{other:?}"),
+    }
+    let auth = PinAuthentication {
+        certificate: cert(),
+        signature: vec![1; 256],
+    };
+    let cmds = a.step(Event::Authenticated(Ok(Box::new(auth))), t());
+    assert!(
+        matches!(cmds.as_slice(), [Command::CheckQualificationWithPin { challenge_id, .. }] if challenge_id == "c1")
+    );
+    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
+    ui(&mut a, UiAction::Next);
+    assert_eq!(a.state().name(), "ShowResult");
+}
+
+#[test]
+fn a_wrong_pin_goes_back_to_the_patient_with_the_tries_left() {
+    let mut a = pin_mode();
+    pin_typed(&mut a);
+    ui(&mut a, UiAction::ReadCard);
+    a.step(Event::ChallengeIssued(Ok(challenge())), t());
+    a.step(
+        Event::Authenticated(Err(CardError::WrongPin { tries_left: 1 })),
+        t(),
+    );
+    match a.state() {
+        State::EnterPin {
+            entry,
+            tries,
+            notice,
+        } => {
+            assert!(entry.is_empty(), "the wrong PIN is gone");
+            assert_eq!(*tries, Some(1));
+            assert_eq!(*notice, Some(DigitNotice::WrongPin(1)));
+        }
+        other => panic!("{}", other.name()),
+    }
+}
+
+#[test]
+fn the_last_wrong_pin_blocks() {
+    let mut a = pin_mode();
+    pin_typed(&mut a);
+    ui(&mut a, UiAction::ReadCard);
+    a.step(Event::ChallengeIssued(Ok(challenge())), t());
+    a.step(
+        Event::Authenticated(Err(CardError::WrongPin { tries_left: 0 })),
+        t(),
+    );
+    assert!(matches!(
+        a.state(),
+        State::ReadFailed(Failure::Card(CardError::PinBlocked))
+    ));
+}
+
+#[test]
+fn back_from_the_pin_pad_forgets_the_digits() {
+    let mut a = pin_mode();
+    ui(&mut a, UiAction::Next);
+    ui(&mut a, UiAction::Ok);
+    type_digits(&mut a, &[9, 9]);
+    ui(&mut a, UiAction::Back);
+    assert_eq!(a.state().name(), "SelectAuth");
+    ui(&mut a, UiAction::Next);
+    ui(&mut a, UiAction::Ok);
+    assert!(matches!(a.state(), State::EnterPin { entry, .. } if entry.is_empty()));
+}
+
+// --- Idle timeout -------------------------------------------------------------------------
+
+#[test]
+fn an_untouched_result_closes_after_a_minute_with_a_countdown() {
+    let mut a = asking();
+    a.step(
+        Event::CenterAnswered(Ok(Box::new(outcome()))),
+        Millis(1_000),
+    );
+    a.step(Event::Ui(UiAction::Next), Millis(2_000));
+    assert_eq!(a.seconds_left(), Some(60));
+    assert_eq!(
+        a.next_wakeup(),
+        Some(Millis(3_000)),
+        "ticks each second for the countdown"
+    );
+    a.step(Event::Tick, Millis(31_500));
+    assert_eq!(a.seconds_left(), Some(31));
+    // Paging counts as activity: the minute starts again.
+    a.step(Event::Ui(UiAction::NextPage), Millis(40_000));
+    a.step(Event::Tick, Millis(99_000));
+    assert_eq!(a.state().name(), "ShowResult");
+    a.step(Event::Tick, Millis(100_000));
+    assert_eq!(a.state().name(), "SelectAuth");
+    assert_eq!(a.next_wakeup(), None, "nothing wakes an idle kiosk");
+}
+
+// --- Menu and セキュリティ設定 --------------------------------------------------------------------
+
+#[test]
+fn reader_select_lists_and_remembers_the_choice() {
+    let mut a = unlocked();
+    ui(&mut a, UiAction::OpenMenu);
+    let cmds = ui(&mut a, UiAction::Menu(MenuItem::ReaderSelect));
+    assert!(matches!(cmds.as_slice(), [Command::ListReaders]));
+    a.step(Event::Readers(vec!["A".into(), "B".into()]), t());
+    let cmds = ui(&mut a, UiAction::SelectReader(1));
+    assert!(
+        matches!(cmds.as_slice(), [Command::UseReader(Some(r)), Command::SaveSettings(s)] if r == "B" && s.reader.as_deref() == Some("B"))
+    );
+    assert!(
+        ui(&mut a, UiAction::SelectReader(5)).is_empty(),
+        "no such reader"
+    );
+    ui(&mut a, UiAction::Back);
+    assert_eq!(a.state().name(), "Menu");
+}
+
+#[test]
+fn the_passcode_can_be_changed_with_the_current_one() {
+    let mut a = unlocked();
+    ui(&mut a, UiAction::OpenMenu);
+    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    ui(&mut a, UiAction::Menu(MenuItem::ChangePasscode));
+    type_digits(&mut a, &[0, 0, 0, 0]);
+    assert!(matches!(
+        a.state(),
+        State::CurrentPasscode {
+            notice: Some(DigitNotice::WrongPasscode),
+            ..
+        }
+    ));
+    type_digits(&mut a, &[1, 2, 3, 4]);
+    type_digits(&mut a, &[5, 6, 7, 8]);
+    for d in [5, 6, 7] {
+        ui(&mut a, UiAction::Digit(d));
+    }
+    let cmds = ui(&mut a, UiAction::Digit(8));
+    assert!(
+        matches!(cmds.as_slice(), [Command::SaveSettings(s)] if s.passcode.as_ref().is_some_and(|p| p.verify(b"5678")))
+    );
+    assert!(matches!(a.state(), State::Tell(Message::PasscodeChanged)));
+    ui(&mut a, UiAction::Ok);
+    assert_eq!(a.state().name(), "Security");
+}
+
+#[test]
+fn deregistration_needs_two_confirmations_and_forgets_everything() {
+    let mut a = unlocked();
+    ui(&mut a, UiAction::OpenMenu);
+    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    ui(&mut a, UiAction::Menu(MenuItem::Deregister));
+    ui(&mut a, UiAction::Cancel);
+    assert_eq!(a.state().name(), "Security", "キャンセル stops it");
+    ui(&mut a, UiAction::Menu(MenuItem::Deregister));
+    assert!(
+        ui(&mut a, UiAction::Ok).is_empty(),
+        "the first OK only asks again"
+    );
+    let cmds = ui(&mut a, UiAction::Ok);
+    assert!(matches!(cmds.as_slice(), [Command::SaveSettings(s)] if **s == Settings::default()));
+    ui(&mut a, UiAction::Ok);
+    assert_eq!(a.state().name(), "Terms", "unusable until registered again");
+}
+
+#[test]
+fn logout_forgets_the_session_but_keeps_the_registration() {
+    let settings = Settings {
+        terms_accepted: true,
+        registration: Some(settings::Registration {
+            institution_code: "0110113719".into(),
+            user_id: "W0000001".into(),
+            device_credential: "cred".into(),
+            refresh_token: Some("token".into()),
+        }),
+        passcode: Some(PasscodeHash::derive(b"1234", [3; 16])),
+        visual_check: true,
+        reader: None,
+    };
+    let mut a = App::new(Boot::Settings(Box::new(settings)), None);
+    type_digits(&mut a, &[1, 2, 3, 4]);
+    ui(&mut a, UiAction::OpenMenu);
+    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    ui(&mut a, UiAction::Menu(MenuItem::Logout));
+    let cmds = ui(&mut a, UiAction::Ok);
+    match cmds.as_slice() {
+        [Command::SaveSettings(s)] => {
+            let r = s.registration.as_ref().expect("still registered");
+            assert!(r.refresh_token.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
 }

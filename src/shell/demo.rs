@@ -24,7 +24,7 @@ pub fn app() -> App {
         passcode: PASSCODE,
         cards: demo_cards().iter().map(|c| c.holder).collect(),
     };
-    App::new(PasscodeHash::derive(PASSCODE.as_bytes(), salt), Some(setup))
+    App::registered(PasscodeHash::derive(PASSCODE.as_bytes(), salt), Some(setup))
 }
 
 /// The demo's backends. `clock` gives the reference center its time (unix seconds).
@@ -35,6 +35,7 @@ pub fn backends(clock: impl FnMut() -> i64 + Send + 'static) -> Backends {
             ReferenceCenter::with_demo_records(),
             Box::new(clock),
         )),
+        store: None,
     }
 }
 

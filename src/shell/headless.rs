@@ -108,6 +108,7 @@ impl Session {
 #[cfg(feature = "demo")]
 pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
     use super::demo;
+    use crate::app::MenuItem;
 
     std::fs::create_dir_all(dir)?;
     let mut text = Text::load().map_err(|_| io::Error::other("embedded font does not parse"))?;
@@ -145,5 +146,39 @@ pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
     shot(&s, "09-result")?;
     s.act_and_settle(UiAction::Close);
     shot(&s, "10-auth-select-after-close")?;
+
+    // メニュー and セキュリティ設定.
+    s.act_and_settle(UiAction::OpenMenu);
+    shot(&s, "11-menu")?;
+    s.act_and_settle(UiAction::Menu(MenuItem::ReaderSelect));
+    shot(&s, "12-reader-select")?;
+    s.act_and_settle(UiAction::SelectReader(0));
+    shot(&s, "13-reader-selected")?;
+    s.act_and_settle(UiAction::Back);
+    s.act_and_settle(UiAction::Menu(MenuItem::Security));
+    shot(&s, "14-security")?;
+    s.act_and_settle(UiAction::Menu(MenuItem::ChangePasscode));
+    shot(&s, "15-passcode-current")?;
+    s.act_and_settle(UiAction::Back);
+    s.act_and_settle(UiAction::Menu(MenuItem::Deregister));
+    shot(&s, "16-deregister-confirm")?;
+    s.act_and_settle(UiAction::Cancel);
+    s.act_and_settle(UiAction::Menu(MenuItem::Logout));
+    shot(&s, "17-logout-confirm")?;
+    s.act_and_settle(UiAction::Cancel);
+
+    // 暗証番号 mode.
+    s.act_and_settle(UiAction::ToggleVisualCheck);
+    shot(&s, "18-security-pin-mode")?;
+    s.act_and_settle(UiAction::Back);
+    s.act_and_settle(UiAction::Back);
+    shot(&s, "19-auth-select-pin")?;
+    s.act_and_settle(UiAction::Next);
+    shot(&s, "20-start-pin-confirm")?;
+    s.act_and_settle(UiAction::Ok);
+    for d in [1, 2] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    shot(&s, "21-pin-entry")?;
     Ok(written)
 }

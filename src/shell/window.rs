@@ -295,6 +295,9 @@ impl ApplicationHandler<Event> for Kiosk {
 
     fn new_events(&mut self, _: &ActiveEventLoop, cause: StartCause) {
         if let StartCause::ResumeTimeReached { .. } = cause {
+            if self.app.next_wakeup().is_some_and(|at| at <= self.now()) {
+                self.step(Event::Tick);
+            }
             self.request_redraw();
         }
     }
@@ -332,10 +335,16 @@ impl ApplicationHandler<Event> for Kiosk {
     }
 
     fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
-        if self.animating {
-            event_loop.set_control_flow(ControlFlow::WaitUntil(Instant::now() + ANIMATION_STEP));
-        } else {
-            event_loop.set_control_flow(ControlFlow::Wait);
+        // Wake for the spinner or for the app's next tick, whichever comes first; otherwise
+        // sleep until an event arrives (idle CPU 0).
+        let animation = self.animating.then(|| Instant::now() + ANIMATION_STEP);
+        let tick = self
+            .app
+            .next_wakeup()
+            .map(|at| self.start + Duration::from_millis(at.0));
+        match animation.into_iter().chain(tick).min() {
+            Some(at) => event_loop.set_control_flow(ControlFlow::WaitUntil(at)),
+            None => event_loop.set_control_flow(ControlFlow::Wait),
         }
     }
 }

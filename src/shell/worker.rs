@@ -36,7 +36,12 @@ pub struct Backends {
     pub reader: ReaderBackend,
     /// The qualification center.
     pub center: Box<dyn Center>,
+    /// Where settings are saved; `None` keeps them in memory only (the demo).
+    pub store: Option<super::settings::Store>,
 }
+
+/// The name the demo's virtual reader goes by in カードリーダー選択.
+pub const DEMO_READER_NAME: &str = "myna-kakunin Demo Reader";
 
 /// Runs one command to completion and returns the events it produced.
 ///
@@ -56,8 +61,50 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
             let answer = backends.center.check_qualification(&request).map(Box::new);
             vec![Event::CenterAnswered(answer)]
         }
+        // Until the card layer's PIN procedures and the center's challenge land, these
+        // answer with the error a person would see for a missing reader or center.
+        Command::QueryPinTries => vec![Event::PinTries(Err(crate::card::CardError::ReaderFault))],
+        Command::Authenticate { .. } => vec![Event::Authenticated(Err(
+            crate::card::CardError::ReaderFault,
+        ))],
+        Command::GetChallenge => vec![Event::ChallengeIssued(Err(
+            crate::center::CenterError::Malformed,
+        ))],
+        Command::CheckQualificationWithPin { .. } => vec![Event::CenterAnswered(Err(
+            crate::center::CenterError::Malformed,
+        ))],
+        Command::ListReaders => vec![Event::Readers(list_readers(&backends.reader))],
+        Command::UseReader(name) => {
+            if let ReaderBackend::Pcsc(r) = &mut backends.reader {
+                *r = PcscReader::new(name);
+            }
+            Vec::new()
+        }
+        Command::SaveSettings(settings) => match &backends.store {
+            None => Vec::new(),
+            Some(store) => match store.save(&settings) {
+                Ok(()) => Vec::new(),
+                Err(e) => {
+                    warn!("settings not saved: {e:?}");
+                    vec![Event::SettingsNotSaved]
+                }
+            },
+        },
         Command::DemoPlaceCard(index) => demo_place(backends, index),
         Command::DemoRemoveCard => demo_remove(backends),
+    }
+}
+
+/// The readers to offer in カードリーダー選択. A PC/SC failure lists none; the screen then
+/// says to connect a reader.
+fn list_readers(reader: &ReaderBackend) -> Vec<String> {
+    match reader {
+        ReaderBackend::Pcsc(_) => crate::card::pcsc::list_readers().unwrap_or_else(|e| {
+            warn!("listing readers failed: {e:?}");
+            Vec::new()
+        }),
+        #[cfg(feature = "demo")]
+        ReaderBackend::Virtual(_) => vec![DEMO_READER_NAME.to_owned()],
     }
 }
 
@@ -170,5 +217,12 @@ fn command_name(c: &Command) -> &'static str {
         Command::CheckQualification(_) => "CheckQualification",
         Command::DemoPlaceCard(_) => "DemoPlaceCard",
         Command::DemoRemoveCard => "DemoRemoveCard",
+        Command::QueryPinTries => "QueryPinTries",
+        Command::GetChallenge => "GetChallenge",
+        Command::Authenticate { .. } => "Authenticate",
+        Command::CheckQualificationWithPin { .. } => "CheckQualificationWithPin",
+        Command::ListReaders => "ListReaders",
+        Command::UseReader(_) => "UseReader",
+        Command::SaveSettings(_) => "SaveSettings",
     }
 }

@@ -95,6 +95,19 @@ pub enum ButtonStyle {
     Key,
     /// The header's ← (text only).
     Back,
+    /// A destructive action (登録解除, ログアウト): red outline.
+    Danger,
+    /// A primary action that cannot be taken yet (drawn grey; it has no action).
+    Disabled,
+    /// A row of a list (menu entries, readers): full width, label left, ＞ right.
+    Row {
+        /// Whether this row is the one in use (e.g. the chosen reader).
+        selected: bool,
+    },
+    /// A large key on the patient's PIN pad.
+    PinKey,
+    /// A drawn icon as a button (⚙); the label names it for the scene's texts.
+    Icon(Icon),
     /// A card on the demo tray; `placed` when it is on the virtual reader.
     TrayCard {
         /// Whether this card is on the reader.
@@ -175,6 +188,20 @@ pub enum Kind<'a> {
     },
     /// An animated progress indicator.
     Spinner,
+    /// An on/off switch (its label is a separate text widget).
+    Switch {
+        /// Whether it is on.
+        on: bool,
+    },
+    /// A drawn icon (the face has no ⚙ or 🔗).
+    Icon(Icon),
+}
+
+/// Icons drawn as shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Icon {
+    /// ⚙ (menu).
+    Gear,
 }
 
 /// One thing on screen.

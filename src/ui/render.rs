@@ -6,7 +6,7 @@ use super::screens::line_height;
 use super::strings as s;
 use super::text::Text;
 use super::theme::{self, size};
-use super::{Align, ButtonStyle, Kind, Rect, Scene, Tone, Widget};
+use super::{Align, ButtonStyle, Icon, Kind, Rect, Scene, Tone, Widget};
 
 /// How to draw one frame.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +105,8 @@ impl Painter<'_, '_, '_> {
                 self.canvas.fill_rect(dr, *color);
             }
             Kind::Spinner => self.spinner(r, anim_ms),
+            Kind::Switch { on } => self.switch(r, *on),
+            Kind::Icon(icon) => self.icon(r, *icon),
         }
     }
 
@@ -153,6 +155,34 @@ impl Painter<'_, '_, '_> {
                 (theme::TEXT, size::KEY)
             }
             ButtonStyle::Back => (theme::LINK, size::BUTTON),
+            ButtonStyle::Danger => {
+                self.canvas
+                    .outline_round_rect(dr, radius, self.px(2), theme::ERROR, theme::PAGE);
+                (theme::ERROR, size::BUTTON)
+            }
+            ButtonStyle::Disabled => {
+                self.canvas.fill_round_rect(dr, radius, theme::DISABLED_BG);
+                (theme::DISABLED_TEXT, size::BUTTON)
+            }
+            ButtonStyle::Icon(icon) => {
+                self.icon(r.inset(12), icon);
+                return;
+            }
+            ButtonStyle::PinKey => {
+                self.canvas
+                    .outline_round_rect(dr, radius, self.px(3), theme::BORDER, theme::PAGE);
+                (theme::TEXT, size::PIN_KEY)
+            }
+            ButtonStyle::Row { selected } => {
+                let fill = if selected { theme::TINT } else { theme::PAGE };
+                self.canvas
+                    .outline_round_rect(dr, radius, self.px(1).max(1), theme::RULE, fill);
+                let inner = Rect::new(r.x + 24, r.y, r.w - 80, r.h);
+                self.paragraph(inner, label, size::BODY, theme::TEXT, Align::Start);
+                let chevron = Rect::new(r.right() - 48, r.y, 32, r.h);
+                self.paragraph(chevron, "＞", size::BODY, theme::TEXT_SUB, Align::Center);
+                return;
+            }
             ButtonStyle::TrayCard { placed } => {
                 let (border, fill) = if placed {
                     (theme::PRIMARY, theme::TINT)
@@ -280,6 +310,49 @@ impl Painter<'_, '_, '_> {
                 self.px(7) as f32,
                 color,
             );
+        }
+    }
+
+    /// A switch: a pill with a knob, blue and right when on, grey and left when off, with
+    /// オン/オフ written beside the knob so the state never rests on colour alone.
+    fn switch(&mut self, r: Rect, on: bool) {
+        let dr = self.rect(r);
+        let track = if on { theme::PRIMARY } else { theme::BORDER };
+        self.canvas.fill_round_rect(dr, dr.h / 2, track);
+        let d = (dr.h - self.px(8)) as f32;
+        let cx = if on {
+            dr.right() as f32 - dr.h as f32 / 2.0
+        } else {
+            dr.x as f32 + dr.h as f32 / 2.0
+        };
+        self.canvas
+            .fill_circle(cx, dr.y as f32 + dr.h as f32 / 2.0, d / 2.0, theme::ON_DARK);
+        let word = if on { s::ON } else { s::OFF };
+        let text_r = if on {
+            Rect::new(r.x + 8, r.y, r.w - r.h - 8, r.h)
+        } else {
+            Rect::new(r.x + r.h, r.y, r.w - r.h - 8, r.h)
+        };
+        self.paragraph(text_r, word, size::SMALL, theme::ON_DARK, Align::Center);
+    }
+
+    fn icon(&mut self, r: Rect, icon: Icon) {
+        match icon {
+            Icon::Gear => {
+                // A cog: a disc with eight teeth and a hole.
+                let (cx, cy) = r.center();
+                let (cx, cy) = (self.px(cx) as f32, self.px(cy) as f32);
+                let outer = self.px(r.w.min(r.h)) as f32 / 2.0;
+                let body = outer * 0.72;
+                for i in 0..8 {
+                    let a = i as f32 / 8.0 * core::f32::consts::TAU;
+                    let tx = cx + (outer - outer * 0.16) * a.cos();
+                    let ty = cy + (outer - outer * 0.16) * a.sin();
+                    self.canvas.fill_circle(tx, ty, outer * 0.2, theme::TEXT);
+                }
+                self.canvas.fill_circle(cx, cy, body, theme::TEXT);
+                self.canvas.fill_circle(cx, cy, body * 0.42, theme::PAGE);
+            }
         }
     }
 

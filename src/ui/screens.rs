@@ -1,7 +1,10 @@
 //! Screens: the app's state in, a [`Scene`] out. One template (デモ ribbon, header, content,
 //! footer with the primary action at the bottom right, demo tray) serves every screen.
 
-use crate::app::{App, DemoTray, Failure, PasscodeNotice, ReadPhase, State, UiAction};
+use crate::app::{
+    App, DemoTray, DigitNotice, Failure, MenuItem, Message, PasscodePurpose, Question, ReadPhase,
+    State, UiAction,
+};
 use crate::center::model::{CheckOutcome, Qualification, Validity};
 use crate::center::CenterError;
 use crate::sensitive::SensitiveText;
@@ -9,7 +12,7 @@ use crate::sensitive::SensitiveText;
 use super::strings as s;
 use super::text::Text;
 use super::theme::{self, size};
-use super::{Align, ButtonStyle, Kind, Label, Rect, Scene, Tone};
+use super::{Align, ButtonStyle, Icon, Kind, Label, Rect, Scene, Tone};
 
 /// The logical size of the window, in the units screens are laid out in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,16 +34,112 @@ impl Size {
 /// Builds the scene of the app's current screen.
 pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
     let mut b = Builder::new(size, app.demo());
+    let visual = app.settings().visual_check;
     match app.state() {
+        State::SettingsDamaged => {
+            b.header(s::DAMAGED_TITLE, false);
+            problem(&mut b, text, s::DAMAGED_WHAT, s::DAMAGED_NEXT);
+            b.footer(Some((s::DAMAGED_ACTION, UiAction::Ok)), None);
+        }
+        State::Terms => {
+            b.header(s::TERMS_TITLE, false);
+            terms(&mut b, text);
+        }
+        State::NotRegistered => {
+            b.header(s::REGISTER_TITLE, false);
+            problem(&mut b, text, s::NOT_REGISTERED_WHAT, s::NOT_REGISTERED_NEXT);
+        }
         State::EnterPasscode { entry, notice } => {
             b.header(s::PASSCODE_TITLE, false);
-            passcode(&mut b, entry.len(), *notice, text);
+            digits(
+                &mut b,
+                text,
+                s::PASSCODE_PROMPT,
+                entry.len(),
+                notice_text(*notice),
+                KeyStyle::Staff,
+            );
         }
-        State::SelectAuthVisual => {
+        State::CurrentPasscode { entry, notice } => {
+            b.header(s::PASSCODE_CHANGE_TITLE, true);
+            digits(
+                &mut b,
+                text,
+                s::PASSCODE_CURRENT_PROMPT,
+                entry.len(),
+                notice_text(*notice),
+                KeyStyle::Staff,
+            );
+        }
+        State::NewPasscode {
+            purpose,
+            entry,
+            notice,
+        } => {
+            let (title, prompt, back) = match purpose {
+                PasscodePurpose::Setup => {
+                    (s::PASSCODE_SETUP_TITLE, s::PASSCODE_SETUP_PROMPT, false)
+                }
+                PasscodePurpose::Change => (s::PASSCODE_CHANGE_TITLE, s::PASSCODE_NEW_PROMPT, true),
+            };
+            b.header(title, back);
+            digits(
+                &mut b,
+                text,
+                prompt,
+                entry.len(),
+                notice_text(*notice),
+                KeyStyle::Staff,
+            );
+        }
+        State::ConfirmPasscode { purpose, entry, .. } => {
+            let title = match purpose {
+                PasscodePurpose::Setup => s::PASSCODE_CONFIRM_TITLE,
+                PasscodePurpose::Change => s::PASSCODE_CHANGE_TITLE,
+            };
+            b.header(title, true);
+            digits(
+                &mut b,
+                text,
+                s::PASSCODE_CONFIRM_PROMPT,
+                entry.len(),
+                None,
+                KeyStyle::Staff,
+            );
+        }
+        State::SelectAuth => {
             b.header(s::AUTH_SELECT_TITLE, false);
-            auth_select_visual(&mut b, text);
+            b.menu_button();
+            if visual {
+                auth_select_visual(&mut b, text);
+            } else {
+                auth_select_pin(&mut b, text);
+            }
         }
-        State::ReadCard(phase) => {
+        State::Ask(q) => {
+            b.header(ask_title(*q), false);
+            ask(&mut b, text, *q);
+        }
+        State::Tell(m) => {
+            b.header(s::APP_NAME, false);
+            tell(&mut b, text, *m);
+        }
+        State::EnterPin {
+            entry,
+            tries,
+            notice,
+        } => {
+            b.header(s::PIN_TITLE, true);
+            pin_entry(
+                &mut b,
+                text,
+                entry.len(),
+                *tries,
+                *notice,
+                entry.is_complete(),
+            );
+        }
+        State::ReadCard { phase, .. } => {
             b.header(s::READ_TITLE, matches!(phase, ReadPhase::WaitCard));
             read_card(&mut b, phase, text);
         }
@@ -48,9 +147,34 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             b.header(s::READ_TITLE, false);
             read_failed(&mut b, failure, text);
         }
-        State::ShowResult { outcome, page } => {
+        State::ShowResult { outcome, page, .. } => {
             b.header(s::RESULT_TITLE, false);
+            if let Some(left) = app.seconds_left() {
+                b.header_note(s::closes_in(left));
+            }
             result(&mut b, outcome, usize::from(*page), text);
+        }
+        State::Menu => {
+            b.header(s::MENU, true);
+            rows(
+                &mut b,
+                &[
+                    (
+                        s::READER_SELECT,
+                        UiAction::Menu(MenuItem::ReaderSelect),
+                        false,
+                    ),
+                    (s::SECURITY, UiAction::Menu(MenuItem::Security), false),
+                ],
+            );
+        }
+        State::ReaderSelect { readers } => {
+            b.header(s::READER_SELECT, true);
+            reader_select(&mut b, text, readers, app.settings().reader.as_deref());
+        }
+        State::Security => {
+            b.header(s::SECURITY, true);
+            security(&mut b, text, visual);
         }
     }
     b.finish()
@@ -142,6 +266,32 @@ impl<'a> Builder<'a> {
             );
         }
         self.top = bar.bottom();
+    }
+
+    /// ⚙ at the right of the header (認証選択).
+    fn menu_button(&mut self) {
+        let y = self.top - theme::HEADER_H;
+        let r = Rect::new(self.size.w - 16 - 64, y + 8, 64, 64);
+        self.scene.push(
+            r,
+            Kind::Button {
+                label: Label::Static(s::MENU),
+                style: ButtonStyle::Icon(Icon::Gear),
+            },
+            Some(UiAction::OpenMenu),
+        );
+    }
+
+    /// A short note at the right of the header (the result's countdown).
+    fn header_note(&mut self, note: String) {
+        let y = self.top - theme::HEADER_H;
+        self.text(
+            Rect::new(self.size.w - 16 - 380, y + 26, 380, 32),
+            Label::Owned(SensitiveText::new(note)),
+            size::SMALL,
+            theme::TEXT_SUB,
+            Align::End,
+        );
     }
 
     /// The content area between the header and the footer, inside the margins.
@@ -290,19 +440,46 @@ pub fn line_height(size: u16) -> i32 {
     i32::from(size) * 8 / 5
 }
 
-// --- パスコード入力 ---------------------------------------------------------------------------
+// --- Digit screens: パスコード and 暗証番号 ------------------------------------------------------
 
 /// Keypad geometry: keys, gaps.
 const KEY_W: i32 = 120;
 const KEY_H: i32 = 80;
 const KEY_GAP: i32 = 12;
+/// The patient's PIN pad: larger keys.
+const PIN_KEY: i32 = 96;
 
-fn passcode(b: &mut Builder<'_>, typed: usize, notice: Option<PasscodeNotice>, t: &Text) {
+/// Who types on a keypad.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyStyle {
+    /// Staff (passcode): compact keys, four digits complete the entry.
+    Staff,
+    /// The patient (card PIN): large keys and 次へ.
+    Patient,
+}
+
+fn notice_text(n: Option<DigitNotice>) -> Option<Label<'static>> {
+    match n? {
+        DigitNotice::WrongPasscode => Some(Label::Static(s::PASSCODE_WRONG)),
+        DigitNotice::Mismatch => Some(Label::Static(s::PASSCODE_MISMATCH)),
+        DigitNotice::WrongPin(n) => Some(Label::Owned(SensitiveText::new(s::wrong_pin(n)))),
+    }
+}
+
+/// A prompt, four dots, an optional error band and a keypad.
+fn digits<'a>(
+    b: &mut Builder<'a>,
+    t: &Text,
+    prompt: &'static str,
+    typed: usize,
+    notice: Option<Label<'a>>,
+    style: KeyStyle,
+) {
     let c = b.content();
     let mid = c.x + c.w / 2;
     b.text(
         Rect::new(c.x, c.y, c.w, 36),
-        Label::Static(s::PASSCODE_PROMPT),
+        Label::Static(prompt),
         size::BODY,
         theme::TEXT,
         Align::Center,
@@ -315,33 +492,45 @@ fn passcode(b: &mut Builder<'_>, typed: usize, notice: Option<PasscodeNotice>, t
         },
         None,
     );
-    if notice == Some(PasscodeNotice::Wrong) {
-        let w = t.width(s::PASSCODE_WRONG, size::LABEL) + 80;
+    if let Some(notice) = notice {
+        let w = t.width(notice.as_str(), size::LABEL) + 100;
         b.scene.push(
             Rect::new(mid - w / 2, c.y + 96, w, 40),
             Kind::Band {
-                text: Label::Static(s::PASSCODE_WRONG),
+                text: notice,
                 tone: Tone::Error,
             },
             None,
         );
     }
-    // No footer on this screen: the keypad may use its band too.
+    // No footer on the staff pad: the keypad may use its band too.
     let bottom = b.footer.bottom() - 16;
-    keypad(b, mid, c.y + 148, bottom);
+    keypad(b, mid, c.y + 148, bottom, style, false);
 }
 
-/// A 3×4 keypad centred on `mid` between `top` and `bottom`: 1–9, then 訂正, 0.
-/// Keys shrink to fit a short screen but never below the 44 px touch minimum.
-fn keypad(b: &mut Builder<'_>, mid: i32, top: i32, bottom: i32) {
+/// A 3×4 keypad centred on `mid` between `top` and `bottom`: 1–9, then 訂正, 0 (and 次へ on
+/// the patient's pad). Keys shrink to fit a short screen but never below the 44 px touch
+/// minimum.
+fn keypad(
+    b: &mut Builder<'_>,
+    mid: i32,
+    top: i32,
+    bottom: i32,
+    style: KeyStyle,
+    next_enabled: bool,
+) {
     const DIGIT_LABELS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    let key_h = ((bottom - top - 3 * KEY_GAP) / 4).clamp(44, KEY_H);
-    let left = mid - (3 * KEY_W + 2 * KEY_GAP) / 2;
+    let (key_w, max_h, key_style) = match style {
+        KeyStyle::Staff => (KEY_W, KEY_H, ButtonStyle::Key),
+        KeyStyle::Patient => (PIN_KEY + 40, PIN_KEY, ButtonStyle::PinKey),
+    };
+    let key_h = ((bottom - top - 3 * KEY_GAP) / 4).clamp(44, max_h);
+    let left = mid - (3 * key_w + 2 * KEY_GAP) / 2;
     let cell = |col: i32, row: i32| {
         Rect::new(
-            left + col * (KEY_W + KEY_GAP),
+            left + col * (key_w + KEY_GAP),
             top + row * (key_h + KEY_GAP),
-            KEY_W,
+            key_w,
             key_h,
         )
     };
@@ -351,7 +540,7 @@ fn keypad(b: &mut Builder<'_>, mid: i32, top: i32, bottom: i32) {
             cell(i % 3, i / 3),
             Kind::Button {
                 label: Label::Static(DIGIT_LABELS[usize::from(d)]),
-                style: ButtonStyle::Key,
+                style: key_style,
             },
             Some(UiAction::Digit(d)),
         );
@@ -368,10 +557,81 @@ fn keypad(b: &mut Builder<'_>, mid: i32, top: i32, bottom: i32) {
         cell(1, 3),
         Kind::Button {
             label: Label::Static(DIGIT_LABELS[0]),
-            style: ButtonStyle::Key,
+            style: key_style,
         },
         Some(UiAction::Digit(0)),
     );
+    if style == KeyStyle::Patient {
+        let (style, action) = if next_enabled {
+            (ButtonStyle::Primary, Some(UiAction::Next))
+        } else {
+            (ButtonStyle::Disabled, None)
+        };
+        b.scene.push(
+            cell(2, 3),
+            Kind::Button {
+                label: Label::Static(s::NEXT),
+                style,
+            },
+            action,
+        );
+    }
+}
+
+/// 暗証番号の入力: tries left before typing, the last-try warning, a large pad.
+fn pin_entry(
+    b: &mut Builder<'_>,
+    t: &Text,
+    typed: usize,
+    tries: Option<u8>,
+    notice: Option<DigitNotice>,
+    complete: bool,
+) {
+    let c = b.content();
+    let mid = c.x + c.w / 2;
+    // Left column: what to do and what is at stake; right column: the pad.
+    let col_w = c.w / 2 - 32;
+    let mut y = b.paragraph(t, c.x, c.y, col_w, s::PIN_PROMPT, size::BODY) + 16;
+    let (status, tone) = match (notice, tries) {
+        (Some(DigitNotice::WrongPin(n)), _) => (
+            Label::Owned(SensitiveText::new(s::wrong_pin(n))),
+            Tone::Error,
+        ),
+        (_, Some(n)) => (
+            Label::Owned(SensitiveText::new(s::pin_tries(n))),
+            Tone::Info,
+        ),
+        (_, None) => (Label::Static(s::PIN_SET_CARD), Tone::Warning),
+    };
+    let h = band_height(t, status.as_str(), col_w);
+    b.scene.push(
+        Rect::new(c.x, y, col_w, h),
+        Kind::Band { text: status, tone },
+        None,
+    );
+    y += h + 16;
+    if tries == Some(1) {
+        let h = band_height(t, s::PIN_LAST_TRY, col_w);
+        b.scene.push(
+            Rect::new(c.x, y, col_w, h),
+            Kind::Band {
+                text: Label::Static(s::PIN_LAST_TRY),
+                tone: Tone::Warning,
+            },
+            None,
+        );
+    }
+    let pad_mid = mid + c.w / 4;
+    b.scene.push(
+        Rect::new(pad_mid - 100, c.y - 8, 200, 40),
+        Kind::Dots {
+            filled: typed as u8,
+            total: crate::app::passcode::DIGITS as u8,
+        },
+        None,
+    );
+    let bottom = b.footer.bottom() - 16;
+    keypad(b, pad_mid, c.y + 44, bottom, KeyStyle::Patient, complete);
 }
 
 // --- 認証選択（目視） ------------------------------------------------------------------------
@@ -406,6 +666,298 @@ fn auth_select_visual(b: &mut Builder<'_>, t: &Text) {
     b.footer(Some((s::NEXT, UiAction::Next)), None);
 }
 
+fn auth_select_pin(b: &mut Builder<'_>, t: &Text) {
+    let c = b.content();
+    let mut y = b.paragraph(t, c.x, c.y, c.w, s::AUTH_PIN_LEAD, size::BODY) + 16;
+    let h = band_height(t, s::PIN_CAUTION, c.w);
+    b.scene.push(
+        Rect::new(c.x, y, c.w, h),
+        Kind::Band {
+            text: Label::Static(s::PIN_CAUTION),
+            tone: Tone::Warning,
+        },
+        None,
+    );
+    y += h + 16;
+    for (heading, body) in [
+        (s::SWITCH_TO_VISUAL_HEADING, s::SWITCH_TO_VISUAL),
+        (s::METHOD_HEADING, s::METHOD_PIN),
+    ] {
+        let inner_w = c.w - 64;
+        let h = 20 + 40 + text_height(t, body, size::BODY, inner_w) + 12;
+        b.scene.push(
+            Rect::new(c.x, y, c.w, h),
+            Kind::Panel {
+                fill: theme::PANEL,
+                border: None,
+            },
+            None,
+        );
+        b.text(
+            Rect::new(c.x + 32, y + 16, inner_w, 36),
+            Label::Static(heading),
+            size::BODY,
+            theme::TEXT,
+            Align::Start,
+        );
+        b.paragraph(t, c.x + 32, y + 16 + 40, inner_w, body, size::BODY);
+        y += h + 12;
+    }
+    b.footer(Some((s::NEXT, UiAction::Next)), None);
+}
+
+/// A problem and what to do about it (damaged settings, not registered).
+fn problem(b: &mut Builder<'_>, t: &Text, what: &'static str, next: &'static str) {
+    let c = b.content();
+    let h = band_height(t, what, c.w);
+    b.scene.push(
+        Rect::new(c.x, c.y, c.w, h),
+        Kind::Band {
+            text: Label::Static(what),
+            tone: Tone::Error,
+        },
+        None,
+    );
+    b.paragraph(t, c.x, c.y + h + 24, c.w, next, size::BODY);
+}
+
+fn terms(b: &mut Builder<'_>, t: &Text) {
+    let c = b.content();
+    let inner_w = c.w - 64;
+    let h = (text_height(t, s::TERMS_TEXT, size::LABEL, inner_w) + 48).min(c.h - 16);
+    b.scene.push(
+        Rect::new(c.x, c.y, c.w, h),
+        Kind::Panel {
+            fill: theme::PANEL,
+            border: None,
+        },
+        None,
+    );
+    b.text(
+        Rect::new(c.x + 32, c.y + 24, inner_w, h - 48),
+        Label::Static(s::TERMS_TEXT),
+        size::LABEL,
+        theme::TEXT,
+        Align::Start,
+    );
+    b.footer(Some((s::TERMS_ACCEPT, UiAction::AcceptTerms)), None);
+}
+
+fn ask_title(q: Question) -> &'static str {
+    match q {
+        Question::StartPin => s::AUTH_SELECT_TITLE,
+        Question::Deregister | Question::DeregisterAgain => s::DEREGISTER,
+        Question::Logout => s::LOGOUT,
+    }
+}
+
+/// A question in a box with キャンセル and the action.
+fn ask(b: &mut Builder<'_>, t: &Text, q: Question) {
+    let (body, ok, danger) = match q {
+        Question::StartPin => (s::START_PIN_QUESTION, s::OK, false),
+        Question::Deregister => (s::DEREGISTER_QUESTION, s::DEREGISTER_BUTTON, true),
+        Question::DeregisterAgain => (s::DEREGISTER_AGAIN, s::DEREGISTER_BUTTON, true),
+        Question::Logout => (s::LOGOUT_QUESTION, s::LOGOUT_BUTTON, true),
+    };
+    dialog(
+        b,
+        t,
+        body,
+        Some((s::CANCEL, UiAction::Cancel)),
+        (ok, UiAction::Ok, danger),
+    );
+}
+
+fn tell(b: &mut Builder<'_>, t: &Text, m: Message) {
+    let body = match m {
+        Message::PasscodeRegistered => s::PASSCODE_REGISTERED,
+        Message::PasscodeChanged => s::PASSCODE_CHANGED,
+        Message::Deregistered => s::DEREGISTERED,
+        Message::SettingsNotSaved => s::SETTINGS_NOT_SAVED,
+    };
+    dialog(b, t, body, None, (s::OK, UiAction::Ok, false));
+}
+
+/// A message box centred on a grey page: the text, then its buttons at the bottom right.
+fn dialog(
+    b: &mut Builder<'_>,
+    t: &Text,
+    body: &'static str,
+    cancel: Option<(&'static str, UiAction)>,
+    ok: (&'static str, UiAction, bool),
+) {
+    let c = b.content();
+    let w = 760.min(c.w);
+    let inner_w = w - 96;
+    let text_h = text_height(t, body, size::BODY, inner_w);
+    let h = 48 + text_h + 40 + theme::BUTTON_H + 40;
+    let r = Rect::new(c.x + (c.w - w) / 2, c.y + ((c.h - h) / 2).max(0), w, h);
+    b.scene.push(
+        Rect::new(0, b.top, b.size.w, b.footer.bottom() - b.top),
+        Kind::Panel {
+            fill: theme::PANEL,
+            border: None,
+        },
+        None,
+    );
+    b.scene.push(
+        r,
+        Kind::Panel {
+            fill: theme::PAGE,
+            border: Some(theme::BORDER),
+        },
+        None,
+    );
+    b.paragraph(t, r.x + 48, r.y + 48, inner_w, body, size::BODY);
+    let y = r.bottom() - 40 - theme::BUTTON_H;
+    let (label, action, danger) = ok;
+    let ok_w = button_width(label);
+    let ok_x = r.right() - 48 - ok_w;
+    if let Some((label, action)) = cancel {
+        let cw = button_width(label);
+        b.scene.push(
+            Rect::new(ok_x - 24 - cw, y, cw, theme::BUTTON_H),
+            Kind::Button {
+                label: Label::Static(label),
+                style: ButtonStyle::Secondary,
+            },
+            Some(action),
+        );
+    }
+    let style = if danger {
+        ButtonStyle::Danger
+    } else {
+        ButtonStyle::Primary
+    };
+    b.scene.push(
+        Rect::new(ok_x, y, ok_w, theme::BUTTON_H),
+        Kind::Button {
+            label: Label::Static(label),
+            style,
+        },
+        Some(action),
+    );
+}
+
+/// Full-width rows, one per entry.
+fn rows(b: &mut Builder<'_>, entries: &[(&'static str, UiAction, bool)]) {
+    let c = b.content();
+    let mut y = c.y;
+    for &(label, action, selected) in entries {
+        b.scene.push(
+            Rect::new(c.x, y, c.w, ROW_ENTRY_H),
+            Kind::Button {
+                label: Label::Static(label),
+                style: ButtonStyle::Row { selected },
+            },
+            Some(action),
+        );
+        y += ROW_ENTRY_H + 12;
+    }
+}
+
+/// Height of a list row.
+const ROW_ENTRY_H: i32 = 72;
+
+fn reader_select<'a>(b: &mut Builder<'a>, t: &Text, readers: &'a [String], in_use: Option<&str>) {
+    let c = b.content();
+    let y = b.paragraph(t, c.x, c.y, c.w, s::READER_SELECT_LEAD, size::BODY) + 16;
+    if readers.is_empty() {
+        let h = band_height(t, s::NO_READERS, c.w);
+        b.scene.push(
+            Rect::new(c.x, y, c.w, h),
+            Kind::Band {
+                text: Label::Static(s::NO_READERS),
+                tone: Tone::Warning,
+            },
+            None,
+        );
+        return;
+    }
+    let mut y = y;
+    for (i, name) in readers.iter().enumerate() {
+        let Ok(index) = u8::try_from(i) else { break };
+        if y + ROW_ENTRY_H > c.bottom() {
+            break;
+        }
+        let selected = in_use == Some(name.as_str());
+        let label = if selected {
+            Label::Owned(SensitiveText::new(format!("{name}{}", s::READER_IN_USE)))
+        } else {
+            Label::Borrowed(name)
+        };
+        b.scene.push(
+            Rect::new(c.x, y, c.w, ROW_ENTRY_H),
+            Kind::Button {
+                label,
+                style: ButtonStyle::Row { selected },
+            },
+            Some(UiAction::SelectReader(index)),
+        );
+        y += ROW_ENTRY_H + 12;
+    }
+}
+
+fn security(b: &mut Builder<'_>, t: &Text, visual: bool) {
+    let c = b.content();
+    let mut y = c.y;
+    b.scene.push(
+        Rect::new(c.x, y, c.w, ROW_ENTRY_H),
+        Kind::Button {
+            label: Label::Static(s::CHANGE_PASSCODE),
+            style: ButtonStyle::Row { selected: false },
+        },
+        Some(UiAction::Menu(MenuItem::ChangePasscode)),
+    );
+    y += ROW_ENTRY_H + 12;
+    // 目視確認で本人認証: label and note left, the switch right.
+    let note_h = text_height(t, s::VISUAL_CHECK_NOTE, size::LABEL, c.w - 240);
+    let h = (40 + note_h + 16).max(ROW_ENTRY_H);
+    b.scene.push(
+        Rect::new(c.x, y, c.w, h),
+        Kind::Panel {
+            fill: theme::PAGE,
+            border: Some(theme::RULE),
+        },
+        None,
+    );
+    b.text(
+        Rect::new(c.x + 24, y + 12, c.w - 240, 32),
+        Label::Static(s::VISUAL_CHECK),
+        size::BODY,
+        theme::TEXT,
+        Align::Start,
+    );
+    b.text(
+        Rect::new(c.x + 24, y + 48, c.w - 240, note_h),
+        Label::Static(s::VISUAL_CHECK_NOTE),
+        size::LABEL,
+        theme::TEXT_SUB,
+        Align::Start,
+    );
+    b.scene.push(
+        Rect::new(c.right() - 24 - 136, y + (h - 56) / 2, 136, 56),
+        Kind::Switch { on: visual },
+        Some(UiAction::ToggleVisualCheck),
+    );
+    y += h + 32;
+    for (label, item) in [
+        (s::DEREGISTER, MenuItem::Deregister),
+        (s::LOGOUT, MenuItem::Logout),
+    ] {
+        let w = button_width(label);
+        b.scene.push(
+            Rect::new(c.x, y, w, theme::BUTTON_H),
+            Kind::Button {
+                label: Label::Static(label),
+                style: ButtonStyle::Danger,
+            },
+            Some(UiAction::Menu(item)),
+        );
+        y += theme::BUTTON_H + 16;
+    }
+}
+
 // --- マイナンバーカードの読み取り ---------------------------------------------------------------
 
 fn read_card(b: &mut Builder<'_>, phase: &ReadPhase, t: &Text) {
@@ -415,7 +967,7 @@ fn read_card(b: &mut Builder<'_>, phase: &ReadPhase, t: &Text) {
             b.paragraph(t, c.x, c.y, c.w, s::READ_PROMPT, size::BODY);
             b.footer(Some((s::READ_BUTTON, UiAction::ReadCard)), None);
         }
-        ReadPhase::Reading | ReadPhase::AskingCenter => {
+        ReadPhase::GettingChallenge | ReadPhase::Reading | ReadPhase::AskingCenter => {
             let mid = c.x + c.w / 2;
             b.scene
                 .push(Rect::new(mid - 40, c.y + 40, 80, 80), Kind::Spinner, None);
@@ -482,10 +1034,15 @@ fn read_failed<'a>(b: &mut Builder<'a>, failure: &'a Failure, t: &Text) {
         y += h + 16;
     }
     b.paragraph(t, c.x, y, c.w, advice.next, size::BODY);
-    b.footer(
-        Some((s::RETRY, UiAction::Retry)),
-        Some((s::TO_AUTH_SELECT, UiAction::Back)),
-    );
+    if *failure == Failure::Card(crate::card::CardError::PinBlocked) {
+        // Only the municipality can unlock the card: retrying cannot help.
+        b.footer(Some((s::TO_AUTH_SELECT, UiAction::Back)), None);
+    } else {
+        b.footer(
+            Some((s::RETRY, UiAction::Retry)),
+            Some((s::TO_AUTH_SELECT, UiAction::Back)),
+        );
+    }
 }
 
 // --- 資格確認結果 ------------------------------------------------------------------------------

@@ -186,12 +186,154 @@ pub fn classification(c: CardClassification) -> &'static str {
     }
 }
 
+// --- 起動・登録 ---------------------------------------------------------------------------
+
+/// Title of the damaged-settings screen.
+pub const DAMAGED_TITLE: &str = "設定の読み込み";
+/// What happened.
+pub const DAMAGED_WHAT: &str = "この端末の設定ファイルが壊れているため、読み込めませんでした。";
+/// What to do.
+pub const DAMAGED_NEXT: &str = "お手数ですが、初期登録からやり直してください。マイナ資格確認アプリユーザ設定情報（機関コード、ID、パスワード）をご用意ください。";
+/// The way back.
+pub const DAMAGED_ACTION: &str = "初期登録に進む";
+/// Title of 利用規約.
+pub const TERMS_TITLE: &str = "利用規約";
+/// The terms of use shown before registration.
+pub const TERMS_TEXT: &str = "第1条（目的）本アプリは、オンライン資格確認等システムを利用して、患者のマイナンバーカードにより健康保険の資格情報を確認するためのものです。\n第2条（資格情報の取扱い）表示された資格情報は資格確認の目的にのみ使用し、画面の撮影・記録・第三者への提供を行わないでください。資格確認結果は閉じると端末に残りません。\n第3条（ID・パスワード等の管理）ID、パスワード及びパスコードは第三者に知られないよう管理してください。\n第4条（端末の管理）端末を使用しなくなった場合や紛失した場合は、デバイス登録解除を行い、実施機関に連絡してください。";
+/// 同意して利用開始.
+pub const TERMS_ACCEPT: &str = "同意して利用開始";
+/// Title when the device is not registered.
+pub const REGISTER_TITLE: &str = "初期登録";
+/// The device is not registered.
+pub const NOT_REGISTERED_WHAT: &str = "この端末は初期登録されていません。";
+/// What to do about it.
+pub const NOT_REGISTERED_NEXT: &str = "マイナ資格確認アプリユーザ設定情報を参照しながら初期登録を行ってください。初期登録を行ったタブレット又はパソコンのみが資格確認できます。";
+
+// --- パスコード登録・設定 (P.5, P.11) ---------------------------------------------------------
+
+/// パスコードの登録.
+pub const PASSCODE_SETUP_TITLE: &str = "パスコードの登録";
+/// Prompt for a new passcode.
+pub const PASSCODE_SETUP_PROMPT: &str =
+    "アプリ起動時に使用するパスコード（任意の数字4桁）を入力してください";
+/// パスコードの登録（確認用）.
+pub const PASSCODE_CONFIRM_TITLE: &str = "パスコードの登録（確認用）";
+/// Prompt to repeat it.
+pub const PASSCODE_CONFIRM_PROMPT: &str =
+    "確認のため、もう一度同じパスコード（数字4桁）を入力してください";
+/// The two entries differ.
+pub const PASSCODE_MISMATCH: &str =
+    "1回目と2回目のパスコードが一致しません。最初から入力してください。";
+/// ログインパスコード設定.
+pub const PASSCODE_CHANGE_TITLE: &str = "ログインパスコード設定";
+/// Prompt for the current passcode.
+pub const PASSCODE_CURRENT_PROMPT: &str = "現在のパスコード（数字4桁）を入力してください";
+/// Prompt for the new passcode.
+pub const PASSCODE_NEW_PROMPT: &str = "変更後の新しいパスコード（数字4桁）を入力してください";
+/// Registered.
+pub const PASSCODE_REGISTERED: &str = "パスコードを登録しました。";
+/// Changed.
+pub const PASSCODE_CHANGED: &str = "パスコードを変更しました。";
+
+// --- 認証選択（暗証番号） (P.19) ----------------------------------------------------------------
+
+/// What happens in 暗証番号 mode.
+pub const AUTH_PIN_LEAD: &str =
+    "患者にマイナンバーカードの暗証番号を入力してもらい、本人確認を行います。";
+/// ご注意.
+pub const CAUTION: &str = "ご注意";
+/// The manual's PIN warning.
+pub const PIN_CAUTION: &str = "マイナンバーカードの暗証番号を3回誤ると不正利用防止のためロックがかかります。ロックを解除したい場合は、住民票のある市町村窓口でパスワード初期化を申請する必要があります。暗証番号を忘れてしまった場合も、住民票のある市町村窓口でパスワード再設定を申請する必要があります。";
+/// Heading: switching to 目視.
+pub const SWITCH_TO_VISUAL_HEADING: &str = "目視確認に切り替える場合";
+/// How to switch.
+pub const SWITCH_TO_VISUAL: &str = "画面右上の歯車のボタン ＞ セキュリティ設定 の順に選択し、「目視確認で本人認証」をオンにしてください。";
+/// The 暗証番号 method.
+pub const METHOD_PIN: &str = "マイナンバーカードの暗証番号で確認";
+/// The confirmation before handing over.
+pub const START_PIN_QUESTION: &str = "暗証番号の入力に進みます。患者に画面をお見せして、暗証番号（数字4桁）を入力していただいてください。";
+
+// --- 暗証番号の入力 (P.19) ----------------------------------------------------------------------
+
+/// Title of the patient's PIN screen.
+pub const PIN_TITLE: &str = "暗証番号の入力";
+/// Prompt.
+pub const PIN_PROMPT: &str =
+    "マイナンバーカードの利用者証明用電子証明書の暗証番号（数字4桁）を入力してください";
+/// Tries left are not known until the card is on the reader.
+pub const PIN_SET_CARD: &str = "カードリーダーにマイナンバーカードをセットしてください。";
+/// Tries left.
+pub fn pin_tries(n: u8) -> String {
+    format!("あと{n}回入力できます")
+}
+/// The last try.
+pub const PIN_LAST_TRY: &str = "あと1回間違えるとカードがロックされます。ロックされると、住民票のある市町村窓口での手続きが必要になります。";
+/// A wrong PIN, with tries left.
+pub fn wrong_pin(n: u8) -> String {
+    format!("暗証番号が違います。残り{n}回")
+}
+
+// --- メニュー・設定 (P.9–P.14) ----------------------------------------------------------------
+
+/// ⚙ (for screen readers and the scene's texts).
+pub const MENU: &str = "メニュー";
+/// カードリーダー選択.
+pub const READER_SELECT: &str = "カードリーダー選択";
+/// セキュリティ設定.
+pub const SECURITY: &str = "セキュリティ設定";
+/// ログインパスコード設定 (menu entry).
+pub const CHANGE_PASSCODE: &str = "ログインパスコード設定";
+/// 目視確認で本人認証.
+pub const VISUAL_CHECK: &str = "目視確認で本人認証";
+/// What the switch does.
+pub const VISUAL_CHECK_NOTE: &str =
+    "オン：券面写真の目視確認で本人確認します。オフ：暗証番号で本人確認します。";
+/// デバイス登録解除.
+pub const DEREGISTER: &str = "デバイス登録解除";
+/// ログアウト.
+pub const LOGOUT: &str = "ログアウト";
+/// オン.
+pub const ON: &str = "オン";
+/// オフ.
+pub const OFF: &str = "オフ";
+/// Readers to choose from.
+pub const READER_SELECT_LEAD: &str = "使用するカードリーダーを選択してください。";
+/// No reader.
+pub const NO_READERS: &str =
+    "使用可能なカードリーダーがありません。カードリーダーを接続してください。";
+/// The reader in use.
+pub const READER_IN_USE: &str = "（使用中）";
+/// First confirmation of deregistration.
+pub const DEREGISTER_QUESTION: &str = "デバイスの登録を解除します。登録を解除すると、再度初期登録を行うまでアプリを使用できなくなります。";
+/// Second confirmation.
+pub const DEREGISTER_AGAIN: &str = "本当にデバイスの登録を解除しますか？";
+/// 登録解除.
+pub const DEREGISTER_BUTTON: &str = "登録解除";
+/// Done.
+pub const DEREGISTERED: &str = "デバイス登録を解除しました。";
+/// Logout confirmation.
+pub const LOGOUT_QUESTION: &str =
+    "システムからログアウトしますか？次回アプリ起動時に、ID及びパスワードの入力が必要になります。";
+/// ログアウトする.
+pub const LOGOUT_BUTTON: &str = "ログアウトする";
+/// Settings could not be written.
+pub const SETTINGS_NOT_SAVED: &str =
+    "設定を保存できませんでした。端末の空き容量を確認し、もう一度操作してください。";
+/// Countdown on the result.
+pub fn closes_in(seconds: u64) -> String {
+    format!("操作がないため {seconds} 秒後に閉じます")
+}
+
 // --- Buttons ------------------------------------------------------------------------------
 
 /// 次へ.
 pub const NEXT: &str = "次へ";
 /// 閉じる.
 pub const CLOSE: &str = "閉じる";
+/// OK.
+pub const OK: &str = "OK";
+/// キャンセル.
+pub const CANCEL: &str = "キャンセル";
 /// ← (戻る).
 pub const BACK: &str = "← 戻る";
 /// Next page of a long result.
@@ -247,6 +389,14 @@ pub fn card_error(e: &CardError) -> Advice {
         CardError::UnexpectedStatus(_) | CardError::BadCertificate(_) => Advice {
             what: "マイナンバーカードの電子証明書を読み取れませんでした。",
             next: "カードをセットし直して、もう一度読み取ってください。続く場合は市区町村の窓口でカードの確認を案内してください。",
+        },
+        CardError::WrongPin { .. } => Advice {
+            what: "暗証番号が違います。",
+            next: "正しい暗証番号（数字4桁）を入力してください。",
+        },
+        CardError::PinBlocked => Advice {
+            what: "暗証番号を3回誤ったため、マイナンバーカードにロックがかかっています。",
+            next: "ロックを解除するには、住民票のある市町村窓口でパスワード初期化を申請する必要があります。本日は目視確認など他の方法で資格確認を行ってください。",
         },
         CardError::ReaderFault => Advice {
             what: "カードリーダーとの通信に失敗しました。",

@@ -35,6 +35,10 @@ pub const WARNING: Rgb = 0x927200;
 pub const WARNING_BG: Rgb = 0xFBF5E0;
 /// White text on dark fills.
 pub const ON_DARK: Rgb = 0xFFFFFF;
+/// A button that cannot be pressed yet.
+pub const DISABLED_BG: Rgb = 0xD8D8DB;
+/// Its label (4.5:1 on its fill).
+pub const DISABLED_TEXT: Rgb = 0x595959;
 /// The デモ ribbon: black on yellow, impossible to miss.
 pub const DEMO_BG: Rgb = 0xFFD43D;
 /// Text on the デモ ribbon.
@@ -80,6 +84,8 @@ pub mod size {
     pub const BUTTON: u16 = 26;
     /// Keypad digits.
     pub const KEY: u16 = 40;
+    /// Digits on the patient's PIN pad.
+    pub const PIN_KEY: u16 = 44;
     /// Small print (ribbon, tray).
     pub const SMALL: u16 = 20;
 }
