@@ -21,6 +21,15 @@ pub enum ReaderBackend {
 }
 
 impl ReaderBackend {
+    /// Uses the named PC/SC reader from now on (the virtual reader has no choice).
+    fn choose(&mut self, name: Option<String>) {
+        match self {
+            ReaderBackend::Pcsc(r) => *r = PcscReader::new(name),
+            #[cfg(feature = "demo")]
+            ReaderBackend::Virtual(_) => {}
+        }
+    }
+
     fn reader(&mut self) -> &mut dyn Reader {
         match self {
             ReaderBackend::Pcsc(r) => r,
@@ -75,9 +84,7 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
         ))],
         Command::ListReaders => vec![Event::Readers(list_readers(&backends.reader))],
         Command::UseReader(name) => {
-            if let ReaderBackend::Pcsc(r) = &mut backends.reader {
-                *r = PcscReader::new(name);
-            }
+            backends.reader.choose(name);
             Vec::new()
         }
         Command::SaveSettings(settings) => match &backends.store {
