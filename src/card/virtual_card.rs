@@ -26,6 +26,9 @@ use super::{cert, AuthCertificate, CardChannel, CardError, Reader, TransportErro
 /// The contact ATR of the My Number Card known to OpenSC (T=1 only).
 pub const ATR: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
 
+/// The ATR of the card without the JPKI AP: a plain T=1 card, no historical bytes.
+pub const OTHER_ATR: [u8; 5] = [0x3B, 0x80, 0x80, 0x01, 0x01];
+
 /// The user-authentication PIN of every demo card.
 pub const DEMO_PIN: &str = "1234";
 
@@ -188,9 +191,13 @@ impl VirtualCard {
         }
     }
 
-    /// The answer to reset.
+    /// The answer to reset: [`ATR`], or [`OTHER_ATR`] for a card without the JPKI AP.
     pub fn atr(&self) -> &'static [u8] {
-        &ATR
+        if self.has_jpki {
+            &ATR
+        } else {
+            &OTHER_ATR
+        }
     }
 
     /// Powers the card on (a cold reset if it was on): nothing selected, no PIN verified.
@@ -804,11 +811,14 @@ mod tests {
     #[test]
     fn an_unpowered_card_answers_nothing() {
         let mut card = demo_cards()[0].insert();
+        assert!(!card.is_powered());
         assert!(card.transmit_raw(&SELECT_AP).is_empty());
         let select = Command::select_aid(&JPKI_AID);
         assert_eq!(card.transmit(&select), Err(TransportError::ReaderFault));
         card.power_on();
+        assert!(card.is_powered());
         card.power_off();
+        assert!(!card.is_powered());
         assert!(card.transmit_raw(&SELECT_AP).is_empty());
     }
 
@@ -827,6 +837,7 @@ mod tests {
     #[test]
     fn a_card_without_the_ap_answers_6a82() {
         let mut card = VirtualCard::not_jpki();
+        assert_eq!(card.atr(), OTHER_ATR, "another kind of card");
         card.power_on();
         assert_eq!(sw(&mut card, &SELECT_AP), 0x6A82);
         assert_eq!(sw(&mut card, &select_ef(EF_AUTH_CERT)), 0x6986);
