@@ -1237,12 +1237,3 @@ mod tests {
         }
     }
 }
-
-/// What the PIN flow proves: the certificate and the card's signature over the challenge.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PinAuthentication {
-    /// The user-authentication certificate.
-    pub certificate: AuthCertificate,
-    /// The card's RSA signature (256 bytes) over the challenge.
-    pub signature: Vec<u8>,
-}

@@ -75,13 +75,6 @@ pub enum CardError {
     BadSignature,
     /// Any other reader or service failure.
     ReaderFault,
-    /// The PIN was wrong; the card allows `tries_left` more.
-    WrongPin {
-        /// Tries the card still allows.
-        tries_left: u8,
-    },
-    /// The PIN is blocked after too many wrong tries.
-    PinBlocked,
 }
 
 impl From<TransportError> for CardError {

@@ -268,10 +268,6 @@ pub fn pin_tries(n: u8) -> String {
 }
 /// The last try.
 pub const PIN_LAST_TRY: &str = "あと1回間違えるとカードがロックされます。ロックされると、住民票のある市町村窓口での手続きが必要になります。";
-/// A wrong PIN, with tries left.
-pub fn wrong_pin(n: u8) -> String {
-    format!("暗証番号が違います。残り{n}回")
-}
 
 // --- メニュー・設定 (P.9–P.14) ----------------------------------------------------------------
 
