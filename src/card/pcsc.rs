@@ -6,7 +6,7 @@
 use std::ffi::{CStr, CString};
 use std::time::Duration;
 
-use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
+use pcsc::{Card, Context, Disposition, Protocols, Scope, ShareMode, State};
 
 use super::apdu::{Command, Response};
 use super::{jpki, AuthCertificate, CardChannel, CardError, Reader, TransportError};
@@ -25,8 +25,13 @@ impl PcscReader {
     }
 }
 
-impl Reader for PcscReader {
-    fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError> {
+impl PcscReader {
+    /// Runs `procedure` on the card of the chosen reader inside one transaction, giving it
+    /// the reader's name and the channel (which the caller may wrap, to count APDUs).
+    pub fn with_channel<T>(
+        &mut self,
+        procedure: impl FnOnce(&str, &mut dyn CardChannel) -> Result<T, CardError>,
+    ) -> Result<T, CardError> {
         let context = Context::establish(Scope::User).map_err(card_error)?;
         let readers = context.list_readers_owned().map_err(card_error)?;
         if readers.is_empty() {
@@ -40,11 +45,18 @@ impl Reader for PcscReader {
         let mut card = context
             .connect(reader, ShareMode::Shared, Protocols::ANY)
             .map_err(card_error)?;
-        let result = read_in_transaction(&mut card);
+        let name = reader.to_string_lossy();
+        let result = in_transaction(&mut card, |channel| procedure(&name, channel));
         if let Err((_, e)) = card.disconnect(Disposition::LeaveCard) {
             log::debug!("disconnect failed: {e:?}");
         }
         result
+    }
+}
+
+impl Reader for PcscReader {
+    fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError> {
+        self.with_channel(|_, channel| jpki::read_auth_certificate(channel))
     }
 }
 
@@ -61,8 +73,49 @@ pub fn list_readers() -> Result<Vec<String>, CardError> {
     }
 }
 
-/// Runs the JPKI read inside one transaction on `card`.
-fn read_in_transaction(card: &mut Card) -> Result<AuthCertificate, CardError> {
+/// A reader and whether a card is in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderState {
+    /// The reader's name, as PC/SC gives it.
+    pub name: String,
+    /// Whether a card that answered its reset is in the reader.
+    pub card_present: bool,
+}
+
+/// The connected readers and whether each holds a card; an empty list when there are none.
+pub fn list_readers_with_state() -> Result<Vec<ReaderState>, CardError> {
+    let context = Context::establish(Scope::User).map_err(card_error)?;
+    let readers = match context.list_readers_owned() {
+        Ok(readers) => readers,
+        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
+        Err(e) => return Err(card_error(e)),
+    };
+    let mut states: Vec<pcsc::ReaderState> = readers
+        .iter()
+        .map(|r| pcsc::ReaderState::new(r.clone(), State::UNAWARE))
+        .collect();
+    context
+        .get_status_change(Duration::ZERO, &mut states)
+        .map_err(card_error)?;
+    Ok(states
+        .iter()
+        .map(|s| ReaderState {
+            name: s.name().to_string_lossy().into_owned(),
+            card_present: has_card(s.event_state()),
+        })
+        .collect())
+}
+
+/// Whether `state` shows a card that answered its reset.
+fn has_card(state: State) -> bool {
+    state.contains(State::PRESENT) && !state.contains(State::MUTE)
+}
+
+/// Runs `procedure` inside one transaction on `card`.
+fn in_transaction<T>(
+    card: &mut Card,
+    procedure: impl FnOnce(&mut dyn CardChannel) -> Result<T, CardError>,
+) -> Result<T, CardError> {
     let transaction = match card.transaction2() {
         Ok(transaction) => transaction,
         Err((card, pcsc::Error::ResetCard)) => {
@@ -74,7 +127,7 @@ fn read_in_transaction(card: &mut Card) -> Result<AuthCertificate, CardError> {
         Err((_, e)) => return Err(card_error(e)),
     };
     let mut channel = TransactionChannel { transaction };
-    let result = jpki::read_auth_certificate(&mut channel);
+    let result = procedure(&mut channel);
     if let Err((_, e)) = channel.transaction.end(Disposition::LeaveCard) {
         log::debug!("ending the transaction failed: {e:?}");
     }
@@ -120,14 +173,14 @@ fn first_reader_with_card<'r>(
     context: &Context,
     readers: &'r [CString],
 ) -> Result<&'r CStr, CardError> {
-    let mut states: Vec<ReaderState> = readers
+    let mut states: Vec<pcsc::ReaderState> = readers
         .iter()
-        .map(|r| ReaderState::new(r.clone(), State::UNAWARE))
+        .map(|r| pcsc::ReaderState::new(r.clone(), State::UNAWARE))
         .collect();
     context
         .get_status_change(Duration::ZERO, &mut states)
         .map_err(card_error)?;
-    let index = first_with_card(states.iter().map(ReaderState::event_state))?;
+    let index = first_with_card(states.iter().map(pcsc::ReaderState::event_state))?;
     readers
         .get(index)
         .map(CString::as_c_str)
@@ -140,7 +193,7 @@ fn first_with_card(states: impl Iterator<Item = State>) -> Result<usize, CardErr
     let mut any = false;
     for (index, state) in states.enumerate() {
         any = true;
-        if state.contains(State::PRESENT) && !state.contains(State::MUTE) {
+        if has_card(state) {
             return Ok(index);
         }
     }
@@ -168,6 +221,10 @@ fn card_error(e: pcsc::Error) -> CardError {
 fn transport_error(e: pcsc::Error) -> TransportError {
     match e {
         pcsc::Error::ResetCard => TransportError::CardReset,
+        // pcsc-lite's answer when the driver's transmit fails, as when the card leaves
+        // mid-APDU; the reader state shows the removal only at the next presence poll (up
+        // to 0.4 s later; measured through vpcd, tests/pcsc_stack.rs).
+        pcsc::Error::NotTransacted => TransportError::CardRemoved,
         e => match card_error(e) {
             CardError::NoCard | CardError::CardRemoved => TransportError::CardRemoved,
             _ => TransportError::ReaderFault,
@@ -211,6 +268,7 @@ mod tests {
         for (e, expected) in [
             (E::RemovedCard, TransportError::CardRemoved),
             (E::NoSmartcard, TransportError::CardRemoved),
+            (E::NotTransacted, TransportError::CardRemoved),
             (E::ResetCard, TransportError::CardReset),
             (E::NoService, TransportError::ReaderFault),
             (E::ReaderUnavailable, TransportError::ReaderFault),
