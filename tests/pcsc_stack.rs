@@ -253,7 +253,7 @@ fn on_card<T: Send + 'static>(
     procedure: impl FnOnce(&mut dyn CardChannel) -> Result<T, CardError> + Send + 'static,
 ) -> Result<T, CardError> {
     within(OPERATION_DEADLINE, what, move || {
-        PcscReader::new(Some(READER.to_owned())).with_channel(|_, channel| procedure(channel))
+        PcscReader::new(Some(READER.to_owned())).with_channel(procedure)
     })
 }
 
@@ -627,31 +627,31 @@ mod card_api {
     pub fn pin_flow_and_signature() {
         let challenge = b"pcsc stack test challenge".to_vec();
         let wrong = within(OPERATION_DEADLINE, "wrong PIN", || {
-            PcscReader::new(Some(READER.to_owned())).authenticate("0000", b"x")
+            PcscReader::new(Some(READER.to_owned())).authenticate(b"0000", b"x")
         });
         assert_eq!(wrong.err(), Some(CardError::WrongPin { tries_left: 2 }));
         let auth = within(OPERATION_DEADLINE, "right PIN", move || {
-            PcscReader::new(Some(READER.to_owned())).authenticate(TARO_PIN, &challenge)
+            PcscReader::new(Some(READER.to_owned())).authenticate(TARO_PIN.as_bytes(), &challenge)
         })
         .expect("the right PIN signs");
         assert_eq!(auth.certificate.der(), TARO_CERT);
         let key = rsa_public_key(auth.certificate.subject_public_key_info());
         UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key)
-            .verify(b"pcsc stack test challenge", auth.signature.as_ref())
+            .verify(b"pcsc stack test challenge", auth.signature.as_bytes())
             .expect("the signature verifies against the certificate's key");
         assert_eq!(tries_left(), Ok(3));
         // The same through the channel-level procedures.
         let signature = on_card("verify and sign", |ch| {
-            jpki::verify_pin(ch, TARO_PIN)?;
+            jpki::verify_pin(ch, TARO_PIN.as_bytes())?;
             jpki::sign_challenge(ch, b"second")
         })
         .expect("signs");
-        assert_eq!(signature.as_ref().len(), 256);
+        assert_eq!(signature.as_bytes().len(), 256);
     }
 
     pub fn blocked() {
         let result = within(OPERATION_DEADLINE, "blocked PIN", || {
-            PcscReader::new(Some(READER.to_owned())).authenticate(TARO_PIN, b"x")
+            PcscReader::new(Some(READER.to_owned())).authenticate(TARO_PIN.as_bytes(), b"x")
         });
         assert_eq!(result.err(), Some(CardError::PinBlocked));
     }

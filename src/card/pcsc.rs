@@ -26,11 +26,10 @@ impl PcscReader {
 }
 
 impl PcscReader {
-    /// Runs `procedure` on the card of the chosen reader inside one transaction, giving it
-    /// the reader's name and the channel (which the caller may wrap, to count APDUs).
-    pub fn with_channel<T>(
-        &mut self,
-        procedure: impl FnOnce(&str, &mut dyn CardChannel) -> Result<T, CardError>,
+    /// Connects to the card (shared mode) and runs `procedure` inside one transaction.
+    fn with_card<T>(
+        &self,
+        procedure: impl FnOnce(&mut TransactionChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
         let context = Context::establish(Scope::User).map_err(card_error)?;
         let readers = context.list_readers_owned().map_err(card_error)?;
@@ -41,12 +40,11 @@ impl PcscReader {
             Some(name) => preferred_reader(&readers, name).ok_or(CardError::NoReader)?,
             None => first_reader_with_card(&context, &readers)?,
         };
-        log::debug!("reading the card in {}", reader.to_string_lossy());
+        log::debug!("using the card in {}", reader.to_string_lossy());
         let mut card = context
             .connect(reader, ShareMode::Shared, Protocols::ANY)
             .map_err(card_error)?;
-        let name = reader.to_string_lossy();
-        let result = in_transaction(&mut card, |channel| procedure(&name, channel));
+        let result = in_transaction(&mut card, procedure);
         if let Err((_, e)) = card.disconnect(Disposition::LeaveCard) {
             log::debug!("disconnect failed: {e:?}");
         }
@@ -54,9 +52,20 @@ impl PcscReader {
     }
 }
 
+impl PcscReader {
+    /// Runs any procedure on the card, inside one transaction, over a channel the caller
+    /// may wrap (the diagnostics count and time the APDUs this way).
+    pub fn with_channel<T>(
+        &mut self,
+        procedure: impl FnOnce(&mut dyn CardChannel) -> Result<T, CardError>,
+    ) -> Result<T, CardError> {
+        self.with_card(|channel| procedure(channel))
+    }
+}
+
 impl Reader for PcscReader {
     fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError> {
-        self.with_channel(|_, channel| jpki::read_auth_certificate(channel))
+        self.with_card(|channel| jpki::read_auth_certificate(channel))
     }
 }
 
@@ -73,16 +82,16 @@ pub fn list_readers() -> Result<Vec<String>, CardError> {
     }
 }
 
-/// A reader and whether a card is in it.
+/// A connected reader and whether a card is in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReaderState {
-    /// The reader's name, as PC/SC gives it.
+    /// The reader's PC/SC name.
     pub name: String,
-    /// Whether a card that answered its reset is in the reader.
+    /// Whether a card is in the reader.
     pub card_present: bool,
 }
 
-/// The connected readers and whether each holds a card; an empty list when there are none.
+/// Every connected reader and whether a card is in it; an empty list when there are none.
 pub fn list_readers_with_state() -> Result<Vec<ReaderState>, CardError> {
     let context = Context::establish(Scope::User).map_err(card_error)?;
     let readers = match context.list_readers_owned() {
@@ -101,20 +110,15 @@ pub fn list_readers_with_state() -> Result<Vec<ReaderState>, CardError> {
         .iter()
         .map(|s| ReaderState {
             name: s.name().to_string_lossy().into_owned(),
-            card_present: has_card(s.event_state()),
+            card_present: s.event_state().contains(State::PRESENT),
         })
         .collect())
-}
-
-/// Whether `state` shows a card that answered its reset.
-fn has_card(state: State) -> bool {
-    state.contains(State::PRESENT) && !state.contains(State::MUTE)
 }
 
 /// Runs `procedure` inside one transaction on `card`.
 fn in_transaction<T>(
     card: &mut Card,
-    procedure: impl FnOnce(&mut dyn CardChannel) -> Result<T, CardError>,
+    procedure: impl FnOnce(&mut TransactionChannel<'_>) -> Result<T, CardError>,
 ) -> Result<T, CardError> {
     let transaction = match card.transaction2() {
         Ok(transaction) => transaction,
@@ -193,7 +197,7 @@ fn first_with_card(states: impl Iterator<Item = State>) -> Result<usize, CardErr
     let mut any = false;
     for (index, state) in states.enumerate() {
         any = true;
-        if has_card(state) {
+        if state.contains(State::PRESENT) && !state.contains(State::MUTE) {
             return Ok(index);
         }
     }

@@ -114,7 +114,7 @@ pub struct BenchReport {
 pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
     let mut reader = PcscReader::new(Some(options.reader.clone()));
     let mut report = BenchReport {
-        reader: String::new(),
+        reader: options.reader.clone(),
         cert_len: 0,
         cert_read: FlowTimes::default(),
         pin_flow: FlowTimes::default(),
@@ -122,15 +122,15 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
     let challenge = b"myna-kakunin bench challenge, 32B";
     for run in 0..=options.runs {
         let started = Instant::now();
-        let (name, len, exchanges) = reader.with_channel(|name, channel| {
+        let (len, exchanges) = reader.with_channel(|channel| {
             let mut counting = CountingChannel::new(channel);
             let cert = jpki::read_auth_certificate(&mut counting)?;
-            Ok((name.to_owned(), cert.der().len(), counting.into_exchanges()))
+            Ok((cert.der().len(), counting.into_exchanges()))
         })?;
         let read_time = started.elapsed();
 
         let started = Instant::now();
-        let exchanges_pin = reader.with_channel(|_, channel| {
+        let exchanges_pin = reader.with_channel(|channel| {
             let mut counting = CountingChannel::new(channel);
             pin_flow(&mut counting, options.pin, challenge)?;
             Ok(counting.into_exchanges())
@@ -139,7 +139,6 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
 
         if run == 0 {
             // Warm-up: pcscd's first connect and the page cache are not what we measure.
-            report.reader = name;
             report.cert_len = len;
             continue;
         }

@@ -27,14 +27,14 @@ pub fn readers() -> Result<String, CardError> {
 /// `read-cert`: reads the user-authentication certificate (no PIN) and reports it, as text
 /// or as one JSON object.
 pub fn read_cert(reader: Option<String>, json: bool) -> Result<String, CardError> {
+    let reader = choose_reader(&pcsc::list_readers_with_state()?, reader.as_deref())?;
     let started = Instant::now();
-    let (reader_name, cert, exchanges) =
-        PcscReader::new(reader).with_channel(|name, channel| {
-            let mut counting = CountingChannel::new(channel);
-            let cert = jpki::read_auth_certificate(&mut counting)?;
-            Ok((name.to_owned(), cert, counting.into_exchanges()))
-        })?;
-    let report = CertReport::new(reader_name, &cert, &exchanges, started.elapsed());
+    let (cert, exchanges) = PcscReader::new(Some(reader.clone())).with_channel(|channel| {
+        let mut counting = CountingChannel::new(channel);
+        let cert = jpki::read_auth_certificate(&mut counting)?;
+        Ok((cert, counting.into_exchanges()))
+    })?;
+    let report = CertReport::new(reader, &cert, &exchanges, started.elapsed());
     Ok(if json {
         report.to_json()
     } else {
@@ -44,9 +44,31 @@ pub fn read_cert(reader: Option<String>, json: bool) -> Result<String, CardError
 
 /// `pin-status`: the user-authentication PIN's tries left, asked without using a try.
 pub fn pin_status(reader: Option<String>) -> Result<String, CardError> {
-    let (reader_name, tries) = PcscReader::new(reader)
-        .with_channel(|name, channel| Ok((name.to_owned(), jpki::pin_tries_left(channel)?)))?;
-    Ok(format_pin_status(&reader_name, tries))
+    let reader = choose_reader(&pcsc::list_readers_with_state()?, reader.as_deref())?;
+    let tries = PcscReader::new(Some(reader.clone()))
+        .with_channel(|channel| jpki::pin_tries_left(channel))?;
+    Ok(format_pin_status(&reader, tries))
+}
+
+/// The exact name of the reader a diagnostic uses, so it can say which one it read:
+/// `preferred` as the kiosk matches it (the exact name, or else the first name starting with
+/// it), or else the first reader with a card.
+fn choose_reader(readers: &[ReaderState], preferred: Option<&str>) -> Result<String, CardError> {
+    if readers.is_empty() {
+        return Err(CardError::NoReader);
+    }
+    let found = match preferred {
+        Some(name) => readers
+            .iter()
+            .find(|r| r.name == name)
+            .or_else(|| readers.iter().find(|r| r.name.starts_with(name)))
+            .ok_or(CardError::NoReader)?,
+        None => readers
+            .iter()
+            .find(|r| r.card_present)
+            .ok_or(CardError::NoCard)?,
+    };
+    Ok(found.name.clone())
 }
 
 /// The message for a failed diagnostic: the error kind (English, for the support log) and
@@ -368,6 +390,38 @@ mod tests {
             Ok("Test VPCD 00 00\tcard present\nTest VPCD 00 01\tno card\n".to_owned())
         );
         assert_eq!(format_readers(&[]), Err(CardError::NoReader));
+    }
+
+    #[test]
+    fn chooses_the_reader_as_the_kiosk_does() {
+        let reader = |name: &str, card_present| ReaderState {
+            name: name.to_owned(),
+            card_present,
+        };
+        let readers = [
+            reader("ACS ACR39U 00 00", false),
+            reader("SONY FeliCa Port 00 00", false),
+            reader("SONY FeliCa Port 01 00", true),
+        ];
+        let choose = |p| choose_reader(&readers, p);
+        assert_eq!(choose(None), Ok("SONY FeliCa Port 01 00".to_owned()));
+        assert_eq!(
+            choose(Some("ACS")),
+            Ok("ACS ACR39U 00 00".to_owned()),
+            "empty is fine"
+        );
+        assert_eq!(
+            choose(Some("SONY FeliCa Port")),
+            Ok("SONY FeliCa Port 00 00".to_owned())
+        );
+        assert_eq!(
+            choose(Some("SONY FeliCa Port 01 00")),
+            Ok("SONY FeliCa Port 01 00".to_owned())
+        );
+        assert_eq!(choose(Some("Gemalto")), Err(CardError::NoReader));
+        assert_eq!(choose_reader(&readers[..2], None), Err(CardError::NoCard));
+        assert_eq!(choose_reader(&[], None), Err(CardError::NoReader));
+        assert_eq!(choose_reader(&[], Some("ACS")), Err(CardError::NoReader));
     }
 
     #[test]
