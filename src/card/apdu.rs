@@ -1,5 +1,5 @@
-//! Command and response APDUs (ISO 7816-4, short length encoding only) and the status
-//! words the JPKI application answers with.
+//! Command and response APDUs (ISO 7816-4: short length encoding by default, extended on
+//! request) and the status words the JPKI application answers with.
 //!
 //! Command data may hold a PIN: it is wiped when the command (or its encoding) is dropped,
 //! and never shown by `Debug` or `Display` for the PIN-carrying instructions.
@@ -18,6 +18,19 @@ pub const INS_VERIFY: u8 = 0x20;
 pub const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
 /// INS of RESET RETRY COUNTER.
 pub const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
+/// INS of COMPUTE DIGITAL SIGNATURE (JPKI: proprietary class `80`).
+pub const INS_COMPUTE_DIGITAL_SIGNATURE: u8 = 0x2A;
+/// CLA of the JPKI's proprietary commands (the signature).
+pub const CLA_PROPRIETARY: u8 = 0x80;
+
+/// The most command data a short APDU carries (Lc is one byte).
+pub const MAX_SHORT_DATA: usize = 0xFF;
+/// The most response data a short APDU asks for (Le `00`).
+pub const MAX_SHORT_NE: usize = 0x100;
+/// The most command data an extended APDU carries (Lc is `00 hi lo`).
+pub const MAX_EXTENDED_DATA: usize = 0xFFFF;
+/// The most response data an extended APDU asks for (Le `00 00`, or `00 00 00` without data).
+pub const MAX_EXTENDED_NE: usize = 0x1_0000;
 
 /// The highest offset READ BINARY can address (P1 bit 8 clear: a 15-bit offset).
 pub const MAX_READ_OFFSET: u16 = 0x7FFF;
@@ -25,8 +38,12 @@ pub const MAX_READ_OFFSET: u16 = 0x7FFF;
 /// Why a command could not be built or a response could not be parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApduError {
-    /// Command data is empty where it is required, or longer than the 255 bytes of a short APDU.
+    /// Command data is empty where it is required, or longer than the encoding carries
+    /// (255 bytes short, 65,535 extended).
     BadDataLength,
+    /// An expected response length of 0, or above what the encoding asks for (256 short,
+    /// 65,536 extended).
+    BadExpectedLength,
     /// A READ BINARY offset above [`MAX_READ_OFFSET`].
     OffsetTooLarge,
     /// A response shorter than its two status bytes.
@@ -34,17 +51,23 @@ pub enum ApduError {
 }
 
 /// A command APDU. Data is wiped on drop; PIN data is never printed.
+///
+/// Lengths use the short encoding (Lc and Le one byte each) unless the command was made with
+/// [`Command::extended`]: then Lc is `00 hi lo` and Le two bytes (three, `00 hi lo`, when there
+/// is no data), ISO 7816-4 cases 2E, 3E and 4E.
 pub struct Command {
     cla: u8,
     ins: u8,
     p1: u8,
     p2: u8,
     data: Vec<u8>,
-    le: Option<u8>,
+    /// Ne: the number of response bytes expected (1 to 256 short, 1 to 65,536 extended).
+    ne: Option<usize>,
+    extended: bool,
 }
 
 impl Command {
-    /// A command with no data and no Le (ISO case 1).
+    /// A command with no data and no Le (ISO case 1), short length encoding.
     pub const fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
         Self {
             cla,
@@ -52,13 +75,39 @@ impl Command {
             p1,
             p2,
             data: Vec::new(),
-            le: None,
+            ne: None,
+            extended: false,
         }
     }
 
-    /// Sets the command data (1 to 255 bytes), taking ownership so no copy is left behind.
+    /// A command with no data and no Le that encodes its lengths in the extended form once
+    /// they are set (up to 65,535 data bytes and 65,536 expected response bytes).
+    pub const fn extended(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
+        Self {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: Vec::new(),
+            ne: None,
+            extended: true,
+        }
+    }
+
+    /// Whether lengths are encoded in the extended form.
+    pub fn is_extended(&self) -> bool {
+        self.extended
+    }
+
+    /// Sets the command data (1 to 255 bytes, or 65,535 extended), taking ownership so no
+    /// copy is left behind.
     pub fn with_data(mut self, mut data: Vec<u8>) -> Result<Self, ApduError> {
-        if data.is_empty() || data.len() > 0xFF {
+        let max = if self.extended {
+            MAX_EXTENDED_DATA
+        } else {
+            MAX_SHORT_DATA
+        };
+        if data.is_empty() || data.len() > max {
             wipe_vec(&mut data);
             return Err(ApduError::BadDataLength);
         }
@@ -69,8 +118,26 @@ impl Command {
 
     /// Sets the Le byte: the number of response bytes expected, `0x00` meaning 256.
     pub fn with_le(mut self, le: u8) -> Self {
-        self.le = Some(le);
+        self.ne = Some(if le == 0 {
+            MAX_SHORT_NE
+        } else {
+            usize::from(le)
+        });
         self
+    }
+
+    /// Sets Ne, the number of response bytes expected: 1 to 256, or 1 to 65,536 extended.
+    pub fn with_ne(mut self, ne: usize) -> Result<Self, ApduError> {
+        let max = if self.extended {
+            MAX_EXTENDED_NE
+        } else {
+            MAX_SHORT_NE
+        };
+        if ne == 0 || ne > max {
+            return Err(ApduError::BadExpectedLength);
+        }
+        self.ne = Some(ne);
+        Ok(self)
     }
 
     /// SELECT by DF name: `00 A4 04 0C Lc AID` (no FCI returned).
@@ -82,7 +149,8 @@ impl Command {
             p1: 0x04,
             p2: 0x0C,
             data: aid.to_vec(),
-            le: None,
+            ne: None,
+            extended: false,
         }
     }
 
@@ -95,7 +163,8 @@ impl Command {
             p1: 0x02,
             p2: 0x0C,
             data,
-            le: None,
+            ne: None,
+            extended: false,
         }
     }
 
@@ -118,6 +187,16 @@ impl Command {
         Self::new(0x00, INS_VERIFY, 0x00, 0x80)
     }
 
+    /// COMPUTE DIGITAL SIGNATURE with the key of the current EF: `80 2A 00 80 Lc data 00`;
+    /// `data` is the DigestInfo (1 to 255 bytes), the card pads and signs it.
+    pub fn compute_digital_signature(data: Vec<u8>) -> Result<Self, ApduError> {
+        Ok(
+            Self::new(CLA_PROPRIETARY, INS_COMPUTE_DIGITAL_SIGNATURE, 0x00, 0x80)
+                .with_data(data)?
+                .with_le(0x00),
+        )
+    }
+
     /// CLA, INS, P1 and P2.
     pub fn header(&self) -> [u8; 4] {
         [self.cla, self.ins, self.p1, self.p2]
@@ -128,9 +207,17 @@ impl Command {
         &self.data
     }
 
-    /// The Le byte, if the command expects response data.
+    /// The short Le byte (`0x00` for 256), if the command expects at most 256 response bytes.
     pub fn le(&self) -> Option<u8> {
-        self.le
+        // `ne % 256` is below 256, so the cast keeps every bit; 256 encodes as 00.
+        self.ne
+            .filter(|&ne| ne <= MAX_SHORT_NE)
+            .map(|ne| (ne % MAX_SHORT_NE) as u8)
+    }
+
+    /// Ne: the number of response bytes expected, if any.
+    pub fn ne(&self) -> Option<usize> {
+        self.ne
     }
 
     /// Whether the data is a secret (a PIN) and must never be shown.
@@ -141,17 +228,44 @@ impl Command {
         )
     }
 
-    /// The short-APDU encoding: header, then `Lc data` if there is data, then `Le` if set.
+    /// The encoding: header, then `Lc data` if there is data, then `Le` if set; short or
+    /// extended lengths as the command was made.
     pub fn to_bytes(&self) -> CommandBytes {
-        let mut bytes = Vec::with_capacity(4 + 1 + self.data.len() + 1);
+        let mut bytes = Vec::with_capacity(4 + 3 + self.data.len() + 3);
         bytes.extend_from_slice(&self.header());
-        if !self.data.is_empty() {
-            // Constructors keep data within 1..=255 bytes, so the length fits Lc.
-            bytes.push(self.data.len() as u8);
-            bytes.extend_from_slice(&self.data);
+        if self.extended {
+            self.encode_extended_lengths(&mut bytes);
+        } else {
+            if !self.data.is_empty() {
+                // `with_data` keeps short data within 1..=255 bytes, so the length fits Lc.
+                bytes.push(self.data.len() as u8);
+                bytes.extend_from_slice(&self.data);
+            }
+            bytes.extend(self.le());
         }
-        bytes.extend(self.le);
         CommandBytes(bytes)
+    }
+
+    /// Cases 2E (`00 Le1 Le2`), 3E (`00 Lc1 Lc2 data`) and 4E (`00 Lc1 Lc2 data Le1 Le2`);
+    /// Ne 65,536 encodes as `00 00`.
+    fn encode_extended_lengths(&self, bytes: &mut Vec<u8>) {
+        // `with_ne` keeps Ne within 1..=65,536, so `ne % 65,536` fits two bytes and 65,536
+        // becomes 00 00 as ISO 7816-4 wants.
+        let le = self
+            .ne
+            .map(|ne| ((ne % MAX_EXTENDED_NE) as u16).to_be_bytes());
+        if !self.data.is_empty() {
+            // `with_data` keeps extended data within 1..=65,535 bytes, so the length fits Lc.
+            bytes.push(0x00);
+            bytes.extend_from_slice(&(self.data.len() as u16).to_be_bytes());
+            bytes.extend_from_slice(&self.data);
+            if let Some(le) = le {
+                bytes.extend_from_slice(&le);
+            }
+        } else if let Some(le) = le {
+            bytes.push(0x00);
+            bytes.extend_from_slice(&le);
+        }
     }
 
     fn wipe(&mut self) {
@@ -174,9 +288,11 @@ impl fmt::Debug for Command {
         } else {
             write!(f, "{}", Hex(&self.data))?;
         }
-        match self.le {
-            Some(le) => write!(f, ", le: {le:02X} }}"),
-            None => write!(f, ", le: none }}"),
+        match (self.le(), self.ne) {
+            (Some(le), _) if !self.extended => write!(f, ", le: {le:02X} }}"),
+            (_, Some(ne)) => write!(f, ", ne: {ne}, extended }}"),
+            (_, None) if self.extended => write!(f, ", le: none, extended }}"),
+            (_, None) => write!(f, ", le: none }}"),
         }
     }
 }
@@ -468,6 +584,130 @@ mod tests {
         let bytes = max.expect("255 bytes fit").with_le(0x00).to_bytes();
         assert_eq!(bytes.len(), 4 + 1 + 255 + 1);
         assert_eq!((bytes[4], bytes[260]), (0xFF, 0x00));
+    }
+
+    #[test]
+    fn short_is_the_default_encoding() {
+        let read = Command::read_binary(0, 0x00).expect("offset fits");
+        assert!(!read.is_extended());
+        assert_eq!(read.ne(), Some(256));
+        assert_eq!(read.le(), Some(0x00));
+        let read = Command::new(0x00, 0xB0, 0x00, 0x00)
+            .with_ne(7)
+            .expect("7 fits short");
+        assert_eq!(*read.to_bytes(), [0x00, 0xB0, 0x00, 0x00, 0x07]);
+        assert_eq!(
+            Command::new(0x00, 0xB0, 0, 0).with_ne(257).err(),
+            Some(ApduError::BadExpectedLength),
+            "short Le stops at 256"
+        );
+        assert_eq!(
+            Command::new(0x00, 0xB0, 0, 0).with_ne(0).err(),
+            Some(ApduError::BadExpectedLength)
+        );
+    }
+
+    #[test]
+    fn encodes_extended_case_1_and_2e() {
+        let case1 = Command::extended(0x00, 0x20, 0x00, 0x80);
+        assert!(case1.is_extended());
+        assert_eq!(
+            *case1.to_bytes(),
+            [0x00, 0x20, 0x00, 0x80],
+            "no length fields"
+        );
+        // jsapdu's whole-file READ by SFI: Le 00 00 00 asks for 65,536 bytes.
+        let read = Command::extended(0x00, 0xB0, 0x8A, 0x00)
+            .with_ne(65_536)
+            .expect("65,536 fits extended");
+        assert_eq!(*read.to_bytes(), [0x00, 0xB0, 0x8A, 0x00, 0x00, 0x00, 0x00]);
+        let read = Command::extended(0x00, 0xB0, 0x00, 0x00)
+            .with_ne(0x0356)
+            .expect("fits");
+        assert_eq!(*read.to_bytes(), [0x00, 0xB0, 0x00, 0x00, 0x00, 0x03, 0x56]);
+        let read = Command::extended(0x00, 0xB0, 0x00, 0x00).with_le(0x00);
+        assert_eq!(
+            *read.to_bytes(),
+            [0x00, 0xB0, 0x00, 0x00, 0x00, 0x01, 0x00],
+            "Le 00 is 256, two bytes"
+        );
+        assert_eq!(
+            Command::extended(0x00, 0xB0, 0, 0).with_ne(65_537).err(),
+            Some(ApduError::BadExpectedLength)
+        );
+    }
+
+    #[test]
+    fn encodes_extended_case_3e_and_4e() {
+        let data = vec![0x5A; 300];
+        let case3 = Command::extended(0x00, 0xD6, 0x00, 0x00)
+            .with_data(data.clone())
+            .expect("300 bytes fit extended");
+        let bytes = case3.to_bytes();
+        assert_eq!(bytes[..7], [0x00, 0xD6, 0x00, 0x00, 0x00, 0x01, 0x2C]);
+        assert_eq!(bytes[7..], data[..]);
+        let case4 = Command::extended(0x80, 0x2A, 0x00, 0x80)
+            .with_data(vec![0x01, 0x02, 0x03])
+            .expect("fits")
+            .with_ne(256)
+            .expect("fits");
+        assert_eq!(
+            *case4.to_bytes(),
+            [0x80, 0x2A, 0x00, 0x80, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03, 0x01, 0x00],
+            "Le has no leading 00 after data"
+        );
+        let max = Command::extended(0x00, 0xD6, 0, 0)
+            .with_data(vec![0; 65_535])
+            .expect("65,535 fits")
+            .with_ne(65_536)
+            .expect("fits");
+        let bytes = max.to_bytes();
+        assert_eq!(bytes.len(), 4 + 3 + 65_535 + 2);
+        assert_eq!(bytes[4..7], [0x00, 0xFF, 0xFF]);
+        assert_eq!(bytes[bytes.len() - 2..], [0x00, 0x00]);
+        assert_eq!(
+            Command::extended(0x00, 0xD6, 0, 0)
+                .with_data(vec![0; 65_536])
+                .err(),
+            Some(ApduError::BadDataLength)
+        );
+        assert_eq!(
+            Command::new(0x00, 0xD6, 0, 0).with_data(vec![0; 256]).err(),
+            Some(ApduError::BadDataLength),
+            "short stops at 255"
+        );
+    }
+
+    #[test]
+    fn extended_commands_show_their_form() {
+        let read = Command::extended(0x00, 0xB0, 0x00, 0x00)
+            .with_ne(1000)
+            .expect("fits");
+        assert_eq!(
+            format!("{read:?}"),
+            "Command { header: 00B00000, data: , ne: 1000, extended }"
+        );
+        assert_eq!(read.to_string(), "00B000000003E8");
+        assert_eq!(read.le(), None, "no short Le for 1000 bytes");
+        let pin = Command::extended(0x00, 0x20, 0x00, 0x80)
+            .with_data(b"1234".to_vec())
+            .expect("fits");
+        assert_eq!(pin.to_string(), "00200080 VERIFY <4 bytes redacted>");
+        assert!(!format!("{pin:?}").contains("31"));
+    }
+
+    #[test]
+    fn encodes_the_signature_command() {
+        let digest_info = vec![0x30; 51];
+        let sign = Command::compute_digital_signature(digest_info).expect("51 bytes fit");
+        let bytes = sign.to_bytes();
+        assert_eq!(bytes[..5], [0x80, 0x2A, 0x00, 0x80, 0x33]);
+        assert_eq!(bytes.len(), 5 + 51 + 1);
+        assert_eq!(bytes[56], 0x00, "Le 00");
+        assert_eq!(
+            Command::compute_digital_signature(Vec::new()).err(),
+            Some(ApduError::BadDataLength)
+        );
     }
 
     #[test]

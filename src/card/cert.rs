@@ -124,6 +124,59 @@ impl AuthCertificate {
     pub fn subject_public_key_info(&self) -> &[u8] {
         &self.der[self.spki.clone()]
     }
+
+    /// The subjectPublicKey BIT STRING's content without its unused-bits byte: for an RSA
+    /// key, the `RSAPublicKey` DER that ring's RSA verification takes. `None` if the
+    /// SubjectPublicKeyInfo is not an algorithm and a whole-byte BIT STRING.
+    pub fn subject_public_key(&self) -> Option<&[u8]> {
+        let mut outer = DerReader::new(&self.der);
+        outer.pos = self.spki.start;
+        outer.end = self.spki.end;
+        let spki = outer.take(TAG_SEQUENCE).ok()?;
+        let mut fields = outer.inside(&spki);
+        fields.take(TAG_SEQUENCE).ok()?; // algorithm
+        let key = fields.take(TAG_BIT_STRING).ok()?;
+        fields.finish().ok()?;
+        match &self.der[key.content] {
+            [0x00, bits @ ..] if !bits.is_empty() => Some(bits),
+            _ => None,
+        }
+    }
+}
+
+/// The modulus n and private exponent d (big-endian, as DER INTEGER contents) of an RSA key
+/// in an unencrypted PKCS#8 `PrivateKeyInfo` (RFC 5208, RSAPrivateKey of RFC 8017).
+#[cfg(feature = "demo")]
+pub(crate) fn rsa_private_key(pkcs8: &[u8]) -> Result<(&[u8], &[u8]), CertError> {
+    /// rsaEncryption, 1.2.840.113549.1.1.1.
+    const RSA_ENCRYPTION: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
+    const TAG_OCTET_STRING: u8 = 0x04;
+    const TAG_OID: u8 = 0x06;
+    const TAG_ATTRIBUTES: u8 = 0xA0;
+
+    let mut outer = DerReader::new(pkcs8);
+    let info = outer.take(TAG_SEQUENCE)?;
+    outer.finish()?;
+    let mut fields = outer.inside(&info);
+    fields.take(TAG_INTEGER)?; // version
+    let algorithm = fields.take(TAG_SEQUENCE)?;
+    let private_key = fields.take(TAG_OCTET_STRING)?;
+    fields.optional(TAG_ATTRIBUTES)?;
+    fields.finish()?;
+    let mut algorithm = fields.inside(&algorithm);
+    if pkcs8[algorithm.take(TAG_OID)?.content] != RSA_ENCRYPTION {
+        return Err(CertError::UnexpectedTag);
+    }
+
+    let mut octets = fields.inside(&private_key);
+    let key = octets.take(TAG_SEQUENCE)?;
+    octets.finish()?;
+    let mut numbers = octets.inside(&key);
+    numbers.take(TAG_INTEGER)?; // version
+    let n = numbers.take(TAG_INTEGER)?.content;
+    numbers.take(TAG_INTEGER)?; // publicExponent
+    let d = numbers.take(TAG_INTEGER)?.content;
+    Ok((&pkcs8[n], &pkcs8[d]))
 }
 
 impl fmt::Debug for AuthCertificate {
@@ -440,6 +493,37 @@ mod tests {
             &spki,
             &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]
         ));
+    }
+
+    #[test]
+    fn subject_public_key_is_the_rsa_public_key_der() {
+        let cert = taro();
+        let spki = cert.subject_public_key_info();
+        let key = cert.subject_public_key().expect("a whole-byte BIT STRING");
+        // RSAPublicKey ::= SEQUENCE { modulus INTEGER (257 bytes with its sign byte), e }
+        assert_eq!(key[..4], [0x30, 0x82, 0x01, 0x0A]);
+        assert_eq!(der_total_len(key), Some(key.len()));
+        assert_eq!(key.len(), 270);
+        assert!(spki.ends_with(key), "the BIT STRING closes the SPKI");
+        assert_eq!(spki[spki.len() - key.len() - 1], 0x00, "no unused bits");
+    }
+
+    #[cfg(feature = "demo")]
+    #[test]
+    fn reads_n_and_d_of_a_pkcs8_rsa_key() {
+        const KEY: &[u8] = include_bytes!("../../tests/pki/cards/taro.key.pk8");
+        let (n, d) = rsa_private_key(KEY).expect("the demo key parses");
+        assert_eq!(n.len(), 257, "2048-bit modulus with its sign byte");
+        assert_eq!(n[0], 0x00);
+        // The certificate's modulus is the key's.
+        let public = taro().subject_public_key().map(<[u8]>::to_vec);
+        let public = public.expect("rsa key");
+        assert!(public.windows(n.len()).any(|w| w == n));
+        assert!(d.len() >= 255 && d.len() <= 257, "{}", d.len());
+        for len in [0, 10, KEY.len() - 1] {
+            assert!(rsa_private_key(&KEY[..len]).is_err(), "prefix {len}");
+        }
+        assert_eq!(rsa_private_key(TARO).err(), Some(CertError::UnexpectedTag));
     }
 
     #[test]

@@ -2,7 +2,12 @@
 //!
 //! Byte-level reference: `jpki.md` §1. Each procedure starts by selecting the AP, so it
 //! never depends on what another process left selected; a card reset in the middle (the
-//! selection is lost) makes it start over once.
+//! selection and any PIN verification are lost) makes it start over once.
+
+use core::fmt;
+
+use ring::digest;
+use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 
 use super::apdu::{Command, Response, StatusWord};
 use super::cert::{self, AuthCertificate, CertError};
@@ -37,6 +42,74 @@ pub const SIGN_PIN_MAX_TRIES: u8 = 5;
 
 /// The token of a My Number Card, before its padding to 32 bytes.
 pub const TOKEN_MY_NUMBER_CARD: &[u8] = b"JPKIAPICCTOKEN2";
+
+/// Digits in the user-authentication PIN.
+pub const AUTH_PIN_LEN: usize = 4;
+
+/// Bytes in a signature of the card's RSA-2048 keys.
+pub const SIGNATURE_LEN: usize = 256;
+
+/// DER of a SHA-256 DigestInfo up to the hash: `SEQUENCE { SEQUENCE { sha256, NULL },
+/// OCTET STRING (32 bytes) }` (RFC 8017 §9.2 note 1).
+pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// Bytes in a SHA-256 DigestInfo: the data of the signature command (Lc = 0x33).
+pub const SHA256_DIGEST_INFO_LEN: usize = 51;
+
+/// A signature made by the card's user-authentication key: RSASSA-PKCS1-v1_5 with SHA-256,
+/// exactly [`SIGNATURE_LEN`] bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Signature([u8; SIGNATURE_LEN]);
+
+impl Signature {
+    /// The signature bytes (big-endian, as the card answered them).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Takes `bytes` as a signature if they are exactly [`SIGNATURE_LEN`] long.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        <[u8; SIGNATURE_LEN]>::try_from(bytes).ok().map(Self)
+    }
+
+    /// Whether this is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `challenge` by the
+    /// key of `certificate` (what the center checks; the certificate itself is not checked).
+    pub fn verifies(&self, certificate: &AuthCertificate, challenge: &[u8]) -> bool {
+        certificate.subject_public_key().is_some_and(|key| {
+            UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key)
+                .verify(challenge, &self.0)
+                .is_ok()
+        })
+    }
+}
+
+/// `Debug`: the length only.
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature(<{} bytes>)", self.0.len())
+    }
+}
+
+/// What a PIN flow proves: the certificate of the card and its signature over the challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinAuthentication {
+    /// The user-authentication certificate (EF 000A) of the card that signed.
+    pub certificate: AuthCertificate,
+    /// The card's signature over the challenge.
+    pub signature: Signature,
+}
+
+/// The SHA-256 DigestInfo of `message`: the data the card signs.
+pub fn sha256_digest_info(message: &[u8]) -> [u8; SHA256_DIGEST_INFO_LEN] {
+    let mut info = [0u8; SHA256_DIGEST_INFO_LEN];
+    let (prefix, hash) = info.split_at_mut(SHA256_DIGEST_INFO_PREFIX.len());
+    prefix.copy_from_slice(&SHA256_DIGEST_INFO_PREFIX);
+    hash.copy_from_slice(digest::digest(&digest::SHA256, message).as_ref());
+    info
+}
 
 /// The longest DER object a 15-bit READ BINARY offset can reach.
 const MAX_DER_LEN: usize = 0x8000;
@@ -83,6 +156,207 @@ where
     })
 }
 
+/// Verifies the user-authentication PIN: SELECT AP, SELECT EF 0018, the tries query (no try
+/// used), VERIFY.
+///
+/// `pin` must be exactly 4 ASCII digits, or [`CardError::PinFormat`] is returned without
+/// any APDU. A blocked PIN is reported before the PIN is sent. Afterwards the PIN stays
+/// verified on the card until the AP is selected again or the card is reset, so a
+/// [`sign_challenge`] on the same channel can follow. A reset restarts once with the same
+/// PIN, unless the reset hid whether the card counted a wrong PIN (see [`authenticate`]).
+pub fn verify_pin<C>(ch: &mut C, pin: &[u8]) -> Result<(), CardError>
+where
+    C: CardChannel + ?Sized,
+{
+    check_pin_format(pin)?;
+    let mut verifier = PinVerifier::new(pin);
+    retry_after_reset(ch, |ch| {
+        select_jpki(ch)?;
+        verifier.verify(ch)
+    })
+}
+
+/// Has the card sign `challenge` with its user-authentication key: SELECT EF 0017, then
+/// `80 2A 00 80 33 <SHA-256 DigestInfo of challenge> 00`.
+///
+/// Needs the PIN verified on this channel just before ([`verify_pin`]); without it the card
+/// answers 6982 and this returns [`CardError::PinRequired`]. The AP is not selected again
+/// (that would end the verification), and a reset cannot be retried here for the same
+/// reason: it also gives `PinRequired`. [`authenticate`] runs the whole flow instead.
+pub fn sign_challenge<C>(ch: &mut C, challenge: &[u8]) -> Result<Signature, CardError>
+where
+    C: CardChannel + ?Sized,
+{
+    let digest_info = sha256_digest_info(challenge);
+    let result = match select_ef(ch, EF_AUTH_KEY) {
+        // No AP selected in this session (6986): no PIN can have been verified either.
+        Err(Fail::Card(CardError::UnexpectedStatus(StatusWord::CommandNotAllowed))) => {
+            Err(Fail::Card(CardError::PinRequired))
+        }
+        Err(f) => Err(f),
+        Ok(()) => sign_current_key(ch, &digest_info),
+    };
+    result.map_err(|f| match f {
+        Fail::Transport(TransportError::CardReset) => CardError::PinRequired,
+        f => f.into(),
+    })
+}
+
+/// The whole PIN flow in one session: SELECT AP, SELECT EF 0018, tries query, VERIFY,
+/// SELECT EF 0017, SIGN, then SELECT AP again (which ends the verification) and the
+/// certificate read of [`read_auth_certificate`].
+///
+/// `pin` must be exactly 4 ASCII digits ([`CardError::PinFormat`], nothing sent). Wrong PIN:
+/// [`CardError::WrongPin`] with the tries left; blocked: [`CardError::PinBlocked`] (known
+/// from the tries query, so the PIN is not sent). If anything fails after the PIN was
+/// verified, the AP is selected again so the card does not stay verified.
+///
+/// A card reset restarts the flow once from SELECT AP with the same PIN. If the reset hid
+/// the answer to VERIFY, the tries query of the restart tells whether the card counted a
+/// wrong PIN: then the flow stops with `WrongPin` rather than spend a second try.
+pub fn authenticate<C>(
+    ch: &mut C,
+    pin: &[u8],
+    challenge: &[u8],
+) -> Result<PinAuthentication, CardError>
+where
+    C: CardChannel + ?Sized,
+{
+    check_pin_format(pin)?;
+    let digest_info = sha256_digest_info(challenge);
+    let mut verifier = PinVerifier::new(pin);
+    let mut verified = false;
+    let result = retry_after_reset(ch, |ch| {
+        select_jpki(ch)?;
+        verifier.verify(ch)?;
+        verified = true;
+        let signature = sign_with_auth_key(ch, &digest_info)?;
+        // Selecting the AP ends the verification before the (public) certificate is read.
+        select_jpki(ch)?;
+        verified = false;
+        select_ef(ch, EF_AUTH_CERT)?;
+        let der = read_der_file(ch)?;
+        let certificate = AuthCertificate::from_der(der).map_err(CardError::BadCertificate)?;
+        Ok(PinAuthentication {
+            certificate,
+            signature,
+        })
+    });
+    if result.is_err() && verified {
+        log_out(ch);
+    }
+    match &result {
+        Ok(_) => log::debug!("PIN flow done: verified, signed, certificate read"),
+        Err(e) => log::debug!("PIN flow failed: {e:?}"),
+    }
+    result
+}
+
+/// Whether `pin` is exactly [`AUTH_PIN_LEN`] ASCII digits.
+fn check_pin_format(pin: &[u8]) -> Result<(), CardError> {
+    if pin.len() == AUTH_PIN_LEN && pin.iter().all(u8::is_ascii_digit) {
+        Ok(())
+    } else {
+        Err(CardError::PinFormat)
+    }
+}
+
+/// Runs SELECT EF 0018, the tries query and VERIFY (the AP must be selected), and remembers
+/// across a reset whether a VERIFY's answer was lost.
+struct PinVerifier<'p> {
+    pin: &'p [u8],
+    /// Set when a reset hid the answer to VERIFY: the tries left before that VERIFY
+    /// (`None` if the card did not say).
+    answer_lost: Option<Option<u8>>,
+}
+
+impl<'p> PinVerifier<'p> {
+    fn new(pin: &'p [u8]) -> Self {
+        Self {
+            pin,
+            answer_lost: None,
+        }
+    }
+
+    fn verify<C>(&mut self, ch: &mut C) -> Result<(), Fail>
+    where
+        C: CardChannel + ?Sized,
+    {
+        select_ef(ch, EF_AUTH_PIN)?;
+        let before = match exchange(ch, &Command::verify_tries_query())?.sw {
+            StatusWord::WrongPin { tries_left } => Some(tries_left),
+            StatusWord::PinBlocked(_) => return Err(CardError::PinBlocked.into()),
+            // Some cards may answer the query with 9000: the count is then unknown.
+            StatusWord::Ok => None,
+            sw => return Err(CardError::UnexpectedStatus(sw).into()),
+        };
+        if let Some(lost) = self.answer_lost.take() {
+            match (lost, before) {
+                // The lost VERIFY used a try: the PIN was wrong. Do not spend another.
+                (Some(old), Some(now)) if now < old => {
+                    return Err(CardError::WrongPin { tries_left: now }.into())
+                }
+                // No try used (not processed, or right and the count restored): send again.
+                (Some(_), Some(_)) => {}
+                // The count cannot tell: sending again might use a second try.
+                _ => return Err(CardError::ReaderFault.into()),
+            }
+        }
+        // `check_pin_format` ran first, so 4 bytes always fit.
+        let command = Command::verify(self.pin).map_err(|_| CardError::PinFormat)?;
+        let response = match exchange(ch, &command) {
+            Err(TransportError::CardReset) => {
+                self.answer_lost = Some(before);
+                return Err(TransportError::CardReset.into());
+            }
+            other => other?,
+        };
+        drop(command);
+        match response.sw {
+            StatusWord::Ok => Ok(()),
+            StatusWord::WrongPin { tries_left } => Err(CardError::WrongPin { tries_left }.into()),
+            StatusWord::PinBlocked(_) => Err(CardError::PinBlocked.into()),
+            sw => Err(CardError::UnexpectedStatus(sw).into()),
+        }
+    }
+}
+
+/// SELECT EF 0017 and COMPUTE DIGITAL SIGNATURE over `digest_info`.
+fn sign_with_auth_key<C>(ch: &mut C, digest_info: &[u8]) -> Result<Signature, Fail>
+where
+    C: CardChannel + ?Sized,
+{
+    select_ef(ch, EF_AUTH_KEY)?;
+    sign_current_key(ch, digest_info)
+}
+
+/// COMPUTE DIGITAL SIGNATURE over `digest_info` with the key of the current EF.
+fn sign_current_key<C>(ch: &mut C, digest_info: &[u8]) -> Result<Signature, Fail>
+where
+    C: CardChannel + ?Sized,
+{
+    // A DigestInfo of 51 bytes always fits a short APDU.
+    let command = Command::compute_digital_signature(digest_info.to_vec())
+        .map_err(|_| CardError::BadSignature)?;
+    let response = exchange(ch, &command)?;
+    match response.sw {
+        StatusWord::Ok => Ok(Signature::from_slice(&response.data).ok_or(CardError::BadSignature)?),
+        StatusWord::SecurityStatusNotSatisfied => Err(CardError::PinRequired.into()),
+        sw => Err(CardError::UnexpectedStatus(sw).into()),
+    }
+}
+
+/// Selects the AP again so the card forgets a verified PIN; best effort, the answer is not
+/// needed (a removed card has forgotten it anyway).
+fn log_out<C>(ch: &mut C)
+where
+    C: CardChannel + ?Sized,
+{
+    if let Err(e) = exchange(ch, &Command::select_aid(&JPKI_AID)) {
+        log::debug!("could not select the AP after a failed PIN flow: {e:?}");
+    }
+}
+
 /// Why one attempt at a procedure stopped: the transport (a reset is worth a retry) or
 /// the card's answer.
 #[derive(Debug)]
@@ -115,7 +389,7 @@ impl From<Fail> for CardError {
 /// Runs `attempt`, and once more if the card was reset during it (the selection is lost).
 fn retry_after_reset<C, T>(
     ch: &mut C,
-    attempt: impl Fn(&mut C) -> Result<T, Fail>,
+    mut attempt: impl FnMut(&mut C) -> Result<T, Fail>,
 ) -> Result<T, CardError>
 where
     C: CardChannel + ?Sized,
@@ -357,18 +631,237 @@ mod tests {
         assert_eq!(ch.sent[2], ch.sent[0], "re-selects the AP");
     }
 
+    const SELECT_AP: [u8; 15] = [
+        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+    ];
+    const SELECT_PIN: [u8; 7] = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18];
+    const SELECT_KEY: [u8; 7] = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x17];
+    const QUERY: [u8; 4] = [0x00, 0x20, 0x00, 0x80];
+    const VERIFY_1234: [u8; 9] = [0x00, 0x20, 0x00, 0x80, 0x04, 0x31, 0x32, 0x33, 0x34];
+
+    fn is_verify_with_data(command: &[u8]) -> bool {
+        command.len() > 4 && command[..4] == QUERY
+    }
+
+    #[test]
+    fn sha256_digest_info_is_the_prefix_and_the_hash() {
+        let info = sha256_digest_info(b"abc");
+        assert_eq!(info.len(), 51);
+        assert_eq!(info[..19], SHA256_DIGEST_INFO_PREFIX);
+        // FIPS 180-2 test vector: SHA-256("abc").
+        assert_eq!(
+            info[19..],
+            [
+                0xBA, 0x78, 0x16, 0xBF, 0x8F, 0x01, 0xCF, 0xEA, 0x41, 0x41, 0x40, 0xDE, 0x5D, 0xAE,
+                0x22, 0x23, 0xB0, 0x03, 0x61, 0xA3, 0x96, 0x17, 0x7A, 0x9C, 0xB4, 0x10, 0xFF, 0x61,
+                0xF2, 0x00, 0x15, 0xAD
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pin_that_is_not_four_digits_is_never_sent() {
+        for pin in [
+            &b""[..],
+            b"123",
+            b"12345",
+            b"12a4",
+            b"12 4",
+            "１２３４".as_bytes(),
+        ] {
+            let mut ch = Scripted::new(Vec::new());
+            assert_eq!(verify_pin(&mut ch, pin), Err(CardError::PinFormat));
+            assert_eq!(
+                authenticate(&mut ch, pin, b"c").err(),
+                Some(CardError::PinFormat)
+            );
+            assert!(ch.sent.is_empty(), "{pin:?}");
+        }
+    }
+
+    #[test]
+    fn verify_pin_sends_the_documented_apdus() {
+        let mut ch = Scripted::new(vec![sw(0x9000), sw(0x9000), sw(0x63C3), sw(0x9000)]);
+        assert_eq!(verify_pin(&mut ch, b"1234"), Ok(()));
+        assert_eq!(ch.sent, [&SELECT_AP[..], &SELECT_PIN, &QUERY, &VERIFY_1234]);
+    }
+
+    #[test]
+    fn verify_pin_reports_wrong_and_blocked_pins() {
+        for (answer, expected) in [
+            (0x63C2, CardError::WrongPin { tries_left: 2 }),
+            (0x63C1, CardError::WrongPin { tries_left: 1 }),
+            (0x63C0, CardError::PinBlocked),
+            (0x6983, CardError::PinBlocked),
+            (0x6984, CardError::PinBlocked),
+            (
+                0x6A88,
+                CardError::UnexpectedStatus(StatusWord::ReferenceDataNotFound),
+            ),
+        ] {
+            let mut ch = Scripted::new(vec![sw(0x9000), sw(0x9000), sw(0x63C3), sw(answer)]);
+            assert_eq!(verify_pin(&mut ch, b"0000"), Err(expected), "{answer:04X}");
+        }
+    }
+
+    #[test]
+    fn a_pin_blocked_before_is_not_sent() {
+        for blocked in [0x63C0, 0x6983, 0x6984] {
+            let mut ch = Scripted::new(vec![sw(0x9000), sw(0x9000), sw(blocked)]);
+            assert_eq!(verify_pin(&mut ch, b"1234"), Err(CardError::PinBlocked));
+            assert_eq!(ch.sent.len(), 3, "no VERIFY with the PIN");
+        }
+    }
+
+    #[test]
+    fn sign_challenge_sends_the_digest_info_and_takes_256_bytes() {
+        let signature = [0xA5; 256];
+        let mut ch = Scripted::new(vec![sw(0x9000), data_ok(&signature)]);
+        let result = sign_challenge(&mut ch, b"challenge").expect("signs");
+        assert_eq!(result.as_bytes(), signature);
+        assert_eq!(ch.sent[0], SELECT_KEY);
+        let info = sha256_digest_info(b"challenge");
+        let expected = [&[0x80, 0x2A, 0x00, 0x80, 0x33][..], &info, &[0x00]].concat();
+        assert_eq!(ch.sent[1], expected);
+        assert_eq!(format!("{result:?}"), "Signature(<256 bytes>)");
+    }
+
+    #[test]
+    fn sign_challenge_errors() {
+        let cases = [
+            (sw(0x6982), CardError::PinRequired),
+            (data_ok(&[0x01; 255]), CardError::BadSignature),
+            (data_ok(&[0x01; 257]), CardError::BadSignature),
+            (data_ok(&[]), CardError::BadSignature),
+            (
+                sw(0x6986),
+                CardError::UnexpectedStatus(StatusWord::CommandNotAllowed),
+            ),
+            (Err(TransportError::CardReset), CardError::PinRequired),
+            (Err(TransportError::CardRemoved), CardError::CardRemoved),
+        ];
+        let mut ch = Scripted::new(vec![sw(0x6986)]);
+        assert_eq!(
+            sign_challenge(&mut ch, b"c"),
+            Err(CardError::PinRequired),
+            "no AP selected: nothing was verified"
+        );
+        for (answer, expected) in cases {
+            let mut ch = Scripted::new(vec![sw(0x9000), answer]);
+            assert_eq!(
+                sign_challenge(&mut ch, b"c"),
+                Err(expected.clone()),
+                "{expected:?}"
+            );
+            assert_eq!(ch.sent.len(), 2, "no retry: the verification is gone");
+        }
+    }
+
+    /// The replies of a whole successful PIN flow for a certificate of `cert.len()` bytes.
+    fn flow_replies(cert: &[u8]) -> Vec<Result<Vec<u8>, TransportError>> {
+        let mut replies = vec![
+            sw(0x9000),
+            sw(0x9000),
+            sw(0x63C3),
+            sw(0x9000),
+            sw(0x9000),
+            data_ok(&[0x42; 256]),
+            sw(0x9000),
+            sw(0x9000),
+        ];
+        replies.extend(cert.chunks(256).map(data_ok));
+        replies
+    }
+
+    #[test]
+    fn authenticate_logs_out_before_reading_the_certificate() {
+        let cert: &[u8] = include_bytes!("../../tests/pki/cards/taro.cert.der");
+        let mut ch = Scripted::new(flow_replies(cert));
+        let auth = authenticate(&mut ch, b"1234", b"c").expect("flows");
+        assert_eq!(auth.certificate.der(), cert);
+        assert_eq!(auth.signature.as_bytes(), [0x42; 256]);
+        assert_eq!(
+            ch.sent[..8],
+            [
+                &SELECT_AP[..],
+                &SELECT_PIN,
+                &QUERY,
+                &VERIFY_1234,
+                &SELECT_KEY,
+                &ch.sent[5],
+                &SELECT_AP,
+                &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x0A],
+            ]
+        );
+        assert_eq!(ch.sent[5][..5], [0x80, 0x2A, 0x00, 0x80, 0x33]);
+        assert_eq!(ch.sent.len(), 8 + cert.len().div_ceil(256));
+    }
+
+    #[test]
+    fn a_failure_after_the_pin_was_verified_logs_out() {
+        let replies = vec![
+            sw(0x9000),
+            sw(0x9000),
+            sw(0x63C3),
+            sw(0x9000),
+            sw(0x9000),
+            sw(0x6A88),
+            sw(0x9000),
+        ];
+        let mut ch = Scripted::new(replies);
+        let result = authenticate(&mut ch, b"1234", b"c");
+        assert_eq!(
+            result.err(),
+            Some(CardError::UnexpectedStatus(
+                StatusWord::ReferenceDataNotFound
+            ))
+        );
+        assert_eq!(ch.sent.len(), 7);
+        assert_eq!(ch.sent[6], SELECT_AP, "logs out");
+    }
+
+    #[test]
+    fn a_wrong_pin_needs_no_log_out() {
+        let replies = vec![sw(0x9000), sw(0x9000), sw(0x63C3), sw(0x63C2)];
+        let mut ch = Scripted::new(replies);
+        let result = authenticate(&mut ch, b"0000", b"c");
+        assert_eq!(result.err(), Some(CardError::WrongPin { tries_left: 2 }));
+        assert_eq!(ch.sent.len(), 4);
+    }
+
+    #[test]
+    fn a_lost_verify_answer_with_unknown_tries_is_not_sent_again() {
+        let reset = Err(TransportError::CardReset);
+        let replies = vec![
+            sw(0x9000),
+            sw(0x9000),
+            sw(0x9000), // the query answered 9000: count unknown
+            reset,
+            sw(0x9000),
+            sw(0x9000),
+            sw(0x9000),
+        ];
+        let mut ch = Scripted::new(replies);
+        assert_eq!(verify_pin(&mut ch, b"1234"), Err(CardError::ReaderFault));
+        let verifies = ch.sent.iter().filter(|c| is_verify_with_data(c)).count();
+        assert_eq!(verifies, 1, "the PIN went out once");
+    }
+
     #[cfg(feature = "demo")]
     mod against_the_virtual_card {
         use super::super::*;
-        use crate::card::virtual_card::{demo_cards, VirtualCard};
+        use crate::card::virtual_card::{demo_card, demo_cards, VirtualCard};
 
         const TARO: &[u8] = include_bytes!("../../tests/pki/cards/taro.cert.der");
 
-        /// Passes commands to a card, records them, and resets the card on chosen calls.
+        /// Passes commands to a card, records them, and resets the card on chosen calls:
+        /// before the card sees the command (`reset_on`) or after it processed it and before
+        /// the answer comes back (`reset_after`).
         struct Probe {
             card: VirtualCard,
             sent: Vec<Vec<u8>>,
             reset_on: Vec<usize>,
+            reset_after: Vec<usize>,
         }
 
         impl Probe {
@@ -379,6 +872,7 @@ mod tests {
                     card,
                     sent: Vec::new(),
                     reset_on: Vec::new(),
+                    reset_after: Vec::new(),
                 }
             }
 
@@ -403,7 +897,12 @@ mod tests {
                     self.card.reset();
                     return Err(TransportError::CardReset);
                 }
-                self.card.transmit(command)
+                let response = self.card.transmit(command);
+                if self.reset_after.contains(&call) {
+                    self.card.reset();
+                    return Err(TransportError::CardReset);
+                }
+                response
             }
         }
 
@@ -531,6 +1030,204 @@ mod tests {
                 read_auth_certificate(&mut probe),
                 Err(CardError::NotMyNumberCard)
             );
+        }
+
+        /// Index of the VERIFY with data in a PIN flow (SELECT AP, SELECT 0018, query, VERIFY).
+        const VERIFY_CALL: usize = 3;
+
+        fn tries(probe: &mut Probe) -> u8 {
+            pin_tries_left(probe).expect("a JPKI card")
+        }
+
+        fn verifies_sent(probe: &Probe) -> usize {
+            probe
+                .sent
+                .iter()
+                .filter(|c| c[1] == 0x20 && c.len() > 4)
+                .count()
+        }
+
+        #[test]
+        fn authenticate_signs_the_challenge_with_the_certificates_key() {
+            let mut probe = Probe::new(taro_card());
+            let auth = authenticate(&mut probe, b"1234", b"fresh challenge").expect("flows");
+            assert_eq!(auth.certificate.der(), TARO);
+            assert!(auth
+                .signature
+                .verifies(&auth.certificate, b"fresh challenge"));
+            assert!(!auth
+                .signature
+                .verifies(&auth.certificate, b"another challenge"));
+            // SELECT AP, SELECT 0018, query, VERIFY, SELECT 0017, SIGN, SELECT AP,
+            // SELECT 000A, ⌈N/256⌉ READs.
+            assert_eq!(probe.sent.len(), 8 + TARO.len().div_ceil(256));
+            assert_eq!(verifies_sent(&probe), 1);
+        }
+
+        #[test]
+        fn the_card_is_not_left_verified() {
+            let mut probe = Probe::new(taro_card());
+            authenticate(&mut probe, b"1234", b"c").expect("flows");
+            assert_eq!(
+                sign_challenge(&mut probe, b"c"),
+                Err(CardError::PinRequired)
+            );
+        }
+
+        #[test]
+        fn verify_then_sign_on_the_same_channel() {
+            let mut probe = Probe::new(taro_card());
+            assert_eq!(
+                sign_challenge(&mut probe, b"c"),
+                Err(CardError::PinRequired)
+            );
+            verify_pin(&mut probe, b"1234").expect("right PIN");
+            let signature = sign_challenge(&mut probe, b"c").expect("verified");
+            let cert = read_auth_certificate(&mut probe).expect("reads");
+            assert!(signature.verifies(&cert, b"c"));
+        }
+
+        #[test]
+        fn wrong_pins_count_down_to_blocked() {
+            let mut probe = Probe::new(taro_card());
+            for left in [2, 1] {
+                assert_eq!(
+                    authenticate(&mut probe, b"9999", b"c").err(),
+                    Some(CardError::WrongPin { tries_left: left })
+                );
+                assert_eq!(tries(&mut probe), left);
+            }
+            assert_eq!(
+                authenticate(&mut probe, b"9999", b"c").err(),
+                Some(CardError::PinBlocked),
+                "the third wrong PIN blocks (63C0)"
+            );
+            let before = verifies_sent(&probe);
+            assert_eq!(
+                authenticate(&mut probe, b"1234", b"c").err(),
+                Some(CardError::PinBlocked)
+            );
+            assert_eq!(verifies_sent(&probe), before, "a blocked PIN is not sent");
+            assert_eq!(verify_pin(&mut probe, b"1234"), Err(CardError::PinBlocked));
+            assert_eq!(tries(&mut probe), 0);
+        }
+
+        #[test]
+        fn the_right_pin_restores_the_tries() {
+            let mut probe = Probe::new(taro_card());
+            assert!(authenticate(&mut probe, b"0000", b"c").is_err());
+            assert_eq!(tries(&mut probe), 2);
+            authenticate(&mut probe, b"1234", b"c").expect("flows");
+            assert_eq!(tries(&mut probe), 3);
+        }
+
+        #[test]
+        fn a_reset_anywhere_in_the_pin_flow_restarts_it_once() {
+            let calls = 8 + TARO.len().div_ceil(256);
+            for call in 0..calls {
+                let mut probe = Probe::new(taro_card());
+                probe.reset_on = vec![call];
+                let auth = authenticate(&mut probe, b"1234", b"c")
+                    .unwrap_or_else(|e| panic!("reset at call {call}: {e:?}"));
+                assert!(auth.signature.verifies(&auth.certificate, b"c"), "{call}");
+                assert_eq!(
+                    probe.sent[call + 1],
+                    probe.sent[0],
+                    "{call}: SELECT AP again"
+                );
+                assert_eq!(
+                    probe.sent.len(),
+                    call + 1 + calls,
+                    "{call}: one full restart"
+                );
+                assert_eq!(tries(&mut probe), 3, "{call}");
+            }
+        }
+
+        #[test]
+        fn a_second_reset_in_the_pin_flow_is_an_error() {
+            let mut probe = Probe::new(taro_card());
+            probe.reset_on = vec![5, 7];
+            assert_eq!(
+                authenticate(&mut probe, b"1234", b"c").err(),
+                Some(CardError::ReaderFault)
+            );
+            assert_eq!(
+                sign_challenge(&mut probe, b"c"),
+                Err(CardError::PinRequired)
+            );
+        }
+
+        #[test]
+        fn a_lost_answer_to_a_right_pin_is_sent_again() {
+            let mut probe = Probe::new(taro_card());
+            probe.reset_after = vec![VERIFY_CALL];
+            let auth = authenticate(&mut probe, b"1234", b"c").expect("restarted");
+            assert!(auth.signature.verifies(&auth.certificate, b"c"));
+            assert_eq!(verifies_sent(&probe), 2);
+            assert_eq!(tries(&mut probe), 3);
+        }
+
+        #[test]
+        fn a_lost_answer_to_a_wrong_pin_is_not_sent_again() {
+            let mut probe = Probe::new(taro_card());
+            probe.reset_after = vec![VERIFY_CALL];
+            assert_eq!(
+                authenticate(&mut probe, b"0000", b"c").err(),
+                Some(CardError::WrongPin { tries_left: 2 })
+            );
+            assert_eq!(verifies_sent(&probe), 1, "one try used, not two");
+            assert_eq!(tries(&mut probe), 2);
+            // The last try lost the same way is reported as blocked.
+            let mut probe = Probe::new(demo_card("one-try").expect("listed").insert());
+            probe.reset_after = vec![VERIFY_CALL];
+            assert_eq!(verify_pin(&mut probe, b"0000"), Err(CardError::PinBlocked));
+            assert_eq!(verifies_sent(&probe), 1);
+        }
+
+        #[test]
+        fn a_locked_card_is_reported_without_sending_the_pin() {
+            let mut probe = Probe::new(demo_card("locked").expect("listed").insert());
+            assert_eq!(
+                authenticate(&mut probe, b"1234", b"c").err(),
+                Some(CardError::PinBlocked)
+            );
+            assert_eq!(verifies_sent(&probe), 0);
+        }
+
+        #[test]
+        fn other_cards_are_not_my_number_cards_in_the_pin_flow() {
+            let mut probe = Probe::new(VirtualCard::not_jpki());
+            assert_eq!(
+                authenticate(&mut probe, b"1234", b"c").err(),
+                Some(CardError::NotMyNumberCard)
+            );
+            assert_eq!(probe.sent.len(), 1);
+        }
+
+        #[test]
+        fn removal_in_the_pin_flow_is_not_retried() {
+            struct Gone(Probe, usize);
+            impl CardChannel for Gone {
+                fn transmit(&mut self, command: &Command) -> Result<Response, TransportError> {
+                    if self.0.sent.len() == self.1 {
+                        self.0.sent.push(command.to_bytes().to_vec());
+                        return Err(TransportError::CardRemoved);
+                    }
+                    self.0.transmit(command)
+                }
+            }
+            let mut gone = Gone(Probe::new(taro_card()), 5);
+            assert_eq!(
+                authenticate(&mut gone, b"1234", b"c").err(),
+                Some(CardError::CardRemoved)
+            );
+            assert_eq!(
+                gone.0.sent.len(),
+                7,
+                "the log-out SELECT AP is tried, no restart"
+            );
+            assert_eq!(gone.0.sent[6], gone.0.sent[0]);
         }
 
         #[test]

@@ -13,6 +13,7 @@ pub mod pcsc;
 pub mod virtual_card;
 
 pub use cert::AuthCertificate;
+pub use jpki::{PinAuthentication, Signature};
 
 /// Carries one command APDU to a card and its response back.
 pub trait CardChannel {
@@ -27,7 +28,13 @@ pub enum TransportError {
     CardRemoved,
     /// The card was reset by another process; the selected application is lost.
     CardReset,
-    /// The reader or the PC/SC service failed.
+    /// The reader was unplugged during the exchange.
+    ReaderRemoved,
+    /// The smart-card service stopped during the exchange.
+    ServiceStopped,
+    /// The card or reader did not answer in time.
+    Timeout,
+    /// Any other reader or service failure.
     ReaderFault,
 }
 
@@ -43,12 +50,29 @@ pub enum CardError {
     NoCard,
     /// The card was taken away before reading finished.
     CardRemoved,
+    /// The reader or the card did not answer in time.
+    Timeout,
+    /// Another program holds the card (or its reader) exclusively.
+    SharingViolation,
     /// The card has no JPKI application (SELECT AP answered 6A82): not a My Number Card.
     NotMyNumberCard,
     /// The card answered with a status word the procedure does not expect.
     UnexpectedStatus(apdu::StatusWord),
     /// The certificate file does not hold a well-formed certificate.
     BadCertificate(cert::CertError),
+    /// The PIN is not exactly 4 ASCII digits; nothing was sent to the card.
+    PinFormat,
+    /// The card rejected the PIN (63Cx); `tries_left` more wrong PINs block it.
+    WrongPin {
+        /// Tries left before the PIN blocks (1 to 15).
+        tries_left: u8,
+    },
+    /// The PIN is blocked (63C0, 6983, 6984): only the municipal office can reset it.
+    PinBlocked,
+    /// The card refused to sign because no PIN was verified in this session (6982).
+    PinRequired,
+    /// The card answered a signature that is not the 256 bytes of an RSA-2048 signature.
+    BadSignature,
     /// Any other reader or service failure.
     ReaderFault,
 }
@@ -57,6 +81,9 @@ impl From<TransportError> for CardError {
     fn from(e: TransportError) -> Self {
         match e {
             TransportError::CardRemoved => CardError::CardRemoved,
+            TransportError::ReaderRemoved => CardError::NoReader,
+            TransportError::ServiceStopped => CardError::NoService,
+            TransportError::Timeout => CardError::Timeout,
             // A reset that survives the procedure's own retry is a reader problem to the user.
             TransportError::CardReset | TransportError::ReaderFault => CardError::ReaderFault,
         }
@@ -68,4 +95,35 @@ impl From<TransportError> for CardError {
 pub trait Reader: Send {
     /// Reads the 利用者証明用電子証明書 of the card on the reader (no PIN needed).
     fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError>;
+
+    /// Tries left of the user-authentication PIN, without using one (0 when blocked).
+    fn pin_tries_left(&mut self) -> Result<u8, CardError>;
+
+    /// The whole PIN flow in one card session (PC/SC: one transaction): verifies `pin`, has
+    /// the card sign `challenge` (RSASSA-PKCS1-v1_5 with SHA-256) and reads the certificate.
+    /// The PIN is never logged; copies made to send it are wiped.
+    fn authenticate(
+        &mut self,
+        pin: &[u8],
+        challenge: &[u8],
+    ) -> Result<jpki::PinAuthentication, CardError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_errors_become_what_the_user_can_do() {
+        for (e, expected) in [
+            (TransportError::CardRemoved, CardError::CardRemoved),
+            (TransportError::CardReset, CardError::ReaderFault),
+            (TransportError::ReaderRemoved, CardError::NoReader),
+            (TransportError::ServiceStopped, CardError::NoService),
+            (TransportError::Timeout, CardError::Timeout),
+            (TransportError::ReaderFault, CardError::ReaderFault),
+        ] {
+            assert_eq!(CardError::from(e), expected, "{e:?}");
+        }
+    }
 }

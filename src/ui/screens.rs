@@ -256,6 +256,10 @@ impl<'a> Builder<'a> {
             for (i, holder) in tray.setup.cards.iter().enumerate() {
                 let Ok(index) = u8::try_from(i) else { break };
                 let r = Rect::new(x, area.y + 12, 200, area.h - 24);
+                // Only the cards that fit are drawn (a control off screen cannot be touched).
+                if r.right() > area.right() {
+                    break;
+                }
                 self.scene.push(
                     r,
                     Kind::Button {

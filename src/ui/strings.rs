@@ -244,15 +244,52 @@ pub fn card_error(e: &CardError) -> Advice {
             what: "セットされたカードはマイナンバーカードではありません。",
             next: "マイナンバーカードをセットしてください。",
         },
+        CardError::Timeout => Advice {
+            what: "カードリーダーからの応答がありません。",
+            next: "カードをセットし直して、もう一度読み取ってください。続く場合はカードリーダーを接続し直してください。",
+        },
+        CardError::SharingViolation => Advice {
+            what: "ほかのアプリがカードを使用中のため、読み取れません。",
+            next: "マイナンバーカードを使うほかのアプリを終了してから、もう一度読み取ってください。",
+        },
         CardError::UnexpectedStatus(_) | CardError::BadCertificate(_) => Advice {
             what: "マイナンバーカードの電子証明書を読み取れませんでした。",
             next: "カードをセットし直して、もう一度読み取ってください。続く場合は市区町村の窓口でカードの確認を案内してください。",
+        },
+        CardError::PinFormat => Advice {
+            what: "暗証番号は数字4桁です。",
+            next: "利用者証明用電子証明書の暗証番号（数字4桁）を入力し直してください。",
+        },
+        CardError::WrongPin { .. } => Advice {
+            what: "暗証番号が違います。",
+            next: PIN_RETRY,
+        },
+        CardError::PinBlocked => Advice {
+            what: "暗証番号を3回誤ったため、不正利用防止のためロックがかかっています。",
+            next: "ロックを解除するには、住民票のある市区町村窓口でパスワード初期化を申請する必要があります（患者本人又は代理人が申請します）。",
+        },
+        CardError::PinRequired => Advice {
+            what: "暗証番号の確認が取り消されたため、本人確認を完了できませんでした。",
+            next: "もう一度暗証番号を入力してください。",
+        },
+        CardError::BadSignature => Advice {
+            what: "マイナンバーカードで本人確認の処理ができませんでした。",
+            next: "カードをセットし直して、もう一度お試しください。続く場合は市区町村の窓口でカードの確認を案内してください。",
         },
         CardError::ReaderFault => Advice {
             what: "カードリーダーとの通信に失敗しました。",
             next: "カードをセットし直して、もう一度読み取ってください。続く場合はカードリーダーを接続し直してください。",
         },
     }
+}
+
+/// What to do after a wrong PIN (the `next` of [`CardError::WrongPin`]).
+pub const PIN_RETRY: &str = "正しい暗証番号（数字4桁）を入力し直してください。3回誤るとロックがかかり、住民票のある市区町村窓口での手続きが必要になります。";
+
+/// A wrong PIN with the tries left, in the manual's words: 「暗証番号が違います。残り2回」.
+/// Shown instead of the `what` of [`card_error`] for [`CardError::WrongPin`].
+pub fn wrong_pin(tries_left: u8) -> String {
+    format!("暗証番号が違います。残り{tries_left}回")
 }
 
 /// The one mapping from center errors to words. A center refusal carries its own message,
@@ -287,6 +324,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn wrong_pin_says_the_tries_left_as_the_manual_does() {
+        assert_eq!(wrong_pin(2), "暗証番号が違います。残り2回");
+        assert_eq!(wrong_pin(1), "暗証番号が違います。残り1回");
+        let advice = card_error(&CardError::WrongPin { tries_left: 1 });
+        assert_eq!(advice.next, PIN_RETRY);
+        assert!(
+            advice.next.contains("3回誤るとロック"),
+            "warns before the lock"
+        );
+    }
+
+    #[test]
+    fn a_blocked_pin_sends_the_patient_to_the_municipal_office() {
+        let advice = card_error(&CardError::PinBlocked);
+        assert!(advice.what.contains("3回誤った"), "{}", advice.what);
+        assert!(advice.what.contains("ロック"), "{}", advice.what);
+        assert!(
+            advice.next.contains("住民票のある市区町村窓口"),
+            "{}",
+            advice.next
+        );
+    }
+
+    #[test]
+    fn another_program_holding_the_card_is_named_as_such() {
+        let advice = card_error(&CardError::SharingViolation);
+        assert!(advice.what.contains("ほかのアプリ"), "{}", advice.what);
+        assert!(advice.next.contains("終了"), "{}", advice.next);
+    }
+
+    #[test]
     fn dates_show_as_the_manual_does() {
         let d = Date::parse_yyyymmdd("19520101").expect("valid date");
         assert_eq!(date(&d), "1952年01月01日");
@@ -303,12 +371,23 @@ mod tests {
 
     #[test]
     fn every_error_says_what_to_do() {
+        use crate::card::apdu::StatusWord;
+        use crate::card::cert::CertError;
         let cards = [
             CardError::NoService,
             CardError::NoReader,
             CardError::NoCard,
             CardError::CardRemoved,
+            CardError::Timeout,
+            CardError::SharingViolation,
             CardError::NotMyNumberCard,
+            CardError::UnexpectedStatus(StatusWord::WrongP1P2),
+            CardError::BadCertificate(CertError::Truncated),
+            CardError::PinFormat,
+            CardError::WrongPin { tries_left: 2 },
+            CardError::PinBlocked,
+            CardError::PinRequired,
+            CardError::BadSignature,
             CardError::ReaderFault,
         ];
         for e in &cards {
@@ -331,6 +410,17 @@ mod tests {
             card_error(&CardError::NoReader),
             card_error(&CardError::NoCard)
         );
+        for (i, a) in cards.iter().enumerate() {
+            for b in &cards[i + 1..] {
+                let same_cause = matches!(
+                    (a, b),
+                    (CardError::UnexpectedStatus(_), CardError::BadCertificate(_))
+                );
+                if !same_cause {
+                    assert_ne!(card_error(a).what, card_error(b).what, "{a:?} / {b:?}");
+                }
+            }
+        }
         assert_ne!(
             center_error(&CenterError::Unreachable),
             center_error(&CenterError::Timeout)
