@@ -80,19 +80,28 @@ impl FlowTimes {
     }
 }
 
-/// Labels for a run's exchanges; repeated READ BINARYs are numbered from 1.
+/// Labels for a run's exchanges; a label that occurs more than once in the run is
+/// numbered from 1 (`READ BINARY 1`, `READ BINARY 2`...).
 fn step_labels(exchanges: &[Exchange]) -> Vec<String> {
-    let mut reads = 0;
-    exchanges
+    let labels: Vec<String> = exchanges.iter().map(Exchange::label).collect();
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    labels
         .iter()
-        .map(|e| {
-            let label = e.label();
-            if label == "READ BINARY" {
-                reads += 1;
-                format!("READ BINARY {reads}")
-            } else {
-                label
+        .map(|label| {
+            if labels.iter().filter(|l| *l == label).count() == 1 {
+                return label.clone();
             }
+            let n = match seen.iter_mut().find(|(l, _)| l == label) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.push((label.clone(), 1));
+                    1
+                }
+            };
+            format!("{label} {n}")
         })
         .collect()
 }
@@ -288,6 +297,40 @@ mod tests {
             ]
         );
         assert_eq!(counting.exchanges()[2].sw, Some(StatusWord::Ok));
+    }
+
+    #[test]
+    fn only_repeated_labels_are_numbered() {
+        let exchange = |header| Exchange {
+            header,
+            fid: None,
+            sw: None,
+            elapsed: Duration::ZERO,
+        };
+        let select_ap = exchange([0x00, 0xA4, 0x04, 0x0C]);
+        let verify = exchange([0x00, 0x20, 0x00, 0x80]);
+        let run = [
+            select_ap.clone(),
+            verify.clone(),
+            select_ap,
+            verify.clone(),
+            verify,
+        ];
+        assert_eq!(
+            step_labels(&run[..2]),
+            ["SELECT AP", "VERIFY"],
+            "single ones keep their name"
+        );
+        assert_eq!(
+            step_labels(&run),
+            [
+                "SELECT AP 1",
+                "VERIFY 1",
+                "SELECT AP 2",
+                "VERIFY 2",
+                "VERIFY 3"
+            ]
+        );
     }
 
     #[test]
