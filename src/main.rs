@@ -310,7 +310,7 @@ fn virtual_card(vpcd: SocketAddr, id: &str) -> ExitCode {
 fn virtual_card_list() -> ExitCode {
     use myna_kakunin::card::virtual_card::demo_cards;
     for card in demo_cards() {
-        println!("{}", demo_card_line(card.id, card.pin, card.holder));
+        println!("{}", demo_card_line(card.id, card.pin, card.shows));
     }
     ExitCode::SUCCESS
 }

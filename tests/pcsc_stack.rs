@@ -312,14 +312,12 @@ fn the_card_layer_through_pcscd_and_vpcd() {
     assert_eq!(tries_left(), Ok(2), "tries survive the reconnect");
     right_pin_restores_the_tries();
     bench_runs_through_the_stack();
-    #[cfg(myna_card_api)]
     card_api::pin_flow_and_signature();
 
     card_removed_between_two_apdus(card);
     let card = CardProcess::start("taro", &tmp.0.join("card-2.log"));
     wait_card(true);
     blocked_after_three_wrong_pins();
-    #[cfg(myna_card_api)]
     card_api::blocked();
     drop(card);
 
@@ -590,10 +588,9 @@ fn blocked_after_three_wrong_pins() {
     assert!(stdout.contains("ロック"), "{stdout}");
 }
 
-/// The PIN flow through the card branch's API (`jpki::verify_pin`, `jpki::sign_challenge`,
-/// `Reader::authenticate`, `CardError::WrongPin`/`PinBlocked`). Compiled once that branch
-/// is merged: build with `RUSTFLAGS="--cfg myna_card_api"`, then remove the gate.
-#[cfg(myna_card_api)]
+/// The PIN flow through the product's API (`Reader::authenticate`, `jpki::verify_pin`,
+/// `jpki::sign_challenge`, `CardError::WrongPin`/`PinBlocked`), with the signature checked
+/// by ring against the certificate's own key.
 mod card_api {
     use super::*;
     use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
