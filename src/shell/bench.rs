@@ -22,7 +22,7 @@ const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
 ];
 
 /// What to measure.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BenchOptions {
     /// The reader (exact name or prefix).
     pub reader: String,
@@ -30,6 +30,17 @@ pub struct BenchOptions {
     pub runs: usize,
     /// The demo card's PIN, for VERIFY. Never printed.
     pub pin: &'static str,
+}
+
+/// `Debug`: the reader and the runs; the PIN as its length only.
+impl std::fmt::Debug for BenchOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BenchOptions")
+            .field("reader", &self.reader)
+            .field("runs", &self.runs)
+            .field("pin", &format_args!("<{} digits>", self.pin.len()))
+            .finish()
+    }
 }
 
 /// Why the bench stopped.
@@ -252,6 +263,18 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[test]
+    fn debug_output_holds_no_pin() {
+        let options = BenchOptions {
+            reader: "R".to_owned(),
+            runs: 5,
+            pin: "4821",
+        };
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("4821"), "{shown}");
+        assert!(shown.contains("<4 digits>"), "{shown}");
     }
 
     #[test]
