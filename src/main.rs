@@ -4,23 +4,43 @@
 //! myna-kakunin                      the kiosk (PC/SC reader, HTTPS center)
 //! myna-kakunin --demo               demo kiosk: virtual cards, in-process reference center
 //! myna-kakunin screenshots DIR      PNGs of every demo screen (demo build)
+//! myna-kakunin readers              diagnostics: readers and their cards
+//! myna-kakunin read-cert            diagnostics: the certificate's serial, issuer, dates
+//! myna-kakunin pin-status           diagnostics: PIN tries left, no try used
+//! myna-kakunin virtual-card         a demo card on vsmartcard-vpcd (demo build)
+//! myna-kakunin bench-card           APDU timings through PC/SC (demo build)
 //! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use log::{error, info, LevelFilter};
 
-use myna_kakunin::shell::logging;
 use myna_kakunin::shell::window::{self, ShellError, WindowOptions};
+use myna_kakunin::shell::{diagnostics, logging};
 use myna_kakunin::ui::text::Text;
 
 const USAGE: &str = "\
 usage: myna-kakunin [--demo] [--windowed | --fullscreen] [--log LEVEL]
        myna-kakunin screenshots DIR      (demo build)
+       myna-kakunin readers
+       myna-kakunin read-cert [--reader NAME] [--json]
+       myna-kakunin pin-status [--reader NAME]
+       myna-kakunin virtual-card [--vpcd HOST:PORT] --card ID | --list   (demo build)
+       myna-kakunin bench-card --reader NAME [--runs N] [--card ID]     (demo build)
        myna-kakunin --version
+
+  readers       list the card readers and whether a card is in each
+  read-cert     read the authentication certificate (no PIN): serial, issuer, validity,
+                length, APDUs and milliseconds; --json for one JSON object
+  pin-status    the authentication PIN's tries left, asked without using a try
+  --reader NAME the reader to use (exact name or its start); default: the first with a card
+  virtual-card  serve a demo card to pcscd through vsmartcard-vpcd (default 127.0.0.1:35963);
+                --list prints each demo card: id, demo PIN, what it shows
+  bench-card    time a certificate read and a PIN flow, APDU by APDU (default 50 runs)
 
   --demo        run with virtual demo cards and the in-process reference center
   --windowed    a 1280x800 window (default with --demo)
@@ -37,6 +57,121 @@ enum Mode {
     Screenshots(PathBuf),
     Version,
     Help,
+    /// Diagnostics: the readers and their cards.
+    Readers,
+    /// Diagnostics: the authentication certificate.
+    ReadCert {
+        reader: Option<String>,
+        json: bool,
+    },
+    /// Diagnostics: the PIN's tries left.
+    PinStatus {
+        reader: Option<String>,
+    },
+    /// Demo: serve a demo card to vpcd.
+    VirtualCard {
+        vpcd: SocketAddr,
+        card: String,
+    },
+    /// Demo: list the demo cards.
+    VirtualCardList,
+    /// Demo: time the card flows.
+    BenchCard {
+        reader: String,
+        runs: usize,
+        card: String,
+    },
+}
+
+/// vpcd's first slot on loopback (jpki.md §5.2).
+const DEFAULT_VPCD: &str = "127.0.0.1:35963";
+
+/// The options of the subcommands, before they are checked against the subcommand.
+#[derive(Default)]
+struct SubOptions {
+    reader: Option<String>,
+    json: bool,
+    vpcd: Option<String>,
+    card: Option<String>,
+    list: bool,
+    runs: Option<String>,
+}
+
+impl SubOptions {
+    fn any(&self) -> bool {
+        self.reader.is_some()
+            || self.json
+            || self.vpcd.is_some()
+            || self.card.is_some()
+            || self.list
+            || self.runs.is_some()
+    }
+}
+
+/// Builds the mode of subcommand `name` from its options; an option it does not take is
+/// an error.
+fn subcommand(name: &str, o: SubOptions) -> Result<Mode, String> {
+    let only = |allowed: &[&str], o: &SubOptions| -> Result<(), String> {
+        let given = [
+            ("--reader", o.reader.is_some()),
+            ("--json", o.json),
+            ("--vpcd", o.vpcd.is_some()),
+            ("--card", o.card.is_some()),
+            ("--list", o.list),
+            ("--runs", o.runs.is_some()),
+        ];
+        match given
+            .iter()
+            .find(|(flag, set)| *set && !allowed.contains(flag))
+        {
+            Some((flag, _)) => Err(format!("{name} does not take {flag}")),
+            None => Ok(()),
+        }
+    };
+    match name {
+        "readers" => {
+            only(&[], &o)?;
+            Ok(Mode::Readers)
+        }
+        "read-cert" => {
+            only(&["--reader", "--json"], &o)?;
+            Ok(Mode::ReadCert {
+                reader: o.reader,
+                json: o.json,
+            })
+        }
+        "pin-status" => {
+            only(&["--reader"], &o)?;
+            Ok(Mode::PinStatus { reader: o.reader })
+        }
+        "virtual-card" if o.list => {
+            only(&["--list"], &o)?;
+            Ok(Mode::VirtualCardList)
+        }
+        "virtual-card" => {
+            only(&["--vpcd", "--card"], &o)?;
+            let vpcd = o.vpcd.as_deref().unwrap_or(DEFAULT_VPCD);
+            let vpcd = vpcd
+                .parse()
+                .map_err(|_| format!("--vpcd needs HOST:PORT with an IP address, not {vpcd}"))?;
+            let card = o.card.ok_or("virtual-card needs --card ID (or --list)")?;
+            Ok(Mode::VirtualCard { vpcd, card })
+        }
+        "bench-card" => {
+            only(&["--reader", "--runs", "--card"], &o)?;
+            let reader = o.reader.ok_or("bench-card needs --reader NAME")?;
+            let runs = match o.runs {
+                None => 50,
+                Some(n) => match n.parse() {
+                    Ok(n) if n > 0 => n,
+                    _ => return Err(format!("--runs needs a positive number, not {n}")),
+                },
+            };
+            let card = o.card.unwrap_or_else(|| "taro".to_owned());
+            Ok(Mode::BenchCard { reader, runs, card })
+        }
+        other => Err(format!("unknown subcommand {other}")),
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -50,9 +185,23 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut fullscreen = None;
     let mut log = LevelFilter::Info;
     let mut mode = None;
+    let mut sub: Option<String> = None;
+    let mut options = SubOptions::default();
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
+        let mut value = |flag: &str| it.next().ok_or(format!("{flag} needs a value"));
         match a.as_str() {
+            "--reader" => options.reader = Some(value("--reader")?),
+            "--vpcd" => options.vpcd = Some(value("--vpcd")?),
+            "--card" => options.card = Some(value("--card")?),
+            "--runs" => options.runs = Some(value("--runs")?),
+            "--json" => options.json = true,
+            "--list" => options.list = true,
+            "readers" | "read-cert" | "pin-status" | "virtual-card" | "bench-card"
+                if sub.is_none() && mode.is_none() =>
+            {
+                sub = Some(a.clone());
+            }
             "--demo" => demo = true,
             "--windowed" => fullscreen = Some(false),
             "--fullscreen" => fullscreen = Some(true),
@@ -68,6 +217,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             }
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    match sub {
+        Some(name) if mode.is_none() => mode = Some(subcommand(&name, options)?),
+        Some(name) => return Err(format!("{name} cannot be combined with other commands")),
+        None if options.any() => return Err("these options need a subcommand".to_owned()),
+        None => {}
     }
     Ok(Args {
         mode: mode.unwrap_or(Mode::Kiosk { demo, fullscreen }),
@@ -95,8 +250,125 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Mode::Screenshots(dir) => screenshots(&dir),
+        Mode::Readers => diagnostic("readers", false, diagnostics::readers()),
+        Mode::ReadCert { reader, json } => {
+            diagnostic("read-cert", json, diagnostics::read_cert(reader, json))
+        }
+        Mode::PinStatus { reader } => {
+            diagnostic("pin-status", false, diagnostics::pin_status(reader))
+        }
+        Mode::VirtualCard { vpcd, card } => virtual_card(vpcd, &card),
+        Mode::VirtualCardList => virtual_card_list(),
+        Mode::BenchCard { reader, runs, card } => bench_card(reader, runs, &card),
         Mode::Kiosk { demo, fullscreen } => kiosk(demo, fullscreen.unwrap_or(!demo), started),
     }
+}
+
+/// Prints a diagnostic's result: the text on standard output and exit 0, or the error
+/// kind and advice (on standard error; as JSON on standard output with `--json`) and exit 1.
+fn diagnostic(
+    command: &str,
+    json: bool,
+    result: Result<String, myna_kakunin::card::CardError>,
+) -> ExitCode {
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if json {
+                println!("{}", diagnostics::error_json(&e));
+            }
+            eprintln!("{}", diagnostics::error_message(command, &e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(feature = "demo")]
+fn virtual_card(vpcd: SocketAddr, id: &str) -> ExitCode {
+    use myna_kakunin::card::virtual_card::demo_cards;
+    use myna_kakunin::shell::vpcd::{serve, ServeOptions};
+    let Some(card) = demo_cards().iter().find(|c| c.id == id) else {
+        eprintln!("no demo card {id}; `myna-kakunin virtual-card --list` lists them");
+        return ExitCode::from(2);
+    };
+    if !vpcd.ip().is_loopback() {
+        log::warn!(
+            "vpcd at {vpcd} is not on loopback: the demo card is reachable from the network path"
+        );
+    }
+    info!("serving demo card {id} to vpcd at {vpcd}");
+    // Runs until the process is killed: nothing sets the flag.
+    let never = std::sync::atomic::AtomicBool::new(false);
+    serve(&ServeOptions::new(vpcd), card.insert(), &never);
+    ExitCode::SUCCESS
+}
+
+#[cfg(feature = "demo")]
+fn virtual_card_list() -> ExitCode {
+    use myna_kakunin::card::virtual_card::demo_cards;
+    for card in demo_cards() {
+        println!("{}", demo_card_line(card.id, card.pin, card.shows));
+    }
+    ExitCode::SUCCESS
+}
+
+/// One line of `virtual-card --list`: id, demo PIN, what the card shows, tab-separated.
+#[cfg(feature = "demo")]
+fn demo_card_line(id: &str, pin: &str, shows: &str) -> String {
+    format!("{id}\t{pin}\t{shows}")
+}
+
+#[cfg(feature = "demo")]
+fn bench_card(reader: String, runs: usize, id: &str) -> ExitCode {
+    use myna_kakunin::card::virtual_card::demo_cards;
+    use myna_kakunin::shell::bench::{self, BenchError, BenchOptions};
+    let Some(card) = demo_cards().iter().find(|c| c.id == id) else {
+        eprintln!("no demo card {id}; `myna-kakunin virtual-card --list` lists them");
+        return ExitCode::from(2);
+    };
+    let options = BenchOptions {
+        reader,
+        runs,
+        pin: card.pin,
+    };
+    match bench::run(&options) {
+        Ok(report) => {
+            print!("{}", bench::format_report(&report, runs));
+            ExitCode::SUCCESS
+        }
+        Err(BenchError::Card(e)) => {
+            eprintln!("{}", diagnostics::error_message("bench-card", &e));
+            ExitCode::FAILURE
+        }
+        Err(BenchError::Inconsistent) => {
+            eprintln!("myna-kakunin bench-card: the card answered differently between runs");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "demo"))]
+fn virtual_card(_: SocketAddr, _: &str) -> ExitCode {
+    needs_demo("virtual-card")
+}
+
+#[cfg(not(feature = "demo"))]
+fn virtual_card_list() -> ExitCode {
+    needs_demo("virtual-card")
+}
+
+#[cfg(not(feature = "demo"))]
+fn bench_card(_: String, _: usize, _: &str) -> ExitCode {
+    needs_demo("bench-card")
+}
+
+#[cfg(not(feature = "demo"))]
+fn needs_demo(command: &str) -> ExitCode {
+    eprintln!("{command} needs the demo build (cargo build --features demo)");
+    ExitCode::from(2)
 }
 
 #[cfg(feature = "demo")]
@@ -228,6 +500,100 @@ mod tests {
         let a = parse(&["screenshots", "out"]).expect("valid");
         assert_eq!(a.mode, Mode::Screenshots(PathBuf::from("out")));
         assert!(parse(&["screenshots"]).is_err());
+    }
+
+    #[test]
+    fn diagnostics_take_a_reader_and_json() {
+        assert_eq!(parse(&["readers"]).expect("valid").mode, Mode::Readers);
+        assert_eq!(
+            parse(&["read-cert", "--reader", "ACS", "--json"])
+                .expect("valid")
+                .mode,
+            Mode::ReadCert {
+                reader: Some("ACS".to_owned()),
+                json: true
+            }
+        );
+        assert_eq!(
+            parse(&["read-cert"]).expect("valid").mode,
+            Mode::ReadCert {
+                reader: None,
+                json: false
+            }
+        );
+        assert_eq!(
+            parse(&["--reader", "X", "pin-status"]).expect("valid").mode,
+            Mode::PinStatus {
+                reader: Some("X".to_owned())
+            }
+        );
+        assert!(parse(&["pin-status", "--json"]).is_err());
+        assert!(parse(&["readers", "--reader", "X"]).is_err());
+        assert!(parse(&["read-cert", "--reader"]).is_err());
+        assert!(parse(&["--json"]).is_err(), "no subcommand");
+        assert!(parse(&["readers", "screenshots", "d"]).is_err());
+        assert!(parse(&["readers", "pin-status"]).is_err());
+    }
+
+    #[test]
+    fn virtual_card_takes_an_address_and_a_card_or_lists() {
+        assert_eq!(
+            parse(&[
+                "virtual-card",
+                "--vpcd",
+                "127.0.0.1:40000",
+                "--card",
+                "taro"
+            ])
+            .expect("valid")
+            .mode,
+            Mode::VirtualCard {
+                vpcd: "127.0.0.1:40000".parse().expect("an address"),
+                card: "taro".to_owned()
+            }
+        );
+        assert_eq!(
+            parse(&["virtual-card", "--card", "taro"])
+                .expect("valid")
+                .mode,
+            Mode::VirtualCard {
+                vpcd: DEFAULT_VPCD.parse().expect("an address"),
+                card: "taro".to_owned()
+            }
+        );
+        assert_eq!(
+            parse(&["virtual-card", "--list"]).expect("valid").mode,
+            Mode::VirtualCardList
+        );
+        assert!(parse(&["virtual-card"]).is_err(), "no card");
+        assert!(parse(&["virtual-card", "--vpcd", "localhost", "--card", "t"]).is_err());
+        assert!(parse(&["virtual-card", "--list", "--card", "taro"]).is_err());
+    }
+
+    #[test]
+    fn bench_card_needs_a_reader_and_positive_runs() {
+        assert_eq!(
+            parse(&["bench-card", "--reader", "R", "--runs", "7"])
+                .expect("valid")
+                .mode,
+            Mode::BenchCard {
+                reader: "R".to_owned(),
+                runs: 7,
+                card: "taro".to_owned()
+            }
+        );
+        assert!(parse(&["bench-card"]).is_err());
+        assert!(parse(&["bench-card", "--reader", "R", "--runs", "0"]).is_err());
+        assert!(parse(&["bench-card", "--reader", "R", "--runs", "x"]).is_err());
+    }
+
+    #[cfg(feature = "demo")]
+    #[test]
+    fn demo_card_lines_are_tab_separated() {
+        assert_eq!(
+            demo_card_line("taro", "1234", "資格 太郎"),
+            "taro\t1234\t資格 太郎"
+        );
     }
 
     #[test]

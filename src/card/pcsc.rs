@@ -61,6 +61,17 @@ impl PcscReader {
     }
 }
 
+impl PcscReader {
+    /// Runs any procedure on the card, inside one transaction, over a channel the caller
+    /// may wrap (the diagnostics count and time the APDUs this way).
+    pub fn with_channel<T>(
+        &mut self,
+        procedure: impl FnOnce(&mut dyn CardChannel) -> Result<T, CardError>,
+    ) -> Result<T, CardError> {
+        self.with_card(|channel| procedure(channel))
+    }
+}
+
 impl Reader for PcscReader {
     fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError> {
         self.with_card(|channel| jpki::read_auth_certificate(channel))
@@ -304,6 +315,10 @@ pub fn card_error(e: pcsc::Error) -> CardError {
 fn transport_error(e: pcsc::Error) -> TransportError {
     match e {
         pcsc::Error::ResetCard => TransportError::CardReset,
+        // pcsc-lite's answer when the driver's transmit fails, as when the card leaves
+        // mid-APDU; the reader state shows the removal only at the next presence poll (up
+        // to 0.4 s later; measured through vpcd, tests/pcsc_stack.rs).
+        pcsc::Error::NotTransacted => TransportError::CardRemoved,
         e => match card_error(e) {
             CardError::NoCard | CardError::CardRemoved => TransportError::CardRemoved,
             CardError::NoReader => TransportError::ReaderRemoved,
@@ -802,6 +817,7 @@ mod tests {
         for (e, expected) in [
             (E::RemovedCard, TransportError::CardRemoved),
             (E::NoSmartcard, TransportError::CardRemoved),
+            (E::NotTransacted, TransportError::CardRemoved),
             (E::ResetCard, TransportError::CardReset),
             (E::NoService, TransportError::ServiceStopped),
             (E::ServiceStopped, TransportError::ServiceStopped),
@@ -815,10 +831,18 @@ mod tests {
             assert_eq!(transport_error(e), expected, "{e:?}");
         }
         // Inside or outside a procedure, the user hears the same for the same cause (but a
-        // card gone mid-procedure was removed, a reset is retried, and no other program can
-        // hold the card inside our own transaction).
+        // card gone mid-procedure was removed (NotTransacted: the driver's transmit failed),
+        // a reset is retried, and no other program can hold the card inside our own
+        // transaction).
         for (e, _) in TABLE {
-            if ![E::ResetCard, E::NoSmartcard, E::SharingViolation].contains(&e) {
+            if ![
+                E::ResetCard,
+                E::NoSmartcard,
+                E::NotTransacted,
+                E::SharingViolation,
+            ]
+            .contains(&e)
+            {
                 assert_eq!(CardError::from(transport_error(e)), card_error(e), "{e:?}");
             }
         }

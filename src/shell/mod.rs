@@ -1,6 +1,7 @@
 //! The outside world: the window, the worker thread, logging, the headless renderer and,
 //! in the demo build, the demo's wiring. Only this module and `main.rs` touch the OS.
 
+pub mod diagnostics;
 pub mod headless;
 pub mod icon;
 pub mod logging;
@@ -10,4 +11,8 @@ pub mod window;
 pub mod worker;
 
 #[cfg(feature = "demo")]
+pub mod bench;
+#[cfg(feature = "demo")]
 pub mod demo;
+#[cfg(feature = "demo")]
+pub mod vpcd;

@@ -1,0 +1,416 @@
+//! `bench-card` (demo build): times a certificate read and a PIN flow through the real PC/SC
+//! stack, APDU by APDU, over many runs, and reports the median and 90th percentile of each
+//! step. A measurement tool, not a test: nothing here asserts a time.
+//!
+//! The PIN flow verifies a demo card's own PIN (from the demo catalogue), so the tries are
+//! restored at every run; a wrong PIN stops the bench at the first run, using one try.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use ring::digest;
+
+use super::diagnostics::{CountingChannel, Exchange};
+use crate::card::apdu::{Command, StatusWord};
+use crate::card::pcsc::PcscReader;
+use crate::card::{jpki, CardChannel, CardError};
+
+/// The DER prefix of a SHA-256 DigestInfo (jpki.md §1.7).
+const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// What to measure.
+#[derive(Clone)]
+pub struct BenchOptions {
+    /// The reader (exact name or prefix).
+    pub reader: String,
+    /// Measured runs of each flow, after one warm-up run.
+    pub runs: usize,
+    /// The demo card's PIN, for VERIFY. Never printed.
+    pub pin: &'static str,
+}
+
+/// `Debug`: the reader and the runs; the PIN as its length only.
+impl std::fmt::Debug for BenchOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BenchOptions")
+            .field("reader", &self.reader)
+            .field("runs", &self.runs)
+            .field("pin", &format_args!("<{} digits>", self.pin.len()))
+            .finish()
+    }
+}
+
+/// Why the bench stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BenchError {
+    /// A flow failed on the card or the reader.
+    Card(CardError),
+    /// Two runs of a flow sent different commands (the card changed mid-bench).
+    Inconsistent,
+}
+
+impl From<CardError> for BenchError {
+    fn from(e: CardError) -> Self {
+        BenchError::Card(e)
+    }
+}
+
+/// The timings of one flow: each step's durations over the runs, and the whole flow's
+/// (connect, transaction, steps, disconnect).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlowTimes {
+    /// (label, status word of the last run, one duration per run), in APDU order.
+    pub steps: Vec<(String, Option<StatusWord>, Vec<Duration>)>,
+    /// The whole flow, one duration per run.
+    pub total: Vec<Duration>,
+}
+
+impl FlowTimes {
+    /// Adds one run's exchanges and whole-flow time.
+    fn add(&mut self, exchanges: &[Exchange], total: Duration) -> Result<(), BenchError> {
+        let labels = step_labels(exchanges);
+        if self.steps.is_empty() && self.total.is_empty() {
+            self.steps = labels
+                .into_iter()
+                .map(|label| (label, None, Vec::new()))
+                .collect();
+        } else if labels.len() != self.steps.len()
+            || labels.iter().zip(&self.steps).any(|(a, (b, _, _))| a != b)
+        {
+            return Err(BenchError::Inconsistent);
+        }
+        for ((_, sw, times), exchange) in self.steps.iter_mut().zip(exchanges) {
+            *sw = exchange.sw;
+            times.push(exchange.elapsed);
+        }
+        self.total.push(total);
+        Ok(())
+    }
+}
+
+/// Labels for a run's exchanges; a label that occurs more than once in the run is
+/// numbered from 1 (`READ BINARY 1`, `READ BINARY 2`...).
+fn step_labels(exchanges: &[Exchange]) -> Vec<String> {
+    let labels: Vec<String> = exchanges.iter().map(Exchange::label).collect();
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    labels
+        .iter()
+        .map(|label| {
+            if labels.iter().filter(|l| *l == label).count() == 1 {
+                return label.clone();
+            }
+            let n = match seen.iter_mut().find(|(l, _)| l == label) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.push((label.clone(), 1));
+                    1
+                }
+            };
+            format!("{label} {n}")
+        })
+        .collect()
+}
+
+/// The results of a bench.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchReport {
+    /// The reader's name.
+    pub reader: String,
+    /// The certificate's length in bytes.
+    pub cert_len: usize,
+    /// The certificate read (目視 mode).
+    pub cert_read: FlowTimes,
+    /// The PIN flow: SELECT AP, SELECT EF 0018, VERIFY, SELECT EF 0017, SIGN.
+    pub pin_flow: FlowTimes,
+}
+
+/// Runs the bench: one warm-up run of each flow, then `runs` measured runs of each.
+pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
+    let mut reader = PcscReader::new(Some(options.reader.clone()));
+    let mut report = BenchReport {
+        reader: options.reader.clone(),
+        cert_len: 0,
+        cert_read: FlowTimes::default(),
+        pin_flow: FlowTimes::default(),
+    };
+    let challenge = b"myna-kakunin bench challenge, 32B";
+    for run in 0..=options.runs {
+        let started = Instant::now();
+        let (len, exchanges) = reader.with_channel(|channel| {
+            let mut counting = CountingChannel::new(channel);
+            let cert = jpki::read_auth_certificate(&mut counting)?;
+            Ok((cert.der().len(), counting.into_exchanges()))
+        })?;
+        let read_time = started.elapsed();
+
+        let started = Instant::now();
+        let exchanges_pin = reader.with_channel(|channel| {
+            let mut counting = CountingChannel::new(channel);
+            pin_flow(&mut counting, options.pin, challenge)?;
+            Ok(counting.into_exchanges())
+        })?;
+        let pin_time = started.elapsed();
+
+        if run == 0 {
+            // Warm-up: pcscd's first connect and the page cache are not what we measure.
+            report.cert_len = len;
+            continue;
+        }
+        report.cert_read.add(&exchanges, read_time)?;
+        report.pin_flow.add(&exchanges_pin, pin_time)?;
+    }
+    Ok(report)
+}
+
+/// The PIN flow's APDUs (jpki.md §1.10 b): SELECT AP, SELECT EF 0018, VERIFY, SELECT EF
+/// 0017, SIGN of the SHA-256 DigestInfo of `challenge`. A VERIFY that is not 9000 stops it
+/// (one try used, not three); the SIGN's status word is reported, not judged, so the bench
+/// also runs against a card that cannot sign.
+fn pin_flow(ch: &mut dyn CardChannel, pin: &str, challenge: &[u8]) -> Result<(), CardError> {
+    let expect_ok = |sw: StatusWord| match sw {
+        StatusWord::Ok => Ok(()),
+        sw => Err(CardError::UnexpectedStatus(sw)),
+    };
+    let send =
+        |ch: &mut dyn CardChannel, command: &Command| ch.transmit(command).map_err(CardError::from);
+    let bad_command = |_| CardError::ReaderFault;
+    expect_ok(send(ch, &Command::select_aid(&jpki::JPKI_AID))?.sw)?;
+    expect_ok(send(ch, &Command::select_ef(jpki::EF_AUTH_PIN))?.sw)?;
+    let verify = Command::verify(pin.as_bytes()).map_err(bad_command)?;
+    expect_ok(send(ch, &verify)?.sw)?;
+    expect_ok(send(ch, &Command::select_ef(jpki::EF_AUTH_KEY))?.sw)?;
+    let mut digest_info = SHA256_DIGEST_INFO_PREFIX.to_vec();
+    digest_info.extend_from_slice(digest::digest(&digest::SHA256, challenge).as_ref());
+    let sign = Command::new(0x80, 0x2A, 0x00, 0x80)
+        .with_data(digest_info)
+        .map_err(bad_command)?
+        .with_le(0x00);
+    send(ch, &sign)?;
+    Ok(())
+}
+
+/// The `p`-th percentile (nearest rank) of `times`; zero for no times.
+pub fn percentile(times: &[Duration], p: u32) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort_unstable();
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    // Nearest rank: ceil(p/100 * n), 1-based; p is at most 100, so the rank fits.
+    let rank = (sorted.len() * p.min(100) as usize).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+/// The report as the table BENCHMARKS.md records.
+pub fn format_report(report: &BenchReport, runs: usize) -> String {
+    let mut out = format!(
+        "reader \"{}\", {runs} runs after 1 warm-up; times in ms (median / p90)\n",
+        report.reader
+    );
+    let flows = [
+        (
+            format!("certificate read ({} bytes)", report.cert_len),
+            &report.cert_read,
+        ),
+        ("PIN flow".to_owned(), &report.pin_flow),
+    ];
+    for (title, flow) in flows {
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "\n{title}: {} APDUs", flow.steps.len());
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>6} {:>8} {:>8}",
+            "step", "SW", "median", "p90"
+        );
+        for (label, sw, times) in &flow.steps {
+            let sw = sw.map_or_else(|| "----".to_owned(), |sw| sw.to_string());
+            let _ = writeln!(
+                out,
+                "  {label:<22} {sw:>6} {} {}",
+                ms(times, 50),
+                ms(times, 90)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>6} {} {}",
+            "whole flow",
+            "",
+            ms(&flow.total, 50),
+            ms(&flow.total, 90)
+        );
+    }
+    out
+}
+
+/// A percentile in milliseconds, right-aligned to 8 columns with 3 decimals.
+fn ms(times: &[Duration], p: u32) -> String {
+    format!("{:>8.3}", percentile(times, p).as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::apdu::Response;
+    use crate::card::virtual_card::{demo_cards, VirtualCard};
+    use crate::card::TransportError;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn debug_output_holds_no_pin() {
+        let options = BenchOptions {
+            reader: "R".to_owned(),
+            runs: 5,
+            pin: "4821",
+        };
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("4821"), "{shown}");
+        assert!(shown.contains("<4 digits>"), "{shown}");
+    }
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let times: Vec<_> = (1..=10).rev().map(ms).collect();
+        assert_eq!(percentile(&times, 50), ms(5));
+        assert_eq!(percentile(&times, 90), ms(9));
+        assert_eq!(percentile(&times, 100), ms(10));
+        assert_eq!(percentile(&times, 0), ms(1));
+        assert_eq!(percentile(&[ms(7)], 90), ms(7));
+        assert_eq!(percentile(&[], 50), Duration::ZERO);
+    }
+
+    /// A powered virtual card as a channel.
+    struct Powered(VirtualCard);
+
+    impl CardChannel for Powered {
+        fn transmit(&mut self, command: &Command) -> Result<Response, TransportError> {
+            self.0.transmit(command)
+        }
+    }
+
+    fn taro() -> Powered {
+        let mut card = demo_cards()[0].insert();
+        card.power_on();
+        Powered(card)
+    }
+
+    #[test]
+    fn the_pin_flow_sends_the_documented_apdus() {
+        let mut card = taro();
+        let mut counting = CountingChannel::new(&mut card);
+        pin_flow(&mut counting, "1234", b"challenge").expect("the right PIN");
+        let labels = step_labels(counting.exchanges());
+        assert_eq!(
+            labels,
+            [
+                "SELECT AP",
+                "SELECT EF 0018",
+                "VERIFY",
+                "SELECT EF 0017",
+                "SIGN"
+            ]
+        );
+        assert_eq!(counting.exchanges()[2].sw, Some(StatusWord::Ok));
+    }
+
+    #[test]
+    fn only_repeated_labels_are_numbered() {
+        let exchange = |header| Exchange {
+            header,
+            fid: None,
+            sw: None,
+            elapsed: Duration::ZERO,
+        };
+        let select_ap = exchange([0x00, 0xA4, 0x04, 0x0C]);
+        let verify = exchange([0x00, 0x20, 0x00, 0x80]);
+        let run = [
+            select_ap.clone(),
+            verify.clone(),
+            select_ap,
+            verify.clone(),
+            verify,
+        ];
+        assert_eq!(
+            step_labels(&run[..2]),
+            ["SELECT AP", "VERIFY"],
+            "single ones keep their name"
+        );
+        assert_eq!(
+            step_labels(&run),
+            [
+                "SELECT AP 1",
+                "VERIFY 1",
+                "SELECT AP 2",
+                "VERIFY 2",
+                "VERIFY 3"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_pin_stops_the_flow_after_one_try() {
+        let mut card = taro();
+        let mut counting = CountingChannel::new(&mut card);
+        let result = pin_flow(&mut counting, "9999", b"challenge");
+        assert_eq!(
+            result,
+            Err(CardError::UnexpectedStatus(StatusWord::WrongPin {
+                tries_left: 2
+            }))
+        );
+        assert_eq!(counting.exchanges().len(), 3, "nothing after VERIFY");
+    }
+
+    #[test]
+    fn collects_steps_by_position_and_rejects_a_changed_flow() {
+        let mut card = taro();
+        let mut counting = CountingChannel::new(&mut card);
+        jpki::read_auth_certificate(&mut counting).expect("taro reads");
+        let exchanges = counting.into_exchanges();
+        let mut flow = FlowTimes::default();
+        flow.add(&exchanges, ms(3)).expect("first run");
+        flow.add(&exchanges, ms(4)).expect("same flow");
+        let labels: Vec<_> = flow.steps.iter().map(|(l, _, _)| l.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "SELECT AP",
+                "SELECT EF 000A",
+                "READ BINARY 1",
+                "READ BINARY 2",
+                "READ BINARY 3",
+                "READ BINARY 4"
+            ]
+        );
+        assert!(flow.steps.iter().all(|(_, _, t)| t.len() == 2));
+        assert_eq!(flow.total, [ms(3), ms(4)]);
+        assert_eq!(
+            flow.add(&exchanges[..3], ms(1)),
+            Err(BenchError::Inconsistent)
+        );
+        let text = format_report(
+            &BenchReport {
+                reader: "R".to_owned(),
+                cert_len: 938,
+                cert_read: flow,
+                pin_flow: FlowTimes::default(),
+            },
+            2,
+        );
+        assert!(
+            text.contains("certificate read (938 bytes): 6 APDUs"),
+            "{text}"
+        );
+        assert!(text.contains("READ BINARY 4"), "{text}");
+        assert!(!text.contains("1234"), "no PIN in the report");
+    }
+}
