@@ -515,7 +515,7 @@ fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
     }
     let auth = PinAuthentication {
         certificate: cert(),
-        signature: vec![1; 256],
+        signature: crate::card::jpki::Signature::from_slice(&[1; 256]).expect("256 bytes"),
     };
     let cmds = a.step(Event::Authenticated(Ok(Box::new(auth))), t());
     assert!(
