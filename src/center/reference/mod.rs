@@ -1,51 +1,120 @@
-//! The reference center (demo build only): the server side of protocol v1 (see `wire`),
-//! played in-process so that the demo, the screenshots and the tests exercise the same
-//! request and response bodies as production HTTPS.
+//! The reference center (demo build only): the server side of protocol v1 (see `wire` and
+//! PROTOCOL.md), played in-process ([`LocalCenter`]) for the demo, the screenshots and the
+//! tests, and over real HTTPS on loopback ([`server::spawn_https`]) for the client tests.
+//! Both answer through [`ReferenceCenter::handle`], so they exercise the same request and
+//! response bodies as production.
 //!
-//! It binds qualification records to certificates by (serial number, issuer DN DER), as the
-//! real system maps the 利用者証明用電子証明書 to the insured person, and behaves like the
-//! real one where the research documents it:
-//! - 確認日 is today in Japan;
-//! - a 有効 record outside its 有効開始日..有効終了日 answers 無効 (2);
-//! - from three months before the certificate expires the answer carries the 付帯情報
-//!   [`wire::NOTICE_CERT_EXPIRING`]; the certificate keeps working for qualification until
-//!   the end of the third month after the month it expired in, then it is refused.
+//! It behaves like the real system where the manual and the research document it:
+//! - accounts of the ユーザ設定情報 sheet, the password rules, five wrong passwords lock the
+//!   account for 30 minutes, registered devices, sessions with expiring access and
+//!   single-use refresh tokens, logout, deregistration ([`accounts`]);
+//! - お知らせ with read marks per device, the app version;
+//! - single-use challenges that expire after 2 minutes, and PIN-mode checks whose
+//!   signature is verified with the certificate's key ([`pin`]);
+//! - qualification records bound to certificates by (serial number, issuer DN DER), 確認日
+//!   in Japan, the certificate-expiry notice and grace period ([`records`]).
 //!
-//! It does not check revocation or the certificate's signature (the demo CA is not the
+//! It does not check revocation or the certificate's own signature (the demo CA is not the
 //! J-LIS CA). Its Japanese error messages play the remote system's; the kiosk shows them
-//! as-is.
+//! as-is. Time is an input (`now_unix`), so tests need no waiting.
+
+mod accounts;
+pub mod http;
+mod pin;
+mod records;
+pub mod server;
 
 use core::fmt;
 
-use super::model::{
-    CardClassification, CheckOutcome, Date, Qualification, Ratio, Relation, Sex, Validity,
-};
-use super::wire::{self, ErrorCode, RequestError};
-use super::{Center, CenterError, CheckRequest};
+use super::account::{ActivationCode, InstitutionCode, Password, Registration, UserId};
+use super::calls::{Call, CenterClient, Reply, Transport};
+use super::info::{AppVersion, Notice, NoticeId, Version};
+use super::model::Date;
+use super::wire::{self, account::Grant, DecodedCheck, ErrorCode, RequestError};
+use super::{Center, CenterError};
 use crate::card::AuthCertificate;
-use crate::sensitive::wipe_vec;
+use crate::sensitive::SensitiveText;
 
-/// The demo card's certificate (TEST-ONLY PKI), the source of the demo issuer DN.
-const TARO_CERT_DER: &[u8] = include_bytes!("../../tests/pki/cards/taro.cert.der");
+pub use accounts::{ACCESS_TOKEN_SECONDS, CHALLENGE_SECONDS, REFRESH_TOKEN_SECONDS};
+pub use records::{demo_issuer_der, demo_records, demo_taro, Record, DEMO_TARO_SERIAL};
 
-/// Serial number of the demo card 資格 太郎 (`tests/pki/cards.txt`).
-pub const DEMO_TARO_SERIAL: &str = "0705D990";
+/// The demo account's 機関コード (10 digits, valid check digit). Demo data, not a real
+/// institution.
+pub const DEMO_INSTITUTION_CODE: &str = "1312345679";
+
+/// The demo account's user ID.
+pub const DEMO_USER_ID: &str = "W0000001";
+
+/// The demo account's password (follows the manual's rules). Public demo data.
+pub const DEMO_PASSWORD: &str = "Myna#Demo2025";
+
+/// The demo account's activation code. Public demo data.
+pub const DEMO_ACTIVATION_CODE: &str = "DEMO-MYNA-TEST-0001";
+
+/// Where the demo's notices and download page point: a reserved `.example` name.
+const DEMO_SITE: &str = "https://myna-kakunin.example";
 
 /// `ProcessingResultMessage` of the certificate-expiry notice.
 const MESSAGE_CERT_EXPIRING: &str =
     "証明書の有効期限が3か月以内となっています。市区町村の窓口で更新手続きをお願いします。";
 
+/// Every endpoint: path and method.
+const ROUTES: [(&str, &str); 11] = [
+    (wire::DEVICES_PATH, "POST"),
+    (wire::CURRENT_DEVICE_PATH, "DELETE"),
+    (wire::SESSIONS_PATH, "POST"),
+    (wire::SESSION_REFRESH_PATH, "POST"),
+    (wire::CURRENT_SESSION_PATH, "DELETE"),
+    (wire::PASSWORD_PATH, "PUT"),
+    (wire::NOTICES_PATH, "GET"),
+    (wire::NOTICES_READ_PATH, "POST"),
+    (wire::APP_VERSION_PATH, "GET"),
+    (wire::CHALLENGES_PATH, "POST"),
+    (wire::CHECK_PATH, "POST"),
+];
+
 /// The Japanese message for each error this center answers with.
-fn error_message(code: &ErrorCode) -> &'static str {
+pub fn error_message(code: &ErrorCode) -> &'static str {
     match code {
         ErrorCode::BadRequest => "要求の形式が正しくありません。",
         ErrorCode::NotFound => "指定された機能はありません。",
         ErrorCode::MethodNotAllowed => "指定された方法では利用できません。",
+        ErrorCode::RequestTooLarge => "要求が大きすぎます。",
+        ErrorCode::RequestTimeout => "要求の受信が時間内に終わりませんでした。",
+        ErrorCode::SessionInvalid => "ログインしていません。ログインし直してください。",
+        ErrorCode::SessionExpired => {
+            "ログインの有効期間が過ぎました。パスコードを入力し直してください。"
+        }
+        ErrorCode::RefreshRejected => {
+            "ログインの有効期限が切れました。IDとパスワードでログインしてください。"
+        }
         ErrorCode::UnknownCertificate => {
             "このマイナンバーカードの電子証明書に紐づく資格情報が登録されていません。"
         }
         ErrorCode::CertificateExpired => {
             "マイナンバーカードの電子証明書の有効期限が切れています。市区町村の窓口で更新手続きをお願いします。"
+        }
+        ErrorCode::WrongCredentials => {
+            "IDまたはパスワードが正しくありません。パスワードを5回間違えると、アカウントがロックされ30分間ログインできなくなります。"
+        }
+        ErrorCode::AccountLocked => {
+            "パスワードを5回間違えたため、アカウントがロックされています。30分後にもう一度お試しください。"
+        }
+        ErrorCode::PasswordRules => {
+            "新しいパスワードが規則に合っていません。英字の大文字・小文字、数字、記号を全て組み合わせ、8文字以上20文字以下で設定してください。"
+        }
+        ErrorCode::WrongActivationCode => "アクティベーションコードが正しくありません。",
+        ErrorCode::WrongInstitutionCode => "機関コードが正しくありません。",
+        ErrorCode::DeviceNotRegistered => "この端末は登録されていません。",
+        ErrorCode::UnknownNotice => "指定されたお知らせはありません。",
+        ErrorCode::ChallengeInvalid => {
+            "本人確認の要求が無効です（使用済みまたは不明）。もう一度読み取ってください。"
+        }
+        ErrorCode::ChallengeExpired => {
+            "本人確認の有効時間（2分）が過ぎました。もう一度読み取ってください。"
+        }
+        ErrorCode::SignatureInvalid => {
+            "マイナンバーカードによる本人確認ができませんでした。"
         }
         ErrorCode::Internal | ErrorCode::Unknown(_) => {
             "資格確認センターで障害が発生しました。しばらくしてから再度お試しください。"
@@ -54,22 +123,37 @@ fn error_message(code: &ErrorCode) -> &'static str {
 }
 
 /// One HTTP request, as far as the center cares.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct HttpRequest<'a> {
     /// The method, e.g. `"POST"`.
     pub method: &'a str,
     /// The path, e.g. [`wire::CHECK_PATH`].
     pub path: &'a str,
-    /// The body (UTF-8 JSON).
+    /// The bearer token of `Authorization: Bearer`, if any.
+    pub bearer: Option<&'a str>,
+    /// The body (UTF-8 JSON; empty when there is none).
     pub body: &'a str,
+}
+
+impl fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "HttpRequest {{ {} {}, bearer: {}, body: <{} bytes redacted> }}",
+            known_method(self.method),
+            known_path(self.path),
+            self.bearer.is_some(),
+            self.body.len()
+        )
+    }
 }
 
 /// One HTTP response of the center.
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
-    /// The JSON body; it may hold patient data.
-    pub body: String,
+    /// The JSON body (empty for 204); it may hold patient data or tokens.
+    pub body: SensitiveText,
 }
 
 impl fmt::Debug for HttpResponse {
@@ -78,452 +162,387 @@ impl fmt::Debug for HttpResponse {
             f,
             "HttpResponse {{ status: {}, body: <{} bytes redacted> }}",
             self.status,
-            self.body.len()
+            self.body.expose().len()
         )
     }
 }
 
-/// What the center holds for one person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    /// The registered validity; a `Valid` record outside its card's validity dates is
-    /// answered as `Invalid`.
-    pub validity: Validity,
-    /// The qualification; `None` for [`Validity::NoQualification`].
-    pub qualification: Option<Qualification>,
+/// The path if it is one of the protocol's (safe to log), else a placeholder.
+fn known_path(path: &str) -> &'static str {
+    ROUTES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map_or("(other path)", |(p, _)| p)
 }
 
-/// A record and the certificate it is bound to.
-struct Binding {
-    serial_hex: String,
-    issuer_der: Vec<u8>,
-    record: Record,
+/// The method if it is a usual one (safe to log), else a placeholder.
+fn known_method(method: &str) -> &'static str {
+    ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"]
+        .into_iter()
+        .find(|m| *m == method)
+        .unwrap_or("(other method)")
 }
 
-/// The reference center's state: the records bound to certificates.
-#[derive(Default)]
+/// A response with a JSON body.
+fn json(status: u16, body: String) -> HttpResponse {
+    HttpResponse {
+        status,
+        body: SensitiveText::new(body),
+    }
+}
+
+/// A 204 response.
+fn no_content() -> HttpResponse {
+    json(204, String::new())
+}
+
+/// A request body that is not the protocol's.
+fn bad_request(error: RequestError) -> ErrorCode {
+    log::debug!("reference center: bad request body ({error:?})");
+    ErrorCode::BadRequest
+}
+
+/// The reference center's state.
 pub struct ReferenceCenter {
-    bindings: Vec<Binding>,
+    records: records::Records,
+    accounts: accounts::Accounts,
+    notices: Vec<Notice>,
+    version: AppVersion,
+}
+
+impl Default for ReferenceCenter {
+    fn default() -> ReferenceCenter {
+        ReferenceCenter::new()
+    }
 }
 
 impl fmt::Debug for ReferenceCenter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ReferenceCenter {{ {} records }}", self.bindings.len())
+        let (accounts, devices, sessions) = self.accounts.counts();
+        write!(
+            f,
+            "ReferenceCenter {{ {} records, {accounts} accounts, {devices} devices, {sessions} sessions, {} notices }}",
+            self.records.len(),
+            self.notices.len()
+        )
     }
 }
 
+/// The demo account's ユーザ設定情報 sheet.
+pub fn demo_registration() -> Registration {
+    // The constants above are well-formed; the tests parse them.
+    Registration {
+        institution_code: InstitutionCode::parse(DEMO_INSTITUTION_CODE)
+            .expect("the demo institution code is valid"),
+        user_id: UserId::parse(DEMO_USER_ID).expect("the demo user ID is valid"),
+        password: Password::new(DEMO_PASSWORD.into()),
+        activation_code: ActivationCode::parse(DEMO_ACTIVATION_CODE)
+            .expect("the demo activation code is valid"),
+    }
+}
+
+/// The demo's notices.
+fn demo_notices() -> Vec<Notice> {
+    let notice = |id: &str, date: &str, title: &str| {
+        Some(Notice {
+            id: NoticeId::parse(id).ok()?,
+            date: Date::parse_yyyymmdd(date)?,
+            title: title.to_owned(),
+            url: format!("{DEMO_SITE}/notices/{id}"),
+            read: false,
+        })
+    };
+    [
+        notice(
+            "N0001",
+            "20261101",
+            "【デモ】マイナ資格確認アプリのご利用について",
+        ),
+        notice(
+            "N0002",
+            "20261120",
+            "【デモ】システムメンテナンスのお知らせ",
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 impl ReferenceCenter {
-    /// A center with no records: every certificate is unknown.
+    /// A center with no records, accounts or notices; the app version is this build's.
     pub fn new() -> ReferenceCenter {
-        ReferenceCenter::default()
+        let running = Version::running();
+        ReferenceCenter {
+            records: records::Records::default(),
+            accounts: accounts::Accounts::default(),
+            notices: Vec::new(),
+            version: AppVersion {
+                latest: running,
+                minimum: running,
+                download_url: format!("{DEMO_SITE}/download"),
+            },
+        }
     }
 
-    /// The demo center: 資格 太郎 (the manual's sample) bound to the demo card.
+    /// The demo center: a record for every demo card (`tests/pki/cards.txt`), the demo
+    /// account ([`demo_registration`]) and two notices.
     pub fn with_demo_records() -> ReferenceCenter {
         let mut center = ReferenceCenter::new();
-        center.bind(DEMO_TARO_SERIAL, &demo_issuer_der(), demo_taro());
+        let issuer = demo_issuer_der();
+        for (_, serial, record) in demo_records() {
+            center.bind(serial, &issuer, record);
+        }
+        if center.add_account(&demo_registration()).is_err() {
+            log::error!("reference center: the demo account could not be made");
+        }
+        for notice in demo_notices() {
+            center.add_notice(notice);
+        }
         center
     }
 
     /// Binds `record` to the certificate with serial `serial_hex` (hex, any case) issued by
     /// `issuer_der` (the issuer Name, DER), replacing any earlier binding of it.
     pub fn bind(&mut self, serial_hex: &str, issuer_der: &[u8], record: Record) {
-        let serial_hex = serial_hex.to_ascii_uppercase();
-        self.bindings
-            .retain(|b| !(b.serial_hex == serial_hex && b.issuer_der == issuer_der));
-        self.bindings.push(Binding {
-            serial_hex,
-            issuer_der: issuer_der.to_vec(),
-            record,
+        self.records.bind(serial_hex, issuer_der, record);
+    }
+
+    /// Adds (or replaces) the account of a ユーザ設定情報 sheet. Fails only when the OS
+    /// gives no randomness for the password's salt.
+    pub fn add_account(&mut self, sheet: &Registration) -> Result<(), ErrorCode> {
+        self.accounts.add_account(sheet)
+    }
+
+    /// Adds (or replaces, by ID) a notice; its `read` field is ignored (marks are per
+    /// device).
+    pub fn add_notice(&mut self, notice: Notice) {
+        self.notices.retain(|n| n.id != notice.id);
+        self.notices.push(Notice {
+            read: false,
+            ..notice
         });
+    }
+
+    /// Sets what the version endpoint answers.
+    pub fn set_app_version(&mut self, version: AppVersion) {
+        self.version = version;
     }
 
     /// Answers one request at `now_unix` (seconds since the Unix epoch).
     pub fn handle(&mut self, request: &HttpRequest<'_>, now_unix: i64) -> HttpResponse {
-        let response = match self.check(request, now_unix) {
-            Ok(response) => response,
-            Err(code) => {
-                log::info!("reference center: refused with {}", code.code());
-                HttpResponse {
-                    status: code.http_status(),
-                    body: wire::encode_error(&code, error_message(&code)),
-                }
+        let (method, path) = (known_method(request.method), known_path(request.path));
+        match self.route(request, now_unix) {
+            Ok(response) => {
+                log::info!(
+                    "reference center: {method} {path}: HTTP {}",
+                    response.status
+                );
+                response
             }
-        };
-        log::info!("reference center: HTTP {}", response.status);
-        response
+            Err(code) => {
+                log::info!(
+                    "reference center: {method} {path}: HTTP {}, {}",
+                    code.http_status(),
+                    code.code()
+                );
+                json(
+                    code.http_status(),
+                    wire::encode_error(&code, error_message(&code)),
+                )
+            }
+        }
     }
 
     /// Routes and answers a request, or says which error to answer with.
-    fn check(&self, request: &HttpRequest<'_>, now_unix: i64) -> Result<HttpResponse, ErrorCode> {
-        if request.path != wire::CHECK_PATH {
-            return Err(ErrorCode::NotFound);
+    fn route(&mut self, r: &HttpRequest<'_>, now: i64) -> Result<HttpResponse, ErrorCode> {
+        let accounts = &mut self.accounts;
+        match (r.path, r.method) {
+            (wire::DEVICES_PATH, "POST") => {
+                let request = wire::account::decode_registration(r.body).map_err(bad_request)?;
+                let (credential, issued) = accounts.register(&request, now)?;
+                let body = wire::account::encode_enrollment(credential.expose(), &grant(&issued));
+                Ok(HttpResponse { status: 201, body })
+            }
+            (wire::SESSIONS_PATH, "POST") => {
+                let request = wire::account::decode_login(r.body).map_err(bad_request)?;
+                let issued = accounts.login(&request, now)?;
+                Ok(HttpResponse {
+                    status: 201,
+                    body: wire::account::encode_session(&grant(&issued)),
+                })
+            }
+            (wire::SESSION_REFRESH_PATH, "POST") => {
+                let request = wire::account::decode_refresh(r.body).map_err(bad_request)?;
+                let issued = accounts.refresh(&request, now)?;
+                Ok(HttpResponse {
+                    status: 200,
+                    body: wire::account::encode_session(&grant(&issued)),
+                })
+            }
+            (wire::CURRENT_SESSION_PATH, "DELETE") => {
+                accounts.logout(r.bearer, now)?;
+                Ok(no_content())
+            }
+            (wire::CURRENT_DEVICE_PATH, "DELETE") => {
+                accounts.deregister(r.bearer, now)?;
+                Ok(no_content())
+            }
+            (wire::PASSWORD_PATH, "PUT") => {
+                // The session first: without one, the body is not even read.
+                accounts.authenticate(r.bearer, now)?;
+                let request = wire::account::decode_password_change(r.body).map_err(bad_request)?;
+                accounts.change_password(r.bearer, &request, now)?;
+                Ok(no_content())
+            }
+            (wire::NOTICES_PATH, "GET") => {
+                let device = accounts.authenticate(r.bearer, now)?.device;
+                let read = accounts.read_marks(device);
+                let notices: Vec<Notice> = self
+                    .notices
+                    .iter()
+                    .map(|n| Notice {
+                        read: read.is_some_and(|marks| marks.contains(&n.id)),
+                        ..n.clone()
+                    })
+                    .collect();
+                Ok(json(200, wire::info::encode_notices(&notices)))
+            }
+            (wire::NOTICES_READ_PATH, "POST") => {
+                let device = accounts.authenticate(r.bearer, now)?.device;
+                let ids = wire::info::decode_mark_read(r.body).map_err(bad_request)?;
+                // All or nothing: an unknown ID marks none.
+                if !ids
+                    .iter()
+                    .all(|id| self.notices.iter().any(|n| &n.id == id))
+                {
+                    return Err(ErrorCode::UnknownNotice);
+                }
+                accounts.mark_read(device, ids);
+                Ok(no_content())
+            }
+            (wire::APP_VERSION_PATH, "GET") => {
+                Ok(json(200, wire::info::encode_app_version(&self.version)))
+            }
+            (wire::CHALLENGES_PATH, "POST") => {
+                let device = accounts.authenticate(r.bearer, now)?.device;
+                let challenge = accounts.issue_challenge(device, now)?;
+                Ok(json(201, wire::info::encode_challenge(&challenge)))
+            }
+            (wire::CHECK_PATH, "POST") => self.check(r, now),
+            (path, _) if ROUTES.iter().any(|(p, _)| *p == path) => Err(ErrorCode::MethodNotAllowed),
+            _ => Err(ErrorCode::NotFound),
         }
-        if request.method != "POST" {
-            return Err(ErrorCode::MethodNotAllowed);
-        }
-        let (wire::CheckMode::Visual, der) =
-            wire::decode_check_request(request.body).map_err(|e: RequestError| {
-                log::info!("reference center: bad request ({e:?})");
-                ErrorCode::BadRequest
-            })?;
-        let certificate = AuthCertificate::from_der(der).map_err(|_| ErrorCode::BadRequest)?;
-        let serial_hex = certificate.serial_hex().to_ascii_uppercase();
-        let binding = self
-            .bindings
-            .iter()
-            .find(|b| b.serial_hex == serial_hex && b.issuer_der == certificate.issuer_der())
-            .ok_or(ErrorCode::UnknownCertificate)?;
-
-        let today = Date::from_unix_jst(now_unix);
-        let expiry = Date::from_unix_jst(certificate.not_after().unix_seconds);
-        if today > expiry.add_months(3).end_of_month() {
-            return Err(ErrorCode::CertificateExpired);
-        }
-        let cert_expiring = today >= expiry.add_months(-3);
-
-        let record = &binding.record;
-        let outcome = CheckOutcome {
-            validity: effective_validity(record, &today),
-            confirmation_date: today,
-            cert_expiring,
-            qualification: record.qualification.clone(),
-        };
-        let message = cert_expiring.then_some(MESSAGE_CERT_EXPIRING);
-        Ok(HttpResponse {
-            status: 200,
-            body: wire::encode_outcome(&outcome, message),
-        })
     }
-}
 
-/// The validity answered on `today`: a `Valid` record is `Invalid` outside its card's dates.
-fn effective_validity(record: &Record, today: &Date) -> Validity {
-    match (&record.validity, &record.qualification) {
-        (Validity::Valid, Some(q)) => {
-            let started = q.valid_from.as_ref().is_none_or(|from| from <= today);
-            let not_ended = q.valid_until.as_ref().is_none_or(|until| today <= until);
-            if started && not_ended {
-                Validity::Valid
-            } else {
-                Validity::Invalid
+    /// The qualification check: session, then (PIN mode) the challenge and the signature,
+    /// then the certificate's record.
+    fn check(&mut self, r: &HttpRequest<'_>, now: i64) -> Result<HttpResponse, ErrorCode> {
+        let device = self.accounts.authenticate(r.bearer, now)?.device;
+        let (der, pin) = match wire::decode_check_request(r.body).map_err(bad_request)? {
+            DecodedCheck::Visual { certificate } => (certificate, None),
+            DecodedCheck::Pin {
+                certificate,
+                challenge_id,
+                signature,
+            } => {
+                // Any use of a challenge uses it up, whatever follows.
+                let nonce = self.accounts.take_challenge(device, &challenge_id, now)?;
+                (certificate, Some((nonce, signature)))
+            }
+        };
+        let certificate = AuthCertificate::from_der(der).map_err(|_| ErrorCode::BadRequest)?;
+        if let Some((nonce, signature)) = pin {
+            let signature = signature.ok_or(ErrorCode::SignatureInvalid)?;
+            let spki = certificate.subject_public_key_info();
+            if !pin::verify_signature(spki, &nonce, &signature) {
+                return Err(ErrorCode::SignatureInvalid);
             }
         }
-        (validity, _) => *validity,
+        let outcome = self.records.answer(&certificate, now)?;
+        let message = outcome.cert_expiring.then_some(MESSAGE_CERT_EXPIRING);
+        Ok(json(200, wire::encode_outcome(&outcome, message)))
     }
 }
 
-/// The issuer DN (DER) of the demo cards: the TEST-ONLY demo CA's subject, taken from the
-/// demo card's certificate.
-pub fn demo_issuer_der() -> Vec<u8> {
-    // The certificate is compiled in from tests/pki and the tests parse it, so this cannot
-    // fail in a build that passed its tests.
-    let certificate = AuthCertificate::from_der(TARO_CERT_DER.to_vec())
-        .expect("the committed demo certificate parses");
-    certificate.issuer_der().to_vec()
-}
-
-/// 資格 太郎: the sample of the app manual's result screen (p.21), with the card's
-/// validity moved to 2025-04-01..2027-03-31 so that the demo is valid today.
-pub fn demo_taro() -> Record {
-    let date = |text: &str| Date::parse_yyyymmdd(text);
-    Record {
-        validity: Validity::Valid,
-        qualification: date("19520101").map(|birthdate| Qualification {
-            card_classification: CardClassification::Regular,
-            insurer_number: "12345678".into(),
-            insurer_name: "限定資格保険組合".into(),
-            symbol: Some("1234".into()),
-            number: "001".into(),
-            branch: Some("02".into()),
-            name_kana: "シカク タロウ".into(),
-            name: "資格 太郎".into(),
-            birthdate,
-            sex: Sex::Male,
-            valid_from: date("20250401"),
-            valid_until: date("20270331"),
-            qualified_on: date("20250401"),
-            ratio: Ratio::from_code("010"),
-            relation: Some(Relation::Insured),
-            insured_name: None,
-            preschool: false,
-            back: None,
-            elderly: None,
-        }),
+/// The wire form of issued tokens.
+fn grant(issued: &accounts::Issued) -> Grant<'_> {
+    Grant {
+        access_token: issued.access.expose(),
+        access_valid_seconds: ACCESS_TOKEN_SECONDS,
+        refresh_token: issued.refresh.expose(),
+        refresh_valid_seconds: REFRESH_TOKEN_SECONDS,
     }
 }
 
-/// The in-process center: a [`ReferenceCenter`] behind the same JSON bodies as HTTPS.
-pub struct LocalCenter {
+/// Carries calls to a [`ReferenceCenter`] in this process: the same JSON bodies and
+/// statuses as HTTPS, with the center's time from a clock.
+pub struct LocalTransport {
     center: ReferenceCenter,
     clock: Box<dyn FnMut() -> i64 + Send>,
 }
 
-impl fmt::Debug for LocalCenter {
+impl fmt::Debug for LocalTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "LocalCenter {{ {:?} }}", self.center)
+        write!(f, "LocalTransport {{ {:?} }}", self.center)
     }
 }
 
-impl LocalCenter {
-    /// Serves `center` with `clock` giving the current time in Unix seconds.
-    pub fn new(center: ReferenceCenter, clock: Box<dyn FnMut() -> i64 + Send>) -> LocalCenter {
-        LocalCenter { center, clock }
+impl LocalTransport {
+    /// The center.
+    pub fn center(&self) -> &ReferenceCenter {
+        &self.center
+    }
+
+    /// The center, mutably (to add records, notices or versions while it runs).
+    pub fn center_mut(&mut self) -> &mut ReferenceCenter {
+        &mut self.center
     }
 }
 
-impl Center for LocalCenter {
-    fn check_qualification(
-        &mut self,
-        request: &CheckRequest<'_>,
-    ) -> Result<CheckOutcome, CenterError> {
-        let body = wire::encode_check_request(request);
+impl Transport for LocalTransport {
+    fn name(&self) -> &'static str {
+        "local center"
+    }
+
+    fn exchange(&mut self, call: &Call<'_>) -> Result<Reply, CenterError> {
         let now = (self.clock)();
-        let http = HttpRequest {
-            method: "POST",
-            path: wire::CHECK_PATH,
-            body: &body,
+        let request = HttpRequest {
+            method: call.method.as_str(),
+            path: call.path,
+            bearer: call.bearer.map(|token| token.expose()),
+            body: call.body.unwrap_or(""),
         };
-        let response = self.center.handle(&http, now);
-        let result = wire::parse_check_response(response.status, &response.body);
-        let mut bytes = response.body.into_bytes();
-        wipe_vec(&mut bytes);
-        wire::log_result("local center", Some(response.status), &result);
-        result
+        let response = self.center.handle(&request, now);
+        Ok(Reply {
+            status: response.status,
+            body: response.body,
+        })
+    }
+}
+
+/// The in-process center: a [`ReferenceCenter`] behind the protocol client.
+pub type LocalCenter = CenterClient<LocalTransport>;
+
+impl CenterClient<LocalTransport> {
+    /// Serves `center` with `clock` giving the current time in Unix seconds. No session yet.
+    pub fn new(center: ReferenceCenter, clock: Box<dyn FnMut() -> i64 + Send>) -> LocalCenter {
+        CenterClient::with_transport(LocalTransport { center, clock })
+    }
+
+    /// The demo center with this device already registered with the demo account (so a
+    /// session is open), as the demo kiosk starts.
+    pub fn registered_demo(clock: Box<dyn FnMut() -> i64 + Send>) -> LocalCenter {
+        let mut center = LocalCenter::new(ReferenceCenter::with_demo_records(), clock);
+        if let Err(error) = center.register_device(&demo_registration()) {
+            log::warn!(
+                "demo center: registration failed ({}); checks will need a login",
+                error.log_name()
+            );
+        }
+        center
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// 2025-12-01 00:00:00 in Japan.
-    const DEC_1_2025_JST: i64 = 1_764_514_800;
-
-    fn taro_cert() -> AuthCertificate {
-        AuthCertificate::from_der(TARO_CERT_DER.to_vec()).unwrap()
-    }
-
-    fn local(center: ReferenceCenter, now: i64) -> LocalCenter {
-        LocalCenter::new(center, Box::new(move || now))
-    }
-
-    fn check(center: ReferenceCenter, now: i64) -> Result<CheckOutcome, CenterError> {
-        let certificate = taro_cert();
-        local(center, now).check_qualification(&CheckRequest::Visual {
-            certificate: &certificate,
-        })
-    }
-
-    fn post(center: &mut ReferenceCenter, body: &str) -> HttpResponse {
-        let request = HttpRequest {
-            method: "POST",
-            path: wire::CHECK_PATH,
-            body,
-        };
-        center.handle(&request, DEC_1_2025_JST)
-    }
-
-    fn taro_body() -> String {
-        wire::encode_check_request(&CheckRequest::Visual {
-            certificate: &taro_cert(),
-        })
-    }
-
-    fn rejected_code(result: Result<CheckOutcome, CenterError>) -> ErrorCode {
-        match result {
-            Err(CenterError::Rejected { code, message }) => {
-                assert!(!message.is_empty());
-                code
-            }
-            other => panic!("not a rejection: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn demo_issuer_is_the_demo_ca_subject() {
-        let ca = include_bytes!("../../tests/pki/ca.cert.der");
-        let issuer = demo_issuer_der();
-        assert_eq!(issuer[0], 0x30, "a Name is a SEQUENCE");
-        assert!(ca.windows(issuer.len()).any(|w| w == issuer.as_slice()));
-        assert!(String::from_utf8_lossy(&issuer).contains("DEMO TEST ONLY"));
-        assert_eq!(taro_cert().serial_hex(), DEMO_TARO_SERIAL);
-    }
-
-    #[test]
-    fn taro_gets_every_field_of_the_manual_sample() {
-        let outcome = check(ReferenceCenter::with_demo_records(), DEC_1_2025_JST).unwrap();
-        assert_eq!(outcome.confirmation_date.to_yyyymmdd(), "20251201");
-        assert_eq!(outcome.validity, Validity::Valid);
-        assert!(!outcome.cert_expiring);
-        assert!(!outcome.is_preschool());
-        // 12345678 starts with 12 but 証区分 is 一般: not 医療扶助.
-        assert!(!outcome.is_medical_assistance());
-        let q = outcome.qualification.as_ref().unwrap();
-        assert_eq!(q.insurer_number.expose(), "12345678");
-        assert_eq!(q.insurer_name.expose(), "限定資格保険組合");
-        assert_eq!(q.symbol.as_ref().unwrap().expose(), "1234");
-        assert_eq!(q.number.expose(), "001");
-        assert_eq!(q.branch.as_ref().unwrap().expose(), "02");
-        assert_eq!(q.name_kana.expose().as_bytes(), "シカク タロウ".as_bytes());
-        assert_eq!(q.name.expose().as_bytes(), "資格 太郎".as_bytes());
-        assert_eq!(q.birthdate.to_yyyymmdd(), "19520101");
-        assert_eq!(q.sex, Sex::Male);
-        assert_eq!(q.card_classification, CardClassification::Regular);
-        assert_eq!(q.valid_from.as_ref().unwrap().to_yyyymmdd(), "20250401");
-        assert_eq!(q.valid_until.as_ref().unwrap().to_yyyymmdd(), "20270331");
-        assert_eq!(q.qualified_on.as_ref().unwrap().to_yyyymmdd(), "20250401");
-        assert_eq!(q.ratio.unwrap().tenths(), 1);
-        assert_eq!(q.relation, Some(Relation::Insured));
-        assert!(q.insured_name.is_none());
-        assert!(!q.preschool);
-        assert!(q.back.is_none());
-        assert!(q.elderly.is_none());
-        // And the whole record survives the wire unchanged.
-        assert_eq!(outcome.qualification, demo_taro().qualification);
-    }
-
-    #[test]
-    fn confirmation_date_is_today_in_japan() {
-        let before = check(ReferenceCenter::with_demo_records(), DEC_1_2025_JST - 1).unwrap();
-        assert_eq!(before.confirmation_date.to_yyyymmdd(), "20251130");
-        let at = check(ReferenceCenter::with_demo_records(), DEC_1_2025_JST).unwrap();
-        assert_eq!(at.confirmation_date.to_yyyymmdd(), "20251201");
-    }
-
-    #[test]
-    fn valid_record_outside_its_dates_is_invalid() {
-        let last_day = 1_806_418_800; // 2027-03-31 00:00 JST
-        let day_after = 1_806_505_200; // 2027-04-01 00:00 JST
-        let first_day = 1_743_433_200; // 2025-04-01 00:00 JST
-        let validity = |now| {
-            check(ReferenceCenter::with_demo_records(), now)
-                .unwrap()
-                .validity
-        };
-        assert_eq!(validity(first_day - 1), Validity::Invalid);
-        assert_eq!(validity(first_day), Validity::Valid);
-        assert_eq!(validity(last_day + 86_399), Validity::Valid);
-        assert_eq!(validity(day_after), Validity::Invalid);
-        let outcome = check(ReferenceCenter::with_demo_records(), day_after).unwrap();
-        assert!(
-            outcome.qualification.is_some(),
-            "無効 still shows the qualification"
-        );
-    }
-
-    #[test]
-    fn certificate_expiry_notice_and_grace_period() {
-        // taro's certificate expires 2034-12-25 23:59:59 JST.
-        let sep_24_2034 = 2_042_636_400;
-        let sep_25_2034 = 2_042_722_800;
-        let mar_31_2035 = 2_058_879_600;
-        let apr_1_2035 = 2_058_966_000;
-        let expiring =
-            |now| check(ReferenceCenter::with_demo_records(), now).map(|o| o.cert_expiring);
-        assert_eq!(expiring(sep_24_2034), Ok(false));
-        assert_eq!(expiring(sep_25_2034), Ok(true));
-        assert_eq!(expiring(mar_31_2035 + 86_399), Ok(true));
-        assert_eq!(
-            rejected_code(check(ReferenceCenter::with_demo_records(), apr_1_2035)),
-            ErrorCode::CertificateExpired
-        );
-        let mut center = ReferenceCenter::with_demo_records();
-        let request = taro_body();
-        let http = HttpRequest {
-            method: "POST",
-            path: wire::CHECK_PATH,
-            body: &request,
-        };
-        let response = center.handle(&http, sep_25_2034);
-        assert!(response
-            .body
-            .contains(r#""ProcessingResultCode":"MK-I0001""#));
-        assert!(response.body.contains("3か月以内"), "{}", response.body);
-        assert_eq!(center.handle(&http, apr_1_2035).status, 403);
-    }
-
-    #[test]
-    fn unknown_certificate_is_rejected() {
-        let result = check(ReferenceCenter::new(), DEC_1_2025_JST);
-        assert_eq!(rejected_code(result), ErrorCode::UnknownCertificate);
-        // The same serial from another issuer is another certificate.
-        let mut other_issuer = ReferenceCenter::new();
-        other_issuer.bind(DEMO_TARO_SERIAL, b"\x30\x00", demo_taro());
-        let result = check(other_issuer, DEC_1_2025_JST);
-        assert_eq!(rejected_code(result), ErrorCode::UnknownCertificate);
-        let mut empty = ReferenceCenter::new();
-        assert_eq!(post(&mut empty, &taro_body()).status, 404);
-    }
-
-    #[test]
-    fn serials_bind_in_any_case_and_rebinding_replaces() {
-        let mut center = ReferenceCenter::new();
-        center.bind("0705d990", &demo_issuer_der(), demo_taro());
-        center.bind(
-            "0705D990",
-            &demo_issuer_der(),
-            Record {
-                validity: Validity::NoQualification,
-                qualification: None,
-            },
-        );
-        let outcome = check(center, DEC_1_2025_JST).unwrap();
-        assert_eq!(outcome.validity, Validity::NoQualification);
-        assert!(outcome.qualification.is_none());
-    }
-
-    #[test]
-    fn bad_requests_get_400() {
-        let mut center = ReferenceCenter::with_demo_records();
-        for body in [
-            "",
-            "{",
-            r#"{"mode":"visual"}"#,
-            r#"{"mode":"pin","certificate":"Zm9v"}"#,
-            r#"{"mode":"visual","certificate":"Zm9"}"#,
-            // Strict base64 of bytes that are not a certificate.
-            r#"{"mode":"visual","certificate":"Zm9vYmFy"}"#,
-        ] {
-            let response = post(&mut center, body);
-            assert_eq!(response.status, 400, "{body}");
-            assert_eq!(
-                wire::parse_check_response(response.status, &response.body),
-                Err(CenterError::Rejected {
-                    code: ErrorCode::BadRequest,
-                    message: error_message(&ErrorCode::BadRequest).into(),
-                })
-            );
-        }
-    }
-
-    #[test]
-    fn routing_checks_path_and_method() {
-        let mut center = ReferenceCenter::with_demo_records();
-        let body = taro_body();
-        let mut request = HttpRequest {
-            method: "POST",
-            path: "/v1/qualification-check",
-            body: &body,
-        };
-        assert_eq!(center.handle(&request, DEC_1_2025_JST).status, 404);
-        request.path = wire::CHECK_PATH;
-        request.method = "GET";
-        let response = center.handle(&request, DEC_1_2025_JST);
-        assert_eq!(response.status, 405);
-        assert!(response.body.contains("MK-E1003"));
-        request.method = "POST";
-        assert_eq!(center.handle(&request, DEC_1_2025_JST).status, 200);
-    }
-
-    #[test]
-    fn debug_output_hides_bodies_and_records() {
-        let mut center = ReferenceCenter::with_demo_records();
-        let response = post(&mut center, &taro_body());
-        let shown = format!("{response:?} {center:?} {:?}", demo_taro());
-        for secret in ["太郎", "1952", "12345678"] {
-            assert!(!shown.contains(secret), "{shown}");
-        }
-        assert!(shown.contains("200"), "{shown}");
-    }
-}
+mod tests;
