@@ -9,6 +9,8 @@
 //! myna-kakunin pin-status           diagnostics: PIN tries left, no try used
 //! myna-kakunin virtual-card         a demo card on vsmartcard-vpcd (demo build)
 //! myna-kakunin bench-card           APDU timings through PC/SC (demo build)
+//! myna-kakunin reference-center --listen 127.0.0.1:PORT --tls-cert PEM --tls-key PEM
+//!                                   the reference center over HTTPS on loopback (demo build)
 //! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -31,6 +33,8 @@ usage: myna-kakunin [--demo] [--windowed | --fullscreen] [--log LEVEL]
        myna-kakunin pin-status [--reader NAME]
        myna-kakunin virtual-card [--vpcd HOST:PORT] --card ID | --list   (demo build)
        myna-kakunin bench-card --reader NAME [--runs N] [--card ID]     (demo build)
+       myna-kakunin reference-center --listen 127.0.0.1:PORT --tls-cert PEM --tls-key PEM
+                                         (demo build; TEST-ONLY server, loopback only)
        myna-kakunin --version
 
   readers       list the card readers and whether a card is in each
@@ -55,6 +59,11 @@ enum Mode {
         fullscreen: Option<bool>,
     },
     Screenshots(PathBuf),
+    ReferenceCenter {
+        listen: SocketAddr,
+        cert: PathBuf,
+        key: PathBuf,
+    },
     Version,
     Help,
     /// Diagnostics: the readers and their cards.
@@ -187,6 +196,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut mode = None;
     let mut sub: Option<String> = None;
     let mut options = SubOptions::default();
+    let mut reference_center = false;
+    let (mut listen, mut cert, mut key) = (None, None, None);
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let mut value = |flag: &str| it.next().ok_or(format!("{flag} needs a value"));
@@ -215,8 +226,26 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
                 let dir = it.next().ok_or("screenshots needs a directory")?;
                 mode = Some(Mode::Screenshots(PathBuf::from(dir)));
             }
+            "reference-center" => reference_center = true,
+            "--listen" => {
+                let addr = it.next().ok_or("--listen needs an address")?;
+                listen = Some(
+                    addr.parse::<SocketAddr>()
+                        .map_err(|_| format!("--listen: not an address: {addr}"))?,
+                );
+            }
+            "--tls-cert" => cert = Some(PathBuf::from(it.next().ok_or("--tls-cert needs a file")?)),
+            "--tls-key" => key = Some(PathBuf::from(it.next().ok_or("--tls-key needs a file")?)),
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if reference_center {
+        let (Some(listen), Some(cert), Some(key)) = (listen, cert, key) else {
+            return Err("reference-center needs --listen, --tls-cert and --tls-key".into());
+        };
+        mode = Some(Mode::ReferenceCenter { listen, cert, key });
+    } else if listen.is_some() || cert.is_some() || key.is_some() {
+        return Err("--listen, --tls-cert and --tls-key belong to reference-center".into());
     }
     match sub {
         Some(name) if mode.is_none() => mode = Some(subcommand(&name, options)?),
@@ -260,6 +289,7 @@ fn main() -> ExitCode {
         Mode::VirtualCard { vpcd, card } => virtual_card(vpcd, &card),
         Mode::VirtualCardList => virtual_card_list(),
         Mode::BenchCard { reader, runs, card } => bench_card(reader, runs, &card),
+        Mode::ReferenceCenter { listen, cert, key } => serve_reference_center(listen, &cert, &key),
         Mode::Kiosk { demo, fullscreen } => kiosk(demo, fullscreen.unwrap_or(!demo), started),
     }
 }
@@ -392,6 +422,52 @@ fn screenshots(dir: &std::path::Path) -> ExitCode {
 #[cfg(not(feature = "demo"))]
 fn screenshots(_: &std::path::Path) -> ExitCode {
     eprintln!("screenshots needs the demo build (cargo build --features demo)");
+    ExitCode::from(2)
+}
+
+/// Serves the reference center over HTTPS until the process is stopped. TEST ONLY.
+#[cfg(feature = "demo")]
+fn serve_reference_center(
+    listen: SocketAddr,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> ExitCode {
+    use myna_kakunin::center::reference::{server, ReferenceCenter};
+    let (Ok(cert), Ok(key)) = (std::fs::read(cert), std::fs::read(key)) else {
+        eprintln!("reference-center: cannot read the certificate or key file");
+        return ExitCode::from(2);
+    };
+    let tls = match server::ServerTls::from_pem(&cert, &key) {
+        Ok(tls) => tls,
+        Err(e) => {
+            eprintln!("reference-center: unusable certificate or key ({e:?})");
+            return ExitCode::from(2);
+        }
+    };
+    let clock: server::Clock = std::sync::Arc::new(myna_kakunin::shell::demo::system_clock);
+    match server::spawn_https(listen, tls, ReferenceCenter::with_demo_records(), clock) {
+        Ok(running) => {
+            use std::io::Write;
+            println!(
+                "reference center (TEST ONLY) listening on {}",
+                running.url()
+            );
+            let _ = std::io::stdout().flush();
+            // Serves on its own threads until the process is stopped.
+            loop {
+                std::thread::park();
+            }
+        }
+        Err(e) => {
+            eprintln!("reference-center: cannot start ({e:?})");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "demo"))]
+fn serve_reference_center(_: SocketAddr, _: &std::path::Path, _: &std::path::Path) -> ExitCode {
+    eprintln!("reference-center needs the demo build (cargo build --features demo)");
     ExitCode::from(2)
 }
 
@@ -594,6 +670,40 @@ mod tests {
             demo_card_line("taro", "1234", "資格 太郎"),
             "taro\t1234\t資格 太郎"
         );
+    }
+
+    #[test]
+    fn reference_center_takes_an_address_and_the_tls_files() {
+        let a = parse(&[
+            "reference-center",
+            "--listen",
+            "127.0.0.1:8443",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+        ])
+        .expect("valid");
+        assert_eq!(
+            a.mode,
+            Mode::ReferenceCenter {
+                listen: "127.0.0.1:8443".parse().expect("an address"),
+                cert: PathBuf::from("c.pem"),
+                key: PathBuf::from("k.pem"),
+            }
+        );
+        assert!(parse(&["reference-center", "--listen", "127.0.0.1:8443"]).is_err());
+        assert!(parse(&[
+            "reference-center",
+            "--listen",
+            "localhost",
+            "--tls-cert",
+            "c",
+            "--tls-key",
+            "k"
+        ])
+        .is_err());
+        assert!(parse(&["--listen", "127.0.0.1:1"]).is_err());
     }
 
     #[test]

@@ -239,7 +239,7 @@ fn app_showing(outcome: myna_kakunin::center::model::CheckOutcome) -> myna_kakun
 
 #[test]
 fn several_notices_stack_above_the_table_without_overlap() {
-    use myna_kakunin::center::model::{CardClassification, Validity};
+    use myna_kakunin::center::model::{CardClassification, Preschool, Validity};
     use myna_kakunin::center::reference::demo_taro;
 
     let mut text = Text::load().expect("embedded font parses");
@@ -252,7 +252,7 @@ fn several_notices_stack_above_the_table_without_overlap() {
     };
     if let Some(q) = outcome.qualification.as_mut() {
         q.card_classification = CardClassification::MedicalAssistance;
-        q.preschool = true;
+        q.preschool = Some(Preschool::BeforeCompulsoryEducation);
     }
     let mut app = app_showing(outcome);
     let size = Size::DESIGN;

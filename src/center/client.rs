@@ -3,11 +3,13 @@
 //! Blocking ureq 3 over rustls with the ring provider set explicitly; TLS 1.2 and 1.3 only
 //! (rustls implements nothing older); server certificates verified against the bundled
 //! Mozilla roots (webpki-roots) or a PEM bundle from the configuration. Redirects are not
-//! followed, no proxy is used, and every wait has a deadline: `connect_timeout` covers
-//! TCP plus the TLS handshake, `overall_timeout` the whole exchange including the body.
+//! followed (so never to plain http), no proxy is used, and every wait has a deadline:
+//! `connect_timeout` covers TCP plus the TLS handshake, `read_timeout` each read from the
+//! socket, `overall_timeout` the whole exchange including the body.
 //!
-//! The response body is read with a size limit into one pre-sized buffer, parsed by
-//! [`wire::parse_check_response`] (the same code as the in-process center) and wiped.
+//! [`HttpsCenter`] is the protocol client ([`CenterClient`]) over [`HttpsTransport`]. A
+//! response body is read with a size limit into one pre-sized buffer that becomes the
+//! reply's [`SensitiveText`] (wiped on drop).
 
 use std::io::Read;
 use std::sync::Arc;
@@ -15,9 +17,9 @@ use std::time::Duration;
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 
-use super::model::CheckOutcome;
-use super::{wire, Center, CenterError, CheckRequest};
-use crate::sensitive::wipe_vec;
+use super::calls::{Call, CenterClient, Method, Reply, Transport};
+use super::{CenterError, TlsFailure};
+use crate::sensitive::{wipe_vec, SensitiveText};
 
 /// Largest response body accepted, in bytes; a longer one is not the protocol's.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -44,14 +46,30 @@ impl core::fmt::Debug for Trust {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
     /// The center's base URL, `https://` only, without query; the protocol's paths
-    /// (e.g. [`wire::CHECK_PATH`]) are appended to it.
+    /// (e.g. [`super::wire::CHECK_PATH`]) are appended to it.
     pub base_url: String,
     /// The trust roots for the center's certificate.
     pub trust: Trust,
     /// Deadline for TCP connect plus the TLS handshake.
     pub connect_timeout: Duration,
+    /// Deadline for each read from the socket while waiting for the reply.
+    pub read_timeout: Duration,
     /// Deadline for the whole exchange, from connecting to the last byte of the body.
     pub overall_timeout: Duration,
+}
+
+impl ClientConfig {
+    /// A configuration for `base_url` with the bundled roots and the kiosk's default
+    /// deadlines: 5 s to connect, 10 s per read, 20 s in all.
+    pub fn new(base_url: &str) -> ClientConfig {
+        ClientConfig {
+            base_url: base_url.to_owned(),
+            trust: Trust::Bundled,
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
+            overall_timeout: Duration::from_secs(20),
+        }
+    }
 }
 
 /// Why a [`ClientConfig`] cannot be used.
@@ -69,24 +87,39 @@ pub enum ConfigError {
     ZeroTimeout,
 }
 
-/// The center over HTTPS.
-pub struct HttpsCenter {
+/// Carries calls to the center over HTTPS.
+pub struct HttpsTransport {
     agent: ureq::Agent,
-    endpoint: String,
+    base: String,
 }
 
-impl core::fmt::Debug for HttpsCenter {
+impl core::fmt::Debug for HttpsTransport {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "HttpsCenter {{ endpoint: {:?} }}", self.endpoint)
+        write!(f, "HttpsTransport {{ base: {:?} }}", self.base)
     }
 }
 
-impl HttpsCenter {
+/// The center over HTTPS: every call of [`super::Center`].
+pub type HttpsCenter = CenterClient<HttpsTransport>;
+
+impl CenterClient<HttpsTransport> {
     /// A client for `config`, checked up front so that a bad setting fails here rather
     /// than at the first patient.
     pub fn new(config: &ClientConfig) -> Result<HttpsCenter, ConfigError> {
-        let endpoint = endpoint(&config.base_url)?;
-        if config.connect_timeout.is_zero() || config.overall_timeout.is_zero() {
+        Ok(CenterClient::with_transport(HttpsTransport::new(config)?))
+    }
+}
+
+impl HttpsTransport {
+    /// A transport for `config`, checked up front.
+    pub fn new(config: &ClientConfig) -> Result<HttpsTransport, ConfigError> {
+        let base = base_url(&config.base_url)?;
+        let timeouts = [
+            config.connect_timeout,
+            config.read_timeout,
+            config.overall_timeout,
+        ];
+        if timeouts.iter().any(Duration::is_zero) {
             return Err(ConfigError::ZeroTimeout);
         }
         let roots = match &config.trust {
@@ -105,25 +138,61 @@ impl HttpsCenter {
             .max_redirects(0)
             .proxy(None)
             .timeout_connect(Some(config.connect_timeout))
+            .timeout_per_read(Some(config.read_timeout))
             .timeout_global(Some(config.overall_timeout))
             .user_agent(concat!("myna-kakunin/", env!("CARGO_PKG_VERSION")))
             .accept("application/json")
             .build()
             .new_agent();
-        Ok(HttpsCenter { agent, endpoint })
+        Ok(HttpsTransport { agent, base })
     }
 
-    /// Sends `body` and reads the reply: the HTTP status if one came, and the outcome.
-    fn exchange(&self, body: &str) -> (Option<u16>, Result<CheckOutcome, CenterError>) {
-        let response = match self
-            .agent
-            .post(&self.endpoint)
-            .header("Content-Type", "application/json")
-            .send(body.as_bytes())
-        {
-            Ok(response) => response,
-            Err(error) => return (None, Err(map_error(error))),
+    /// Sends `call` and returns the response head with its body still to read.
+    fn send(&self, call: &Call<'_>) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let url = format!("{}{}", self.base, call.path);
+        let mut bearer = call
+            .bearer
+            .map(|token| SensitiveText::new(format!("Bearer {}", token.expose())));
+        let authorization = bearer.as_ref().map(SensitiveText::expose);
+        let result = match call.method {
+            Method::Get => with_auth(self.agent.get(&url), authorization).call(),
+            Method::Delete => with_auth(self.agent.delete(&url), authorization).call(),
+            Method::Post | Method::Put => {
+                let builder = if call.method == Method::Post {
+                    self.agent.post(&url)
+                } else {
+                    self.agent.put(&url)
+                };
+                let builder = with_auth(builder, authorization);
+                match call.body {
+                    Some(body) => builder
+                        .header("Content-Type", "application/json")
+                        .send(body.as_bytes()),
+                    None => builder.send_empty(),
+                }
+            }
         };
+        // The header value was copied into the request; this is our copy, wiped on drop.
+        bearer.take();
+        result
+    }
+}
+
+/// Adds `Authorization` when there is a bearer value.
+fn with_auth<B>(builder: ureq::RequestBuilder<B>, value: Option<&str>) -> ureq::RequestBuilder<B> {
+    match value {
+        Some(value) => builder.header("Authorization", value),
+        None => builder,
+    }
+}
+
+impl Transport for HttpsTransport {
+    fn name(&self) -> &'static str {
+        "center"
+    }
+
+    fn exchange(&mut self, call: &Call<'_>) -> Result<Reply, CenterError> {
+        let response = self.send(call).map_err(map_error)?;
         let status = response.status().as_u16();
         let success = (200..300).contains(&status);
 
@@ -135,38 +204,33 @@ impl HttpsCenter {
             .into_reader()
             .take(MAX_RESPONSE_BYTES as u64 + 1)
             .read_to_end(&mut buffer);
-        let unusable = if success {
-            CenterError::Malformed
-        } else {
-            CenterError::Server { status }
-        };
-        let result = match read {
-            Err(error) => Err(map_error(ureq::Error::from(error))),
-            Ok(_) if buffer.len() > MAX_RESPONSE_BYTES => Err(unusable),
-            Ok(_) => match core::str::from_utf8(&buffer) {
-                Ok(text) => wire::parse_check_response(status, text),
-                Err(_) => Err(unusable),
-            },
-        };
-        wipe_vec(&mut buffer);
-        (Some(status), result)
+        if let Err(error) = read {
+            wipe_vec(&mut buffer);
+            return Err(map_error(ureq::Error::from(error)));
+        }
+        if buffer.len() > MAX_RESPONSE_BYTES {
+            wipe_vec(&mut buffer);
+            return Err(CenterError::TooLarge);
+        }
+        match String::from_utf8(buffer) {
+            Ok(text) => Ok(Reply {
+                status,
+                body: SensitiveText::new(text),
+            }),
+            Err(error) => {
+                wipe_vec(&mut error.into_bytes());
+                Err(if success {
+                    CenterError::Malformed
+                } else {
+                    CenterError::Server { status }
+                })
+            }
+        }
     }
 }
 
-impl Center for HttpsCenter {
-    fn check_qualification(
-        &mut self,
-        request: &CheckRequest<'_>,
-    ) -> Result<CheckOutcome, CenterError> {
-        let body = wire::encode_check_request(request);
-        let (status, result) = self.exchange(&body);
-        wire::log_result("center", status, &result);
-        result
-    }
-}
-
-/// The check endpoint's URL for a base URL, validated.
-fn endpoint(base_url: &str) -> Result<String, ConfigError> {
+/// The base URL without a trailing slash, validated (the protocol's paths are appended).
+fn base_url(base_url: &str) -> Result<String, ConfigError> {
     let uri: ureq::http::Uri = base_url.parse().map_err(|_| ConfigError::BadUrl)?;
     if uri.scheme_str() != Some("https") {
         return Err(ConfigError::NotHttps);
@@ -178,12 +242,12 @@ fn endpoint(base_url: &str) -> Result<String, ConfigError> {
     if uri.query().is_some() || base_url.contains('#') {
         return Err(ConfigError::BadUrl);
     }
-    let endpoint = format!("{}{}", base_url.trim_end_matches('/'), wire::CHECK_PATH);
-    // Parsed again so that sending can never fail on the URL.
-    endpoint
+    let base = base_url.trim_end_matches('/').to_owned();
+    // Parsed again with a path so that sending can never fail on the URL.
+    format!("{base}{}", super::wire::CHECK_PATH)
         .parse::<ureq::http::Uri>()
         .map_err(|_| ConfigError::BadUrl)?;
-    Ok(endpoint)
+    Ok(base)
 }
 
 /// The CA certificates of a PEM bundle, each checked to be usable as a rustls trust root.
@@ -215,14 +279,15 @@ fn map_error(error: ureq::Error) -> CenterError {
         ureq::Error::Timeout(_) => CenterError::Timeout,
         ureq::Error::Io(io) => map_io_error(&io),
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => CenterError::Unreachable,
-        ureq::Error::Tls(_)
-        | ureq::Error::Rustls(_)
-        | ureq::Error::Pem(_)
-        | ureq::Error::TlsRequired => CenterError::Tls,
+        ureq::Error::Rustls(error) => CenterError::Tls(tls_failure(&error)),
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::TlsRequired => {
+            CenterError::Tls(TlsFailure::Handshake)
+        }
         ureq::Error::StatusCode(status) => CenterError::Server { status },
-        ureq::Error::Protocol(_)
-        | ureq::Error::LargeResponseHeader(..)
-        | ureq::Error::BodyExceedsLimit(_) => CenterError::Malformed,
+        ureq::Error::BodyExceedsLimit(_) | ureq::Error::LargeResponseHeader(..) => {
+            CenterError::TooLarge
+        }
+        ureq::Error::Protocol(_) => CenterError::Malformed,
         // The URL and the settings were checked in `new`; what is left is a connection that
         // did not come about.
         _ => CenterError::Unreachable,
@@ -232,35 +297,72 @@ fn map_error(error: ureq::Error) -> CenterError {
 /// The [`CenterError`] for a socket-level failure; rustls reports handshake and
 /// certificate failures as I/O errors wrapping a `rustls::Error`.
 fn map_io_error(error: &std::io::Error) -> CenterError {
-    if error
+    if let Some(tls) = error
         .get_ref()
-        .is_some_and(|inner| inner.is::<rustls::Error>())
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        return CenterError::Tls;
+        return CenterError::Tls(tls_failure(tls));
     }
+    use std::io::ErrorKind;
     match error.kind() {
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => CenterError::Timeout,
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => CenterError::Timeout,
+        ErrorKind::UnexpectedEof
+        | ErrorKind::ConnectionReset
+        | ErrorKind::ConnectionAborted
+        | ErrorKind::BrokenPipe => CenterError::Interrupted,
         _ => CenterError::Unreachable,
+    }
+}
+
+/// Which part of the handshake a rustls error stands for.
+fn tls_failure(error: &rustls::Error) -> TlsFailure {
+    use rustls::CertificateError;
+    match error {
+        rustls::Error::InvalidCertificate(certificate) => match certificate {
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                TlsFailure::WrongHost
+            }
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. } => TlsFailure::CertificateDates,
+            _ => TlsFailure::UntrustedCertificate,
+        },
+        _ => TlsFailure::Handshake,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    //! The transport against raw loopback TLS servers that answer exactly what each test
+    //! needs, including what the reference center never sends (garbage, cut-off bodies,
+    //! redirects, huge replies). The protocol over the real reference center is tested in
+    //! `tests/center_https.rs`.
+
     use super::*;
     use crate::card::AuthCertificate;
-    use crate::center::model::{CardClassification, Date, Qualification, Sex, Validity};
-    use crate::center::wire::ErrorCode;
+    use crate::center::account::{DeviceCredential, RefreshToken};
+    use crate::center::model::{
+        CardClassification, CheckOutcome, Date, Qualification, Sex, Validity,
+    };
+    use crate::center::wire::{self, ErrorCode};
+    use crate::center::{Center, CheckRequest};
     use std::io::Write;
     use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::thread::{self, JoinHandle};
     use std::time::Instant;
 
     const TEST_CA_PEM: &[u8] = include_bytes!("../../tests/pki/tls/ca.cert.pem");
+    const DEMO_CARD_CA_PEM: &[u8] = include_bytes!("../../tests/pki/ca.cert.pem");
     const SERVER_CERT_DER: &[u8] = include_bytes!("../../tests/pki/tls/server.cert.der");
     const SERVER_KEY_PK8: &[u8] = include_bytes!("../../tests/pki/tls/server.key.pk8");
+    const WRONG_HOST_CERT_DER: &[u8] = include_bytes!("../../tests/pki/tls/wrong-host.cert.der");
+    const WRONG_HOST_KEY_PK8: &[u8] = include_bytes!("../../tests/pki/tls/wrong-host.key.pk8");
+    const EXPIRED_CERT_DER: &[u8] = include_bytes!("../../tests/pki/tls/expired-host.cert.der");
+    const EXPIRED_KEY_PK8: &[u8] = include_bytes!("../../tests/pki/tls/expired-host.key.pk8");
     const TARO_DER: &[u8] = include_bytes!("../../tests/pki/cards/taro.cert.der");
 
-    /// How long the test server waits for anything; the tests never hang past it.
+    /// How long a test server waits for anything; the tests never hang past it.
     const SERVER_DEADLINE: Duration = Duration::from_secs(10);
 
     fn config(addr: SocketAddr, trust: Trust, timeout: Duration) -> ClientConfig {
@@ -268,24 +370,27 @@ mod tests {
             base_url: format!("https://{addr}"),
             trust,
             connect_timeout: timeout,
+            read_timeout: timeout,
             overall_timeout: timeout,
         }
     }
 
-    fn check(config: &ClientConfig) -> Result<CheckOutcome, CenterError> {
-        let certificate = AuthCertificate::from_der(TARO_DER.to_vec()).unwrap();
-        let mut center = HttpsCenter::new(config).unwrap();
-        center.check_qualification(&CheckRequest::Visual {
-            certificate: &certificate,
-        })
+    fn trusted(addr: SocketAddr) -> ClientConfig {
+        config(
+            addr,
+            Trust::Pem(TEST_CA_PEM.to_vec()),
+            Duration::from_secs(5),
+        )
     }
 
-    fn server_config() -> Arc<rustls::ServerConfig> {
+    fn version(config: &ClientConfig) -> Result<crate::center::info::AppVersion, CenterError> {
+        HttpsCenter::new(config).unwrap().app_version()
+    }
+
+    fn server_config(cert: &[u8], key: &[u8]) -> Arc<rustls::ServerConfig> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let chain = vec![rustls::pki_types::CertificateDer::from(
-            SERVER_CERT_DER.to_vec(),
-        )];
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(SERVER_KEY_PK8.to_vec().into());
+        let chain = vec![rustls::pki_types::CertificateDer::from(cert.to_vec())];
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(key.to_vec().into());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .unwrap()
@@ -339,33 +444,98 @@ mod tests {
         }
     }
 
-    /// A loopback HTTPS server that answers one request with `status`, `headers` and
-    /// `body`, and returns the request it got (None if the exchange failed).
-    fn serve_once(
-        status: u16,
-        headers: &str,
-        body: String,
-    ) -> (SocketAddr, JoinHandle<Option<String>>) {
+    /// What a test server answers on one connection.
+    enum Answer {
+        /// A well-framed response.
+        Http {
+            status: u16,
+            headers: &'static str,
+            body: Vec<u8>,
+        },
+        /// These bytes verbatim, then close.
+        Raw(Vec<u8>),
+        /// Read the request and never answer (until the client gives up).
+        Stall,
+    }
+
+    fn http(status: u16, body: impl Into<Vec<u8>>) -> Answer {
+        Answer::Http {
+            status,
+            headers: "",
+            body: body.into(),
+        }
+    }
+
+    /// A loopback HTTPS server that serves one connection per answer, in order, and
+    /// returns the requests it read (fewer if a connection failed).
+    fn serve_with(
+        tls: Arc<rustls::ServerConfig>,
+        answers: Vec<Answer>,
+    ) -> (SocketAddr, JoinHandle<Vec<String>>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let tls = server_config();
-        let headers = headers.to_owned();
         let handle = thread::spawn(move || {
-            let stream = accept_before(&listener, Instant::now() + SERVER_DEADLINE)?;
-            let connection = rustls::ServerConnection::new(tls).ok()?;
-            let mut stream = rustls::StreamOwned::new(connection, stream);
-            let request = read_request(&mut stream)?;
-            let response = format!(
-                "HTTP/1.1 {status} Test\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            stream.write_all(response.as_bytes()).ok()?;
-            stream.write_all(body.as_bytes()).ok()?;
-            stream.conn.send_close_notify();
-            stream.flush().ok()?;
-            Some(request)
+            let mut seen = Vec::new();
+            for answer in answers {
+                let Some(stream) = accept_before(&listener, Instant::now() + SERVER_DEADLINE)
+                else {
+                    break;
+                };
+                let Ok(connection) = rustls::ServerConnection::new(Arc::clone(&tls)) else {
+                    break;
+                };
+                let mut stream = rustls::StreamOwned::new(connection, stream);
+                let Some(request) = read_request(&mut stream) else {
+                    continue;
+                };
+                seen.push(request);
+                let bytes = match answer {
+                    Answer::Http {
+                        status,
+                        headers,
+                        body,
+                    } => {
+                        let mut bytes = format!(
+                            "HTTP/1.1 {status} Test\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        bytes.extend_from_slice(&body);
+                        bytes
+                    }
+                    Answer::Raw(bytes) => bytes,
+                    Answer::Stall => {
+                        let mut rest = [0u8; 1];
+                        let _ = stream.read(&mut rest);
+                        continue;
+                    }
+                };
+                let _ = stream.write_all(&bytes);
+                stream.conn.send_close_notify();
+                let _ = stream.flush();
+            }
+            seen
         });
         (addr, handle)
+    }
+
+    fn serve(answers: Vec<Answer>) -> (SocketAddr, JoinHandle<Vec<String>>) {
+        serve_with(server_config(SERVER_CERT_DER, SERVER_KEY_PK8), answers)
+    }
+
+    fn version_body() -> String {
+        r#"{"latest":"0.2.0","minimum":"0.1.0","download_url":"https://myna-kakunin.example/download"}"#.into()
+    }
+
+    fn session_body() -> String {
+        wire::account::encode_session(&wire::account::Grant {
+            access_token: "access-token-0123456789",
+            access_valid_seconds: 60,
+            refresh_token: "refresh-token-0123456789",
+            refresh_valid_seconds: 120,
+        })
+        .expose()
+        .to_owned()
     }
 
     fn sample_outcome() -> CheckOutcome {
@@ -391,7 +561,7 @@ mod tests {
                 ratio: None,
                 relation: None,
                 insured_name: None,
-                preschool: false,
+                preschool: None,
                 back: None,
                 elderly: None,
             }),
@@ -399,113 +569,232 @@ mod tests {
     }
 
     #[test]
-    fn success_over_https() {
+    fn a_session_and_a_check_over_https() {
         let expected = sample_outcome();
-        let (addr, server) = serve_once(200, "", wire::encode_outcome(&expected, Some("通知")));
-        let trusted = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
-        );
-        assert_eq!(check(&trusted), Ok(expected));
-        let request = server.join().unwrap().expect("the server saw the request");
+        let (addr, server) = serve(vec![
+            http(200, session_body()),
+            http(200, wire::encode_outcome(&expected, Some("通知"))),
+        ]);
+        let mut center = HttpsCenter::new(&trusted(addr)).unwrap();
+        let device = DeviceCredential::parse("device-credential-0123".into()).unwrap();
+        let refresh = RefreshToken::parse("refresh-token-0123456789".into()).unwrap();
+        center.refresh_session(&device, &refresh).unwrap();
+        let certificate = AuthCertificate::from_der(TARO_DER.to_vec()).unwrap();
+        let outcome = center.check_qualification(&CheckRequest::Visual {
+            certificate: &certificate,
+        });
+        assert_eq!(outcome, Ok(expected));
+        let requests = server.join().unwrap();
         assert!(
-            request.starts_with("POST /v1/qualification-checks HTTP/1.1\r\n"),
-            "{request}"
+            requests[0].starts_with("POST /v1/sessions/refresh HTTP/1.1\r\n"),
+            "{}",
+            requests[0]
         );
-        assert!(request
-            .to_ascii_lowercase()
-            .contains("content-type: application/json"));
-        let body = &request[request.find("\r\n\r\n").unwrap() + 4..];
-        let (mode, der) = wire::decode_check_request(body).unwrap();
-        assert_eq!((mode, der.as_slice()), (wire::CheckMode::Visual, TARO_DER));
+        assert!(!requests[0].to_ascii_lowercase().contains("authorization"));
+        let check = &requests[1];
+        assert!(
+            check.starts_with("POST /v1/qualification-checks HTTP/1.1\r\n"),
+            "{check}"
+        );
+        let lower = check.to_ascii_lowercase();
+        assert!(lower.contains("content-type: application/json"));
+        assert!(
+            check.contains("Bearer access-token-0123456789")
+                || lower.contains("bearer access-token-0123456789")
+        );
+        let body = &check[check.find("\r\n\r\n").unwrap() + 4..];
+        assert_eq!(
+            wire::decode_check_request(body),
+            Ok(wire::DecodedCheck::Visual {
+                certificate: TARO_DER.to_vec()
+            })
+        );
     }
 
     #[test]
     fn base_url_path_prefix_is_kept() {
-        let (addr, server) = serve_once(200, "", wire::encode_outcome(&sample_outcome(), None));
-        let mut prefixed = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
-        );
+        let (addr, server) = serve(vec![http(200, version_body())]);
+        let mut prefixed = trusted(addr);
         prefixed.base_url = format!("https://localhost:{}/oqs/", addr.port());
-        assert!(check(&prefixed).is_ok());
-        let request = server.join().unwrap().unwrap();
+        assert!(version(&prefixed).is_ok());
+        let requests = server.join().unwrap();
         assert!(
-            request.starts_with("POST /oqs/v1/qualification-checks "),
-            "{request}"
+            requests[0].starts_with("GET /oqs/v1/app-version "),
+            "{}",
+            requests[0]
         );
     }
 
     #[test]
-    fn error_body_is_rejected() {
-        let body = wire::encode_error(
-            &ErrorCode::UnknownCertificate,
-            "資格情報が登録されていません。",
-        );
-        let (addr, server) = serve_once(404, "", body);
-        let trusted = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
+    fn error_bodies_are_rejections_and_others_server_errors() {
+        let rejection = wire::encode_error(&ErrorCode::Internal, "障害が発生しました。");
+        let (addr, server) = serve(vec![
+            http(500, rejection),
+            http(500, "<html>Internal Server Error</html>"),
+            http(503, vec![0xff, 0xfe]),
+        ]);
+        assert_eq!(
+            version(&trusted(addr)),
+            Err(CenterError::Rejected {
+                code: ErrorCode::Internal,
+                message: "障害が発生しました。".into(),
+            })
         );
         assert_eq!(
-            check(&trusted),
-            Err(CenterError::Rejected {
-                code: ErrorCode::UnknownCertificate,
-                message: "資格情報が登録されていません。".into(),
-            })
+            version(&trusted(addr)),
+            Err(CenterError::Server { status: 500 })
+        );
+        assert_eq!(
+            version(&trusted(addr)),
+            Err(CenterError::Server { status: 503 })
         );
         server.join().unwrap();
     }
 
     #[test]
     fn redirects_are_not_followed() {
-        let (addr, server) = serve_once(302, "Location: https://127.0.0.1:9/\r\n", String::new());
-        let trusted = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
+        let (addr, server) = serve(vec![
+            Answer::Http {
+                status: 302,
+                headers: "Location: https://127.0.0.1:9/\r\n",
+                body: Vec::new(),
+            },
+            Answer::Http {
+                status: 301,
+                headers: "Location: http://127.0.0.1:9/v1/app-version\r\n",
+                body: Vec::new(),
+            },
+        ]);
+        assert_eq!(
+            version(&trusted(addr)),
+            Err(CenterError::Server { status: 302 })
         );
-        assert_eq!(check(&trusted), Err(CenterError::Server { status: 302 }));
+        assert_eq!(
+            version(&trusted(addr)),
+            Err(CenterError::Server { status: 301 })
+        );
+        assert_eq!(
+            server.join().unwrap().len(),
+            2,
+            "nothing followed the redirects"
+        );
+    }
+
+    #[test]
+    fn bad_replies_each_have_their_error() {
+        let (addr, server) = serve(vec![
+            // Oversized, as a success and as an error.
+            http(200, vec![b'x'; MAX_RESPONSE_BYTES + 10]),
+            http(500, vec![b'x'; MAX_RESPONSE_BYTES + 10]),
+            // Truncated JSON (framed correctly), garbage JSON, not UTF-8.
+            http(200, version_body()[..40].to_owned()),
+            http(200, "{\"latest\":[[[[}"),
+            http(200, vec![0xff, 0xfe, 0xfd]),
+            // The connection closes before the announced body is complete.
+            Answer::Raw(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"latest\"".to_vec(),
+            ),
+            // Not HTTP at all.
+            Answer::Raw(b"SSH-2.0-OpenSSH\r\n\r\n".to_vec()),
+        ]);
+        let c = trusted(addr);
+        assert_eq!(version(&c), Err(CenterError::TooLarge));
+        assert_eq!(version(&c), Err(CenterError::TooLarge));
+        assert_eq!(version(&c), Err(CenterError::Malformed));
+        assert_eq!(version(&c), Err(CenterError::Malformed));
+        assert_eq!(version(&c), Err(CenterError::Malformed));
+        assert_eq!(version(&c), Err(CenterError::Interrupted));
+        assert_eq!(version(&c), Err(CenterError::Malformed));
         server.join().unwrap();
     }
 
     #[test]
-    fn oversized_and_broken_bodies_are_malformed() {
-        let (addr, server) = serve_once(200, "", "x".repeat(MAX_RESPONSE_BYTES + 10));
-        let trusted = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
-        );
-        assert_eq!(check(&trusted), Err(CenterError::Malformed));
-        server.join().unwrap();
-        let (addr, server) = serve_once(200, "", "{\"Qualification".into());
-        let trusted = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
-        );
-        assert_eq!(check(&trusted), Err(CenterError::Malformed));
-        server.join().unwrap();
-        let (addr, server) = serve_once(503, "", "<html>maintenance</html>".into());
-        let trusted = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
-        );
-        assert_eq!(check(&trusted), Err(CenterError::Server { status: 503 }));
+    fn huge_response_headers_are_too_large() {
+        let mut raw = b"HTTP/1.1 200 OK\r\nX-Padding: ".to_vec();
+        raw.extend(std::iter::repeat_n(b'a', 200 * 1024));
+        raw.extend_from_slice(b"\r\nContent-Length: 0\r\n\r\n");
+        let (addr, server) = serve(vec![Answer::Raw(raw)]);
+        assert_eq!(version(&trusted(addr)), Err(CenterError::TooLarge));
         server.join().unwrap();
     }
 
     #[test]
-    fn untrusted_server_is_a_tls_error() {
-        let (addr, server) = serve_once(200, "", wire::encode_outcome(&sample_outcome(), None));
+    fn tls_failures_say_what_failed() {
+        // The bundled roots do not know the test CA; nor does another CA's bundle.
+        let (addr, server) = serve(vec![http(200, version_body()), http(200, version_body())]);
         let bundled = config(addr, Trust::Bundled, Duration::from_secs(5));
-        assert_eq!(check(&bundled), Err(CenterError::Tls));
-        assert_eq!(server.join().unwrap(), None, "no request got through");
+        assert_eq!(
+            version(&bundled),
+            Err(CenterError::Tls(TlsFailure::UntrustedCertificate))
+        );
+        let other_ca = config(
+            addr,
+            Trust::Pem(DEMO_CARD_CA_PEM.to_vec()),
+            Duration::from_secs(5),
+        );
+        assert_eq!(
+            version(&other_ca),
+            Err(CenterError::Tls(TlsFailure::UntrustedCertificate))
+        );
+        assert!(server.join().unwrap().is_empty(), "no request got through");
+
+        let (addr, server) = serve_with(
+            server_config(WRONG_HOST_CERT_DER, WRONG_HOST_KEY_PK8),
+            vec![http(200, version_body())],
+        );
+        assert_eq!(
+            version(&trusted(addr)),
+            Err(CenterError::Tls(TlsFailure::WrongHost))
+        );
+        assert!(server.join().unwrap().is_empty());
+
+        let (addr, server) = serve_with(
+            server_config(EXPIRED_CERT_DER, EXPIRED_KEY_PK8),
+            vec![http(200, version_body())],
+        );
+        assert_eq!(
+            version(&trusted(addr)),
+            Err(CenterError::Tls(TlsFailure::CertificateDates))
+        );
+        assert!(server.join().unwrap().is_empty());
+    }
+
+    #[test]
+    fn plain_http_on_the_port_is_a_handshake_failure() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = thread::spawn(move || {
+            let mut stream = accept_before(&listener, Instant::now() + SERVER_DEADLINE)?;
+            let mut hello = [0u8; 512];
+            let _ = stream.read(&mut hello);
+            stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .ok()
+        });
+        assert_eq!(
+            version(&trusted(addr)),
+            Err(CenterError::Tls(TlsFailure::Handshake))
+        );
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn tls_1_2_is_still_accepted() {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls12 = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![rustls::pki_types::CertificateDer::from(
+                    SERVER_CERT_DER.to_vec(),
+                )],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(SERVER_KEY_PK8.to_vec().into()),
+            )
+            .unwrap();
+        let (addr, server) = serve_with(Arc::new(tls12), vec![http(200, version_body())]);
+        assert!(version(&trusted(addr)).is_ok());
+        server.join().unwrap();
     }
 
     #[test]
@@ -514,12 +803,7 @@ mod tests {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap()
         };
-        let trusted = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
-        );
-        assert_eq!(check(&trusted), Err(CenterError::Unreachable));
+        assert_eq!(version(&trusted(addr)), Err(CenterError::Unreachable));
     }
 
     #[test]
@@ -527,13 +811,13 @@ mod tests {
         // Bound but never accepting: the kernel completes the TCP handshake, nobody answers.
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let trusted = config(
+        let short = config(
             addr,
             Trust::Pem(TEST_CA_PEM.to_vec()),
             Duration::from_millis(300),
         );
         let started = Instant::now();
-        assert_eq!(check(&trusted), Err(CenterError::Timeout));
+        assert_eq!(version(&short), Err(CenterError::Timeout));
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "{:?}",
@@ -543,49 +827,32 @@ mod tests {
     }
 
     #[test]
-    fn server_that_stalls_after_the_handshake_times_out() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let tls = server_config();
-        let server = thread::spawn(move || {
-            let stream = accept_before(&listener, Instant::now() + SERVER_DEADLINE)?;
-            let connection = rustls::ServerConnection::new(tls).ok()?;
-            let mut stream = rustls::StreamOwned::new(connection, stream);
-            let request = read_request(&mut stream)?;
-            // Never answer; hold the connection until the client gives up.
-            let mut rest = [0u8; 1];
-            let _ = stream.read(&mut rest);
-            Some(request)
-        });
-        let mut trusted = config(
-            addr,
-            Trust::Pem(TEST_CA_PEM.to_vec()),
-            Duration::from_secs(5),
-        );
-        trusted.overall_timeout = Duration::from_millis(500);
-        let started = Instant::now();
-        assert_eq!(check(&trusted), Err(CenterError::Timeout));
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{:?}",
-            started.elapsed()
-        );
-        assert!(server.join().unwrap().is_some());
+    fn a_server_that_stalls_after_the_request_times_out() {
+        for (read, overall) in [
+            (Duration::from_millis(300), Duration::from_secs(5)),
+            (Duration::from_secs(5), Duration::from_millis(500)),
+        ] {
+            let (addr, server) = serve(vec![Answer::Stall]);
+            let mut c = trusted(addr);
+            c.read_timeout = read;
+            c.overall_timeout = overall;
+            let started = Instant::now();
+            assert_eq!(version(&c), Err(CenterError::Timeout));
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "{:?}",
+                started.elapsed()
+            );
+            assert_eq!(server.join().unwrap().len(), 1);
+        }
     }
 
     #[test]
     fn configuration_is_checked_up_front() {
-        let good = ClientConfig {
-            base_url: "https://center.example.jp".into(),
-            trust: Trust::Bundled,
-            connect_timeout: Duration::from_secs(5),
-            overall_timeout: Duration::from_secs(15),
-        };
+        let good = ClientConfig::new("https://center.example.jp");
+        assert_eq!(good.trust, Trust::Bundled);
         let center = HttpsCenter::new(&good).unwrap();
-        assert_eq!(
-            center.endpoint,
-            "https://center.example.jp/v1/qualification-checks"
-        );
+        assert_eq!(center.transport().base, "https://center.example.jp");
         let with = |url: &str| {
             let mut c = good.clone();
             c.base_url = url.into();
@@ -598,6 +865,10 @@ mod tests {
         assert_eq!(with(""), Err(ConfigError::BadUrl));
         assert_eq!(
             with("https://center.example.jp/?x=1"),
+            Err(ConfigError::BadUrl)
+        );
+        assert_eq!(
+            with("https://center.example.jp/#x"),
             Err(ConfigError::BadUrl)
         );
         assert_eq!(
@@ -620,11 +891,18 @@ mod tests {
             pem(include_bytes!("../../tests/pki/tls/ca.key.pem")),
             Err(ConfigError::BadPem)
         );
-        let mut zero = good.clone();
-        zero.overall_timeout = Duration::ZERO;
-        assert_eq!(
-            HttpsCenter::new(&zero).map(|_| ()),
-            Err(ConfigError::ZeroTimeout)
-        );
+        for zero in 0..3 {
+            let mut c = good.clone();
+            match zero {
+                0 => c.connect_timeout = Duration::ZERO,
+                1 => c.read_timeout = Duration::ZERO,
+                _ => c.overall_timeout = Duration::ZERO,
+            }
+            assert_eq!(
+                HttpsCenter::new(&c).map(|_| ()),
+                Err(ConfigError::ZeroTimeout)
+            );
+        }
+        assert!(!format!("{:?}", Trust::Pem(TEST_CA_PEM.to_vec())).contains("BEGIN"));
     }
 }

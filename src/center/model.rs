@@ -365,6 +365,32 @@ impl Relation {
     }
 }
 
+/// 未就学区分 (PreschoolClassification, code table OQSCD015). The table has one value; an
+/// absent field means the person is not 未就学.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Preschool {
+    /// `1` 未就学: before compulsory education (shown as 「義務教育就学前」).
+    BeforeCompulsoryEducation,
+}
+
+impl Preschool {
+    /// Every value, in code order.
+    pub const ALL: [Preschool; 1] = [Preschool::BeforeCompulsoryEducation];
+
+    /// The official code (`"1"`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Preschool::BeforeCompulsoryEducation => "1",
+        }
+    }
+
+    /// The value for an official code; `None` for anything else (`"2"` 就学中 is not in
+    /// the confirmed table).
+    pub fn from_code(code: &str) -> Option<Preschool> {
+        Preschool::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
 /// 一部負担金割合: the share of the bill the patient pays, a whole number of 割 (tenths).
 ///
 /// Officially a 3-digit percent string: `"010"` is 1割, `"030"` is 3割.
@@ -479,8 +505,8 @@ pub struct Qualification {
     pub relation: Option<Relation>,
     /// 被保険者氏名 (InsuredName): the insured person or 世帯主 of a family member.
     pub insured_name: Option<SensitiveText>,
-    /// 未就学区分 (PreschoolClassification) = `1`: 義務教育就学前.
-    pub preschool: bool,
+    /// 未就学区分 (PreschoolClassification): `Some` for 義務教育就学前.
+    pub preschool: Option<Preschool>,
     /// 裏面記載情報, when any of its items is set.
     pub back: Option<BackSide>,
     /// 高齢受給者証, when the person has one.
@@ -557,7 +583,66 @@ impl CheckOutcome {
 
     /// Whether the person is 義務教育就学前 (未就学区分 = 1).
     pub fn is_preschool(&self) -> bool {
-        self.qualification.as_ref().is_some_and(|q| q.preschool)
+        self.qualification
+            .as_ref()
+            .is_some_and(|q| q.preschool.is_some())
+    }
+}
+
+/// Longest challenge ID accepted.
+const MAX_CHALLENGE_ID_LEN: usize = 64;
+
+/// Why text is not a challenge ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidChallengeId;
+
+/// The ID of a challenge, sent back with the signature: 1 to 64 ASCII letters, digits,
+/// `-` or `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChallengeId(String);
+
+impl ChallengeId {
+    /// Parses a challenge ID.
+    pub fn parse(text: &str) -> Result<ChallengeId, InvalidChallengeId> {
+        let well_formed = (1..=MAX_CHALLENGE_ID_LEN).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(ChallengeId(text.to_owned()))
+        } else {
+            Err(InvalidChallengeId)
+        }
+    }
+
+    /// The ID.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A fresh random challenge for a 暗証番号 (PIN) check: the card signs `nonce` with the
+/// key of its 利用者証明用電子証明書 (RSASSA-PKCS1-v1_5, SHA-256) after the patient's PIN
+/// opened it. The center accepts it once, within `valid_seconds` of issuing it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Challenge {
+    /// Names the challenge in the check request.
+    pub id: ChallengeId,
+    /// The bytes to sign, exactly as given.
+    pub nonce: Vec<u8>,
+    /// Seconds from issue until the center refuses it (120 in protocol v1).
+    pub valid_seconds: u32,
+}
+
+impl fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Challenge {{ id: {:?}, nonce: <{} bytes>, valid_seconds: {} }}",
+            self.id,
+            self.nonce.len(),
+            self.valid_seconds
+        )
     }
 }
 
@@ -587,7 +672,7 @@ mod tests {
             ratio: Ratio::from_code("010"),
             relation: Some(Relation::Insured),
             insured_name: None,
-            preschool: false,
+            preschool: None,
             back: None,
             elderly: Some(ElderlyCertificate {
                 valid_from: Some(date("20250401")),
@@ -725,6 +810,18 @@ mod tests {
     }
 
     #[test]
+    fn preschool_code_round_trips_and_unknowns_are_rejected() {
+        assert_eq!(
+            Preschool::from_code("1"),
+            Some(Preschool::BeforeCompulsoryEducation)
+        );
+        assert_eq!(Preschool::BeforeCompulsoryEducation.code(), "1");
+        for bad in ["0", "2", "", "１"] {
+            assert_eq!(Preschool::from_code(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn sex_and_relation_codes_round_trip_and_unknowns_are_rejected() {
         for s in Sex::ALL {
             assert_eq!(Sex::from_code(s.code()), Some(s));
@@ -802,7 +899,7 @@ mod tests {
     fn preschool_follows_the_classification() {
         assert!(!outcome(Some(sample())).is_preschool());
         let mut q = sample();
-        q.preschool = true;
+        q.preschool = Some(Preschool::BeforeCompulsoryEducation);
         assert!(outcome(Some(q)).is_preschool());
         assert!(!outcome(None).is_preschool());
     }
@@ -826,6 +923,29 @@ mod tests {
         assert!(
             !parts.contains("Female") && !parts.contains("2025"),
             "{parts}"
+        );
+    }
+
+    #[test]
+    fn challenge_ids_are_short_ascii_tokens() {
+        assert_eq!(
+            ChallengeId::parse("c0ffee-01_A").unwrap().as_str(),
+            "c0ffee-01_A"
+        );
+        assert!(ChallengeId::parse(&"a".repeat(64)).is_ok());
+        for bad in ["", "a b", "a/b", "ａ", "a\n"] {
+            assert_eq!(ChallengeId::parse(bad), Err(InvalidChallengeId), "{bad:?}");
+        }
+        assert_eq!(ChallengeId::parse(&"a".repeat(65)), Err(InvalidChallengeId));
+        let challenge = Challenge {
+            id: ChallengeId::parse("c1").unwrap(),
+            nonce: vec![0xAB; 32],
+            valid_seconds: 120,
+        };
+        let shown = format!("{challenge:?}");
+        assert!(
+            shown.contains("32 bytes") && !shown.contains("171"),
+            "{shown}"
         );
     }
 

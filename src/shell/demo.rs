@@ -6,7 +6,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use crate::app::passcode::PasscodeHash;
 use crate::app::{App, DemoSetup};
 use crate::card::virtual_card::{demo_cards, VirtualReader};
-use crate::center::reference::{LocalCenter, ReferenceCenter};
+use crate::center::reference::LocalCenter;
 
 use super::worker::{Backends, ReaderBackend};
 
@@ -27,14 +27,12 @@ pub fn app() -> App {
     App::registered(PasscodeHash::derive(PASSCODE.as_bytes(), salt), Some(setup))
 }
 
-/// The demo's backends. `clock` gives the reference center its time (unix seconds).
+/// The demo's backends. `clock` gives the reference center its time (unix seconds). The
+/// demo device is registered with the demo account, so a session is open.
 pub fn backends(clock: impl FnMut() -> i64 + Send + 'static) -> Backends {
     Backends {
         reader: ReaderBackend::Virtual(VirtualReader::new()),
-        center: Box::new(LocalCenter::new(
-            ReferenceCenter::with_demo_records(),
-            Box::new(clock),
-        )),
+        center: Box::new(LocalCenter::registered_demo(Box::new(clock))),
         store: None,
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::card::CardError;
 use crate::center::model::{CardClassification, Date, Ratio, Relation, Sex};
-use crate::center::CenterError;
+use crate::center::wire::ErrorCode;
+use crate::center::{CenterError, TlsFailure};
 use crate::sensitive::SensitiveText;
 
 /// The product's name as the window title and header show it.
@@ -430,31 +431,159 @@ pub fn wrong_pin(tries_left: u8) -> String {
     format!("暗証番号が違います。残り{tries_left}回")
 }
 
-/// The one mapping from center errors to words. A center refusal carries its own message,
-/// which the screen shows after `what`.
+/// Next step: wait and retry, then call the help desk.
+const RETRY_LATER: &str = "しばらく待ってから、もう一度お試しください。続く場合はオンライン資格確認等コールセンターにお問い合わせください。";
+/// Next step: the app and the center disagree on the protocol.
+const UPDATE_APP: &str = "アプリを最新版に更新してください。続く場合はオンライン資格確認等コールセンターにお問い合わせください。";
+/// Next step: a PIN check has to start again.
+const READ_AGAIN: &str = "もう一度マイナンバーカードを読み取ってください。";
+
+/// The one mapping from center errors to words: every variant, every TLS failure and
+/// every center error code has its own. A center refusal also carries the center's own
+/// message, which the screen shows after `what`.
 pub fn center_error(e: &CenterError) -> Advice {
     match e {
+        CenterError::NoSession => Advice {
+            what: "オンライン資格確認等システムにログインしていません。",
+            next: "パスコード、またはIDとパスワードでログインしてください。",
+        },
         CenterError::Unreachable => Advice {
             what: "オンライン資格確認等システムに接続できません。",
-            next: "インターネットに接続されているか確認して、もう一度読み取ってください。",
+            next: "インターネットに接続されているか確認して、もう一度お試しください。",
         },
         CenterError::Timeout => Advice {
             what: "オンライン資格確認等システムから応答がありません。",
-            next: "しばらく待ってから、もう一度読み取ってください。",
+            next: "しばらく待ってから、もう一度お試しください。",
         },
-        CenterError::Tls => Advice {
+        CenterError::Tls(TlsFailure::UntrustedCertificate) => Advice {
+            what: "接続先がオンライン資格確認等システムであることを確認できませんでした（証明書を信頼できません）。",
+            next: "通信が途中で別の機器に中継されている可能性があります。端末の管理者にネットワークの設定を確認してもらってください。",
+        },
+        CenterError::Tls(TlsFailure::WrongHost) => Advice {
+            what: "接続先の名前が証明書と一致しません。",
+            next: "接続先の設定を端末の管理者に確認してもらってください。",
+        },
+        CenterError::Tls(TlsFailure::CertificateDates) => Advice {
+            what: "接続先の証明書が有効期間外です。",
+            next: "端末の日付と時刻が正しいか確認してください。正しい場合はオンライン資格確認等コールセンターにお問い合わせください。",
+        },
+        CenterError::Tls(TlsFailure::Handshake) => Advice {
             what: "オンライン資格確認等システムとの安全な通信を確立できませんでした。",
-            next: "端末の日付と時刻が正しいか確認してください。直らない場合はオンライン資格確認等コールセンターにお問い合わせください。",
+            next: RETRY_LATER,
         },
-        CenterError::Server { .. } | CenterError::Malformed => Advice {
+        CenterError::Interrupted => Advice {
+            what: "オンライン資格確認等システムとの通信が途中で切れました。",
+            next: "インターネットの接続を確認して、もう一度お試しください。",
+        },
+        CenterError::Server { .. } => Advice {
             what: "オンライン資格確認等システムでエラーが発生しました。",
-            next: "しばらく待ってから、もう一度読み取ってください。続く場合はオンライン資格確認等コールセンターにお問い合わせください。",
+            next: RETRY_LATER,
         },
-        CenterError::Rejected { .. } => Advice {
-            what: "オンライン資格確認等システムが資格確認を受け付けませんでした。",
-            next: "表示された内容を確認してください。",
+        CenterError::Malformed => Advice {
+            what: "オンライン資格確認等システムからの応答を読み取れませんでした。",
+            next: UPDATE_APP,
         },
+        CenterError::TooLarge => Advice {
+            what: "オンライン資格確認等システムからの応答が大きすぎるため受け取れませんでした。",
+            next: "ネットワークの設定（プロキシ等）を端末の管理者に確認してもらってください。",
+        },
+        CenterError::Rejected { code, .. } => rejected(code),
     }
+}
+
+/// The words for each center error code.
+fn rejected(code: &ErrorCode) -> Advice {
+    let (what, next) = match code {
+        ErrorCode::BadRequest => (
+            "オンライン資格確認等システムが要求の形式を受け付けませんでした。",
+            UPDATE_APP,
+        ),
+        ErrorCode::NotFound => (
+            "オンライン資格確認等システムがこの機能を提供していません。",
+            UPDATE_APP,
+        ),
+        ErrorCode::MethodNotAllowed => (
+            "オンライン資格確認等システムがこの方法での要求を受け付けませんでした。",
+            UPDATE_APP,
+        ),
+        ErrorCode::RequestTooLarge => (
+            "要求が大きすぎるため、オンライン資格確認等システムが受け付けませんでした。",
+            RETRY_LATER,
+        ),
+        ErrorCode::RequestTimeout => (
+            "要求の送信に時間がかかりすぎました。",
+            "インターネットの接続を確認して、もう一度お試しください。",
+        ),
+        ErrorCode::SessionInvalid => (
+            "ログインが切れています。",
+            "パスコードを入力し直すか、IDとパスワードでログインしてください。",
+        ),
+        ErrorCode::SessionExpired => (
+            "ログインの有効時間が過ぎました。",
+            "パスコードを入力し直してください。",
+        ),
+        ErrorCode::RefreshRejected => (
+            "ログインの有効期限が切れました。",
+            "IDとパスワードでログインしてください。",
+        ),
+        ErrorCode::UnknownCertificate => (
+            "このマイナンバーカードに紐づく資格情報が見つかりません。",
+            "資格確認書などで資格を確認してください。",
+        ),
+        ErrorCode::CertificateExpired => (
+            "マイナンバーカードの電子証明書の有効期限が切れています。",
+            "資格確認書などで資格を確認し、患者には市区町村の窓口で電子証明書の更新手続きをするよう案内してください。",
+        ),
+        ErrorCode::WrongCredentials => (
+            "IDまたはパスワードが正しくありません。",
+            "マイナ資格確認アプリユーザ設定情報を確認して入力し直してください。パスワードを5回間違えると、30分間ログインできなくなります。",
+        ),
+        ErrorCode::AccountLocked => (
+            "パスワードを5回間違えたため、アカウントがロックされています。",
+            "30分待ってからログインしてください。急ぐ場合はオンライン資格確認等コールセンターにお問い合わせください。",
+        ),
+        ErrorCode::PasswordRules => (
+            "新しいパスワードが規則に合っていません。",
+            "英字の大文字、英字の小文字、数字、記号の全てを組み合わせ、8文字以上20文字以下で設定してください。",
+        ),
+        ErrorCode::WrongActivationCode => (
+            "アクティベーションコードが正しくありません。",
+            "マイナ資格確認アプリユーザ設定情報のアクティベーションコードを確認して入力し直してください。",
+        ),
+        ErrorCode::WrongInstitutionCode => (
+            "機関コードが正しくありません。",
+            "マイナ資格確認アプリユーザ設定情報の機関コード（10桁）を確認して入力し直してください。",
+        ),
+        ErrorCode::DeviceNotRegistered => (
+            "この端末はオンライン資格確認等システムに登録されていません。",
+            "初期登録をやり直してください。",
+        ),
+        ErrorCode::UnknownNotice => (
+            "お知らせが見つかりません。",
+            "お知らせ一覧を開き直してください。",
+        ),
+        ErrorCode::ChallengeInvalid => (
+            "暗証番号による本人確認の手続きが無効になりました。",
+            READ_AGAIN,
+        ),
+        ErrorCode::ChallengeExpired => (
+            "暗証番号による本人確認の有効時間（2分）が過ぎました。",
+            READ_AGAIN,
+        ),
+        ErrorCode::SignatureInvalid => (
+            "マイナンバーカードによる本人確認ができませんでした。",
+            "カードをセットし直して、もう一度読み取ってください。続く場合は目視確認で資格を確認してください。",
+        ),
+        ErrorCode::Internal => (
+            "オンライン資格確認等システムで障害が発生しました。",
+            "しばらく待ってから、もう一度お試しください。",
+        ),
+        ErrorCode::Unknown(_) => (
+            "オンライン資格確認等システムが要求を受け付けませんでした。",
+            "表示された内容を確認してください。",
+        ),
+    };
+    Advice { what, next }
 }
 
 #[cfg(test)]
@@ -532,16 +661,36 @@ mod tests {
             let a = card_error(e);
             assert!(!a.what.is_empty() && !a.next.is_empty(), "{e:?}");
         }
-        let centers = [
+        let mut centers = vec![
+            CenterError::NoSession,
             CenterError::Unreachable,
             CenterError::Timeout,
-            CenterError::Tls,
+            CenterError::Tls(TlsFailure::UntrustedCertificate),
+            CenterError::Tls(TlsFailure::WrongHost),
+            CenterError::Tls(TlsFailure::CertificateDates),
+            CenterError::Tls(TlsFailure::Handshake),
+            CenterError::Interrupted,
             CenterError::Server { status: 500 },
             CenterError::Malformed,
+            CenterError::TooLarge,
         ];
+        for code in ErrorCode::KNOWN
+            .into_iter()
+            .chain([ErrorCode::Unknown("MK-E7777".into())])
+        {
+            centers.push(CenterError::Rejected {
+                code,
+                message: String::new(),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
         for e in &centers {
             let a = center_error(e);
             assert!(!a.what.is_empty() && !a.next.is_empty(), "{e:?}");
+            assert!(
+                seen.insert(a.what),
+                "{e:?} shares its words with another error"
+            );
         }
         // Distinct causes get distinct words.
         assert_ne!(

@@ -5,6 +5,10 @@
 # Makes a test CA (CA:TRUE) and a server leaf it signs for the loopback test server:
 # subjectAltName IP:127.0.0.1 and DNS:localhost, extendedKeyUsage serverAuth. A CA plus a
 # leaf is needed because webpki rejects a self-signed CA:TRUE certificate as end entity.
+# Also two more leaves from the same CA, so the client tests can show a host-name mismatch
+# (wrong-host: for wrong-host.invalid only) and an expired certificate (expired-host), and
+# PEM copies of the loopback leaf and
+# key for `myna-kakunin reference-center --tls-cert --tls-key`.
 # Keys are ECDSA P-256 (quick to make, supported by rustls with ring).
 #
 # Idempotent: keeps what exists. Run from anywhere: bash tests/pki/make-test-tls.sh
@@ -21,16 +25,20 @@ if [ ! -f ca.key.pem ]; then
     -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 fi
 
-if [ ! -f server.key.pk8 ]; then
-  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/server.key.pem" 2>/dev/null
-  openssl pkcs8 -topk8 -nocrypt -in "$work/server.key.pem" -outform DER -out server.key.pk8
-  openssl req -new -key "$work/server.key.pem" -out "$work/server.csr" \
-    -subj "/O=myna-kakunin TEST ONLY/CN=localhost" 2>/dev/null
+# make_leaf NAME SERIAL SAN [START END]: a leaf signed by the test CA, as NAME.cert.der +
+# NAME.key.pk8, valid 2024-01-01 to 2049-12-31 unless START and END are given.
+make_leaf() {
+  local name=$1 serial=$2 san=$3 start=${4:-20240101000000Z} end=${5:-20491231235959Z}
+  [ -f "$name.key.pk8" ] && return 0
+  work=$(mktemp -d)
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
+  openssl pkcs8 -topk8 -nocrypt -in "$work/key.pem" -outform DER -out "$name.key.pk8"
+  openssl req -new -key "$work/key.pem" -out "$work/leaf.csr" \
+    -subj "/O=myna-kakunin TEST ONLY/CN=$name" 2>/dev/null
   # `openssl ca` (not `x509 -req`) because only it takes explicit validity dates in OpenSSL 3.0:
   # a fixed past notBefore keeps the tests working on machines whose clock lags.
   : > "$work/index.txt"
-  echo 5E57 > "$work/serial"
+  echo "$serial" > "$work/serial"
   cat > "$work/ca.cnf" <<CNF
 [ca]
 default_ca = test
@@ -52,10 +60,22 @@ commonName = supplied
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,DNS:localhost
+subjectAltName = $san
 CNF
-  openssl ca -batch -config "$work/ca.cnf" -notext -in "$work/server.csr" -out "$work/server.pem" \
-    -startdate 20240101000000Z -enddate 20491231235959Z 2>"$work/log" || { cat "$work/log" >&2; exit 1; }
-  openssl x509 -in "$work/server.pem" -outform DER -out server.cert.der
-  echo "made tls/server.cert.der"
-fi
+  openssl ca -batch -config "$work/ca.cnf" -notext -in "$work/leaf.csr" -out "$work/leaf.pem" \
+    -startdate "$start" -enddate "$end" 2>"$work/log" || { cat "$work/log" >&2; rm -rf "$work"; exit 1; }
+  openssl x509 -in "$work/leaf.pem" -outform DER -out "$name.cert.der"
+  rm -rf "$work"
+  echo "made tls/$name.cert.der"
+}
+
+# The loopback server (its CN was "localhost" when first made; the SAN is what counts).
+make_leaf server 5E57 "IP:127.0.0.1,DNS:localhost"
+# Valid, from the same CA, but for another host only.
+make_leaf wrong-host 5E58 "DNS:wrong-host.invalid"
+# For the loopback host, from the same CA, but expired on 2024-06-30.
+make_leaf expired-host 5E59 "IP:127.0.0.1,DNS:localhost" 20240101000000Z 20240630235959Z
+
+# PEM copies of the loopback leaf and key for the reference-center subcommand.
+[ -f server.cert.pem ] || openssl x509 -inform DER -in server.cert.der -out server.cert.pem
+[ -f server.key.pem ] || openssl pkcs8 -nocrypt -inform DER -in server.key.pk8 -out server.key.pem

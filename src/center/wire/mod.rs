@@ -1,23 +1,26 @@
-//! The center protocol, version 1: JSON over HTTPS (also in `PROTOCOL.md`).
+//! The center protocol, version 1: JSON over HTTPS. `PROTOCOL.md` is the reference; this
+//! module holds the bodies of every endpoint, both sides of each (the client encodes
+//! requests and parses replies; the reference center decodes requests and encodes replies).
 //!
 //! The real オンライン資格確認等システム interface is not public, so the transport, paths,
-//! request body and error codes are this project's own. The qualification result keeps the
+//! request bodies and error codes are this project's own. The qualification result keeps the
 //! official tag names of 別紙3-1 (`ResultOfQualificationConfirmation` and friends), their
 //! code tables (OQSCD006/007/009/010/015) and formats (`YYYYMMDD`, 3-digit percent ratios).
 //!
-//! # Request
+//! - Accounts, devices and sessions: [`account`] (registration, login, refresh, password).
+//! - Notices, app version and challenges: [`info`].
+//! - The qualification check, the error body and base64: here.
 //!
-//! `POST /v1/qualification-checks`, `Content-Type: application/json`:
+//! # Qualification check
+//!
+//! `POST /v1/qualification-checks` with the session's bearer token:
 //!
 //! ```json
 //! {"mode":"visual","certificate":"<base64 of the 利用者証明用電子証明書, DER>"}
+//! {"mode":"pin","certificate":"…","challenge_id":"…","signature":"<base64>"}
 //! ```
 //!
-//! `mode` is `"visual"` (目視確認: staff compared the card photo with the patient). The
-//! certificate is standard base64 with padding (RFC 4648 §4), decoded strictly. The
-//! center maps the certificate's serial number and issuer to the insured person.
-//!
-//! # Success: HTTP 200
+//! Success is HTTP 200 with the MessageBody of 別紙3-1, flattened:
 //!
 //! ```json
 //! {"QualificationConfirmationDate":"20231201","ProcessingResultStatus":"1",
@@ -33,9 +36,8 @@
 //! - `ResultOfQualificationConfirmation` is `null` when `QualificationValidity` is `"4"`
 //!   該当資格なし (and may be for `"5"` 複数該当); it is required for every other validity.
 //!
-//! Optional values are written as `null`; a missing key means the same. Every value is a
-//! JSON string; unknown keys are ignored. The fields of `ResultOfQualificationConfirmation`
-//! are tabled in `PROTOCOL.md`.
+//! Optional values are written as `null`; a missing key means the same. Every scalar is a
+//! JSON string; unknown keys are ignored.
 //!
 //! # Errors: any non-2xx status
 //!
@@ -46,16 +48,39 @@
 //! The codes ([`ErrorCode`]) are synthetic: the `MK-` prefix marks this project's own codes,
 //! not the official 処理結果コード of 別紙6-1 (which are not public).
 
+pub mod account;
+pub mod info;
+
 use miniserde::{json, Deserialize, Serialize};
 
 use super::model::{
-    BackSide, CardClassification, CheckOutcome, Date, ElderlyCertificate, Qualification, Ratio,
-    Relation, Sex, Validity,
+    BackSide, CardClassification, ChallengeId, CheckOutcome, Date, ElderlyCertificate, Preschool,
+    Qualification, Ratio, Relation, Sex, Validity,
 };
 use super::{CenterError, CheckRequest};
 use crate::sensitive::{wipe_vec, SensitiveText};
 
-/// The path of the qualification-check endpoint.
+/// `POST`: 初期登録 (device registration).
+pub const DEVICES_PATH: &str = "/v1/devices";
+/// `DELETE`: デバイス登録解除 of the session's device.
+pub const CURRENT_DEVICE_PATH: &str = "/v1/devices/current";
+/// `POST`: システムログイン.
+pub const SESSIONS_PATH: &str = "/v1/sessions";
+/// `POST`: session refresh (passcode unlock).
+pub const SESSION_REFRESH_PATH: &str = "/v1/sessions/refresh";
+/// `DELETE`: ログアウト.
+pub const CURRENT_SESSION_PATH: &str = "/v1/sessions/current";
+/// `PUT`: アカウントパスワード設定.
+pub const PASSWORD_PATH: &str = "/v1/account/password";
+/// `GET`: お知らせ with this device's read marks.
+pub const NOTICES_PATH: &str = "/v1/notices";
+/// `POST`: marks notices read for this device.
+pub const NOTICES_READ_PATH: &str = "/v1/notices/read";
+/// `GET`: app version (no session needed).
+pub const APP_VERSION_PATH: &str = "/v1/app-version";
+/// `POST`: a fresh challenge for a 暗証番号 check.
+pub const CHALLENGES_PATH: &str = "/v1/challenges";
+/// `POST`: the qualification check.
 pub const CHECK_PATH: &str = "/v1/qualification-checks";
 
 /// `ProcessingResultCode` of a successful check whose card certificate expires within three
@@ -73,6 +98,8 @@ const MAX_CODE_LEN: usize = 16;
 pub enum CheckMode {
     /// `"visual"`: 目視確認, staff compared the card's photo with the patient.
     Visual,
+    /// `"pin"`: 暗証番号, the card signed the center's challenge after the patient's PIN.
+    Pin,
 }
 
 impl CheckMode {
@@ -80,6 +107,7 @@ impl CheckMode {
     pub fn code(self) -> &'static str {
         match self {
             CheckMode::Visual => "visual",
+            CheckMode::Pin => "pin",
         }
     }
 
@@ -87,27 +115,61 @@ impl CheckMode {
     pub fn from_code(code: &str) -> Option<CheckMode> {
         match code {
             "visual" => Some(CheckMode::Visual),
+            "pin" => Some(CheckMode::Pin),
             _ => None,
         }
     }
 }
 
 /// This project's own error codes (synthetic: the `MK-` prefix is ours; these are not the
-/// official 別紙6-1 処理結果コード, which are not public).
+/// official 別紙6-1 処理結果コード, which are not public). Grouped by the thousands digit:
+/// 1 request and session, 2 qualification, 3 account, 4 device, 5 notices, 6 PIN check,
+/// 9 the center itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorCode {
-    /// `MK-E1001` (HTTP 400): the request is not the protocol's JSON, or its certificate is
-    /// not a certificate.
+    /// `MK-E1001` (HTTP 400): the request is not the protocol's (JSON, fields, HTTP framing).
     BadRequest,
     /// `MK-E1002` (HTTP 404): no such endpoint.
     NotFound,
     /// `MK-E1003` (HTTP 405): the endpoint exists but not for this method.
     MethodNotAllowed,
+    /// `MK-E1004` (HTTP 413): the request is larger than the center accepts.
+    RequestTooLarge,
+    /// `MK-E1005` (HTTP 408): the request did not arrive in time.
+    RequestTimeout,
+    /// `MK-E1101` (HTTP 401): no session, or it ended (logout, deregistration).
+    SessionInvalid,
+    /// `MK-E1102` (HTTP 401): the session's access token expired; refresh it.
+    SessionExpired,
+    /// `MK-E1103` (HTTP 401): the refresh token is unknown, used, revoked or expired; log in
+    /// with ID + password.
+    RefreshRejected,
     /// `MK-E2001` (HTTP 404): no qualification is bound to this certificate.
     UnknownCertificate,
     /// `MK-E2002` (HTTP 403): the certificate expired and its grace period (three months
     /// after the end of the month of expiry) is over.
     CertificateExpired,
+    /// `MK-E3001` (HTTP 401): the ID or the password is wrong.
+    WrongCredentials,
+    /// `MK-E3002` (HTTP 423): five wrong passwords locked the account for 30 minutes.
+    AccountLocked,
+    /// `MK-E3003` (HTTP 422): the new password breaks the rules of the manual (p.10).
+    PasswordRules,
+    /// `MK-E4001` (HTTP 403): the activation code is not the account's.
+    WrongActivationCode,
+    /// `MK-E4002` (HTTP 422): the 機関コード has a wrong check digit or is not the account's.
+    WrongInstitutionCode,
+    /// `MK-E4003` (HTTP 401): the device is not registered (or was deregistered).
+    DeviceNotRegistered,
+    /// `MK-E5001` (HTTP 404): no notice has this ID.
+    UnknownNotice,
+    /// `MK-E6001` (HTTP 403): the challenge is unknown, already used, or another device's.
+    ChallengeInvalid,
+    /// `MK-E6002` (HTTP 403): the challenge expired (2 minutes).
+    ChallengeExpired,
+    /// `MK-E6003` (HTTP 403): the signature is missing or does not verify with the
+    /// certificate's key.
+    SignatureInvalid,
     /// `MK-E9001` (HTTP 500): the center failed.
     Internal,
     /// A well-formed code this version does not know (forward compatibility): `MK-`
@@ -117,12 +179,27 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code this version knows (not [`ErrorCode::Unknown`]).
-    pub const KNOWN: [ErrorCode; 6] = [
+    pub const KNOWN: [ErrorCode; 21] = [
         ErrorCode::BadRequest,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::RequestTooLarge,
+        ErrorCode::RequestTimeout,
+        ErrorCode::SessionInvalid,
+        ErrorCode::SessionExpired,
+        ErrorCode::RefreshRejected,
         ErrorCode::UnknownCertificate,
         ErrorCode::CertificateExpired,
+        ErrorCode::WrongCredentials,
+        ErrorCode::AccountLocked,
+        ErrorCode::PasswordRules,
+        ErrorCode::WrongActivationCode,
+        ErrorCode::WrongInstitutionCode,
+        ErrorCode::DeviceNotRegistered,
+        ErrorCode::UnknownNotice,
+        ErrorCode::ChallengeInvalid,
+        ErrorCode::ChallengeExpired,
+        ErrorCode::SignatureInvalid,
         ErrorCode::Internal,
     ];
 
@@ -132,8 +209,23 @@ impl ErrorCode {
             ErrorCode::BadRequest => "MK-E1001",
             ErrorCode::NotFound => "MK-E1002",
             ErrorCode::MethodNotAllowed => "MK-E1003",
+            ErrorCode::RequestTooLarge => "MK-E1004",
+            ErrorCode::RequestTimeout => "MK-E1005",
+            ErrorCode::SessionInvalid => "MK-E1101",
+            ErrorCode::SessionExpired => "MK-E1102",
+            ErrorCode::RefreshRejected => "MK-E1103",
             ErrorCode::UnknownCertificate => "MK-E2001",
             ErrorCode::CertificateExpired => "MK-E2002",
+            ErrorCode::WrongCredentials => "MK-E3001",
+            ErrorCode::AccountLocked => "MK-E3002",
+            ErrorCode::PasswordRules => "MK-E3003",
+            ErrorCode::WrongActivationCode => "MK-E4001",
+            ErrorCode::WrongInstitutionCode => "MK-E4002",
+            ErrorCode::DeviceNotRegistered => "MK-E4003",
+            ErrorCode::UnknownNotice => "MK-E5001",
+            ErrorCode::ChallengeInvalid => "MK-E6001",
+            ErrorCode::ChallengeExpired => "MK-E6002",
+            ErrorCode::SignatureInvalid => "MK-E6003",
             ErrorCode::Internal => "MK-E9001",
             ErrorCode::Unknown(code) => code,
         }
@@ -152,11 +244,32 @@ impl ErrorCode {
     pub fn http_status(&self) -> u16 {
         match self {
             ErrorCode::BadRequest => 400,
-            ErrorCode::NotFound | ErrorCode::UnknownCertificate => 404,
+            ErrorCode::SessionInvalid
+            | ErrorCode::SessionExpired
+            | ErrorCode::RefreshRejected
+            | ErrorCode::WrongCredentials
+            | ErrorCode::DeviceNotRegistered => 401,
+            ErrorCode::CertificateExpired
+            | ErrorCode::WrongActivationCode
+            | ErrorCode::ChallengeInvalid
+            | ErrorCode::ChallengeExpired
+            | ErrorCode::SignatureInvalid => 403,
+            ErrorCode::NotFound | ErrorCode::UnknownCertificate | ErrorCode::UnknownNotice => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::CertificateExpired => 403,
+            ErrorCode::RequestTimeout => 408,
+            ErrorCode::RequestTooLarge => 413,
+            ErrorCode::PasswordRules | ErrorCode::WrongInstitutionCode => 422,
+            ErrorCode::AccountLocked => 423,
             ErrorCode::Internal | ErrorCode::Unknown(_) => 500,
         }
+    }
+
+    /// Whether this code says the session is gone, so the client drops its access token.
+    pub fn ends_session(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::SessionInvalid | ErrorCode::SessionExpired | ErrorCode::DeviceNotRegistered
+        )
     }
 }
 
@@ -171,12 +284,16 @@ fn is_code_token(code: &str) -> bool {
 /// Why a request body was refused (server side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestError {
-    /// Not the request JSON.
+    /// Not the request JSON, or a required field is missing.
     Json,
     /// A `mode` this version does not know.
     UnknownMode,
-    /// The certificate is not strict base64.
+    /// A binary field (certificate, signature) is not strict base64.
     Base64,
+    /// A field is not of its format (an ID, a code, a token).
+    Format,
+    /// A field that the mode does not use is present (a signature on a 目視 check).
+    UnexpectedField,
 }
 
 /// Why a string is not strict base64.
@@ -263,23 +380,25 @@ pub fn base64_decode(text: &str) -> Result<Vec<u8>, InvalidBase64> {
 }
 
 /// Overwrites a string's bytes and empties it.
-fn wipe_string(text: &mut String) {
+pub(crate) fn wipe_string(text: &mut String) {
     let mut bytes = core::mem::take(text).into_bytes();
     wipe_vec(&mut bytes);
 }
 
 /// Overwrites an optional string's bytes.
-fn wipe_option(text: &mut Option<String>) {
+pub(crate) fn wipe_option(text: &mut Option<String>) {
     if let Some(text) = text {
         wipe_string(text);
     }
 }
 
-/// The request body.
+/// The check request body.
 #[derive(Serialize, Deserialize)]
 struct RequestBody {
     mode: String,
     certificate: String,
+    challenge_id: Option<String>,
+    signature: Option<String>,
 }
 
 /// The success body (MessageBody of 別紙3-1, flattened).
@@ -396,20 +515,92 @@ struct ErrorDetail {
 
 /// The request body for `request` (client side).
 pub fn encode_check_request(request: &CheckRequest<'_>) -> String {
-    match request {
-        CheckRequest::Visual { certificate } => json::to_string(&RequestBody {
+    let body = match request {
+        CheckRequest::Visual { certificate } => RequestBody {
             mode: CheckMode::Visual.code().to_owned(),
             certificate: base64_encode(certificate.der()),
-        }),
+            challenge_id: None,
+            signature: None,
+        },
+        CheckRequest::Pin {
+            certificate,
+            signature,
+            challenge_id,
+        } => RequestBody {
+            mode: CheckMode::Pin.code().to_owned(),
+            certificate: base64_encode(certificate.der()),
+            challenge_id: Some(challenge_id.as_str().to_owned()),
+            signature: Some(base64_encode(signature)),
+        },
+    };
+    json::to_string(&body)
+}
+
+/// A check request as the center reads it (server side).
+#[derive(Clone, PartialEq, Eq)]
+pub enum DecodedCheck {
+    /// 目視確認.
+    Visual {
+        /// The certificate's DER (not parsed yet).
+        certificate: Vec<u8>,
+    },
+    /// 暗証番号.
+    Pin {
+        /// The certificate's DER (not parsed yet).
+        certificate: Vec<u8>,
+        /// The challenge that was signed.
+        challenge_id: ChallengeId,
+        /// The signature; `None` when the request carries none (refused as an invalid
+        /// signature, not as a malformed request).
+        signature: Option<Vec<u8>>,
+    },
+}
+
+impl core::fmt::Debug for DecodedCheck {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DecodedCheck::Visual { .. } => f.write_str("DecodedCheck::Visual"),
+            DecodedCheck::Pin { signature, .. } => write!(
+                f,
+                "DecodedCheck::Pin {{ signature: {} }}",
+                if signature.is_some() {
+                    "present"
+                } else {
+                    "missing"
+                }
+            ),
+        }
     }
 }
 
-/// The mode and the certificate DER of a request body (server side).
-pub fn decode_check_request(body: &str) -> Result<(CheckMode, Vec<u8>), RequestError> {
+/// The check request in a body (server side). Visual checks must not carry a challenge
+/// or a signature; PIN checks need a challenge ID.
+pub fn decode_check_request(body: &str) -> Result<DecodedCheck, RequestError> {
     let request: RequestBody = json::from_str(body).map_err(|_| RequestError::Json)?;
     let mode = CheckMode::from_code(&request.mode).ok_or(RequestError::UnknownMode)?;
-    let der = base64_decode(&request.certificate).map_err(|_| RequestError::Base64)?;
-    Ok((mode, der))
+    let certificate = base64_decode(&request.certificate).map_err(|_| RequestError::Base64)?;
+    match mode {
+        CheckMode::Visual => {
+            if request.challenge_id.is_some() || request.signature.is_some() {
+                return Err(RequestError::UnexpectedField);
+            }
+            Ok(DecodedCheck::Visual { certificate })
+        }
+        CheckMode::Pin => {
+            let challenge_id = request.challenge_id.as_deref().ok_or(RequestError::Json)?;
+            let challenge_id =
+                ChallengeId::parse(challenge_id).map_err(|_| RequestError::Format)?;
+            let signature = match request.signature.as_deref() {
+                None | Some("") => None,
+                Some(text) => Some(base64_decode(text).map_err(|_| RequestError::Base64)?),
+            };
+            Ok(DecodedCheck::Pin {
+                certificate,
+                challenge_id,
+                signature,
+            })
+        }
+    }
 }
 
 /// The error body for `code` with a Japanese `message` for staff (server side).
@@ -462,7 +653,7 @@ fn result_body(q: &Qualification) -> ResultBody {
         ratio: q.ratio.map(Ratio::code),
         relation: q.relation.map(|r| r.code().to_owned()),
         insured_name: optional(&q.insured_name),
-        preschool: q.preschool.then(|| "1".to_owned()),
+        preschool: q.preschool.map(|p| p.code().to_owned()),
         other_name: back.and_then(|b| optional(&b.name)),
         other_name_kana: back.and_then(|b| optional(&b.name_kana)),
         other_sex: back.and_then(|b| b.sex.map(|s| s.code().to_owned())),
@@ -483,8 +674,8 @@ fn result_body(q: &Qualification) -> ResultBody {
 /// - Otherwise: an error body is [`CenterError::Rejected`]; anything else is
 ///   [`CenterError::Server`] with the status.
 pub fn parse_check_response(status: u16, body: &str) -> Result<CheckOutcome, CenterError> {
-    if !(200..300).contains(&status) {
-        return Err(parse_error_body(body).unwrap_or(CenterError::Server { status }));
+    if !is_success(status) {
+        return Err(error_reply(status, body));
     }
     let mut response: ResponseBody = json::from_str(body).map_err(|_| CenterError::Malformed)?;
     match response.status.as_deref() {
@@ -532,32 +723,45 @@ pub fn parse_check_response(status: u16, body: &str) -> Result<CheckOutcome, Cen
     })
 }
 
-/// Logs the result of a check with codes and statuses only, never patient data or the
-/// center's message. `status` is the HTTP status when there was a response.
-pub(crate) fn log_result(
-    via: &str,
-    status: Option<u16>,
-    result: &Result<CheckOutcome, CenterError>,
-) {
-    let status = status.map_or_else(|| "no response".to_owned(), |s| format!("HTTP {s}"));
+/// Whether `status` is a success (2xx).
+pub fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+/// The error a non-2xx reply stands for: the error body's rejection if the body is one,
+/// else [`CenterError::Server`] with the status.
+pub fn error_reply(status: u16, body: &str) -> CenterError {
+    parse_error_body(body).unwrap_or(CenterError::Server { status })
+}
+
+/// A reply's result: `parse` reads a 2xx body; any other status is [`error_reply`].
+pub fn parse_reply<T>(
+    status: u16,
+    body: &str,
+    parse: impl FnOnce(&str) -> Result<T, CenterError>,
+) -> Result<T, CenterError> {
+    if is_success(status) {
+        parse(body)
+    } else {
+        Err(error_reply(status, body))
+    }
+}
+
+/// A reply that carries nothing on success (HTTP 204, or any 2xx whose body is ignored).
+pub fn parse_empty_reply(status: u16, body: &str) -> Result<(), CenterError> {
+    parse_reply(status, body, |_| Ok(()))
+}
+
+/// Logs the result of a check with codes only, never patient data or the center's
+/// message.
+pub(crate) fn log_result(via: &str, result: &Result<CheckOutcome, CenterError>) {
     match result {
         Ok(outcome) => log::info!(
-            "{via}: {status}, validity {}, certificate expiring {}",
+            "{via}: qualification validity {}, certificate expiring {}",
             outcome.validity.code(),
             outcome.cert_expiring
         ),
-        Err(error) => {
-            let cause = match error {
-                CenterError::Unreachable => "unreachable",
-                CenterError::Timeout => "timeout",
-                CenterError::Tls => "TLS failure",
-                CenterError::Server { .. } => "server error",
-                CenterError::Malformed => "malformed reply",
-                // The code was checked to be a short ASCII token: safe to log.
-                CenterError::Rejected { code, .. } => code.code(),
-            };
-            log::warn!("{via}: {status}, failed: {cause}");
-        }
+        Err(error) => log::info!("{via}: qualification check failed: {}", error.log_name()),
     }
 }
 
@@ -588,14 +792,16 @@ fn display_message(message: &str) -> String {
 }
 
 /// Moves a required text field into the model: present, not empty, no control characters.
-fn required_text(field: &mut Option<String>) -> Result<SensitiveText, CenterError> {
+pub(crate) fn required_text(field: &mut Option<String>) -> Result<SensitiveText, CenterError> {
     optional_text(field)?
         .filter(|text| !text.is_empty())
         .ok_or(CenterError::Malformed)
 }
 
 /// Moves an optional text field into the model; control characters are refused.
-fn optional_text(field: &mut Option<String>) -> Result<Option<SensitiveText>, CenterError> {
+pub(crate) fn optional_text(
+    field: &mut Option<String>,
+) -> Result<Option<SensitiveText>, CenterError> {
     match field.take() {
         None => Ok(None),
         Some(text) => {
@@ -609,7 +815,7 @@ fn optional_text(field: &mut Option<String>) -> Result<Option<SensitiveText>, Ce
 }
 
 /// A required `YYYYMMDD` field.
-fn required_date(field: &Option<String>) -> Result<Date, CenterError> {
+pub(crate) fn required_date(field: &Option<String>) -> Result<Date, CenterError> {
     field
         .as_deref()
         .and_then(Date::parse_yyyymmdd)
@@ -668,11 +874,7 @@ fn qualification(r: &mut ResultBody) -> Result<Qualification, CenterError> {
     {
         return Err(CenterError::Malformed);
     }
-    let preschool = match r.preschool.as_deref() {
-        None => false,
-        Some("1") => true,
-        Some(_) => return Err(CenterError::Malformed),
-    };
+    let preschool = optional_code(&r.preschool, Preschool::from_code)?;
     let back = BackSide {
         name_kana: optional_text(&mut r.other_name_kana)?,
         name: optional_text(&mut r.other_name)?,
@@ -724,7 +926,7 @@ mod tests {
     use super::*;
     use crate::card::AuthCertificate;
 
-    const TARO_DER: &[u8] = include_bytes!("../../tests/pki/cards/taro.cert.der");
+    const TARO_DER: &[u8] = include_bytes!("../../../tests/pki/cards/taro.cert.der");
 
     fn date(text: &str) -> Date {
         Date::parse_yyyymmdd(text).unwrap()
@@ -748,7 +950,7 @@ mod tests {
             ratio: Ratio::from_code("010"),
             relation: Some(Relation::Family),
             insured_name: Some("資格 一郎".into()),
-            preschool: true,
+            preschool: Some(Preschool::BeforeCompulsoryEducation),
             back: Some(BackSide {
                 name_kana: Some("タシカク タロウ".into()),
                 name: Some("他資格 太郎".into()),
@@ -857,9 +1059,64 @@ mod tests {
             body.starts_with(r#"{"mode":"visual","certificate":"MII"#),
             "{body}"
         );
-        let (mode, der) = decode_check_request(&body).unwrap();
-        assert_eq!(mode, CheckMode::Visual);
-        assert_eq!(der, TARO_DER);
+        assert!(
+            body.ends_with(r#"","challenge_id":null,"signature":null}"#),
+            "{body}"
+        );
+        assert_eq!(
+            decode_check_request(&body),
+            Ok(DecodedCheck::Visual {
+                certificate: TARO_DER.to_vec()
+            })
+        );
+    }
+
+    #[test]
+    fn pin_request_round_trips() {
+        let certificate = AuthCertificate::from_der(TARO_DER.to_vec()).unwrap();
+        let challenge_id = ChallengeId::parse("c0ffee01").unwrap();
+        let body = encode_check_request(&CheckRequest::Pin {
+            certificate: &certificate,
+            signature: &[1, 2, 3, 4],
+            challenge_id: &challenge_id,
+        });
+        assert!(
+            body.starts_with(r#"{"mode":"pin","certificate":"MII"#),
+            "{body}"
+        );
+        assert!(
+            body.ends_with(r#"","challenge_id":"c0ffee01","signature":"AQIDBA=="}"#),
+            "{body}"
+        );
+        assert_eq!(
+            decode_check_request(&body),
+            Ok(DecodedCheck::Pin {
+                certificate: TARO_DER.to_vec(),
+                challenge_id: challenge_id.clone(),
+                signature: Some(vec![1, 2, 3, 4]),
+            })
+        );
+        // No signature (null, empty or absent) is read as missing, for the center to refuse.
+        for missing in [
+            body.replace(r#""AQIDBA==""#, "null"),
+            body.replace(r#""AQIDBA==""#, r#""""#),
+            body.replace(r#","signature":"AQIDBA==""#, ""),
+        ] {
+            assert_eq!(
+                decode_check_request(&missing),
+                Ok(DecodedCheck::Pin {
+                    certificate: TARO_DER.to_vec(),
+                    challenge_id: challenge_id.clone(),
+                    signature: None,
+                }),
+                "{missing}"
+            );
+        }
+        let shown = format!("{:?}", decode_check_request(&body).unwrap());
+        assert!(
+            !shown.contains("MII") && shown.contains("present"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -870,11 +1127,33 @@ mod tests {
             Err(RequestError::Json)
         );
         assert_eq!(
-            decode_check_request(r#"{"mode":"pin","certificate":"Zm9v"}"#),
+            decode_check_request(r#"{"mode":"face","certificate":"Zm9v"}"#),
             Err(RequestError::UnknownMode)
         );
         assert_eq!(
             decode_check_request(r#"{"mode":"visual","certificate":"Zm9"}"#),
+            Err(RequestError::Base64)
+        );
+        assert_eq!(
+            decode_check_request(r#"{"mode":"visual","certificate":"Zm9v","signature":"Zm9v"}"#),
+            Err(RequestError::UnexpectedField)
+        );
+        assert_eq!(
+            decode_check_request(r#"{"mode":"visual","certificate":"Zm9v","challenge_id":"a"}"#),
+            Err(RequestError::UnexpectedField)
+        );
+        assert_eq!(
+            decode_check_request(r#"{"mode":"pin","certificate":"Zm9v","signature":"Zm9v"}"#),
+            Err(RequestError::Json)
+        );
+        assert_eq!(
+            decode_check_request(r#"{"mode":"pin","certificate":"Zm9v","challenge_id":"a b"}"#),
+            Err(RequestError::Format)
+        );
+        assert_eq!(
+            decode_check_request(
+                r#"{"mode":"pin","certificate":"Zm9v","challenge_id":"a","signature":"Zm9"}"#
+            ),
             Err(RequestError::Base64)
         );
     }
@@ -960,7 +1239,7 @@ mod tests {
         q.ratio = None;
         q.relation = None;
         q.insured_name = None;
-        q.preschool = false;
+        q.preschool = None;
         q.back = None;
         q.elderly = None;
         let original = outcome(Validity::Invalid, Some(q));
@@ -1144,6 +1423,59 @@ mod tests {
                 })
             );
         }
+    }
+
+    #[test]
+    fn known_codes_are_distinct_project_codes_with_error_statuses() {
+        let codes: std::collections::HashSet<_> = ErrorCode::KNOWN
+            .iter()
+            .map(|c| c.code().to_owned())
+            .collect();
+        assert_eq!(codes.len(), ErrorCode::KNOWN.len());
+        for code in ErrorCode::KNOWN {
+            assert!(code.code().starts_with("MK-E") && is_code_token(code.code()));
+            assert!((400..600).contains(&code.http_status()), "{code:?}");
+            assert_eq!(ErrorCode::from_code(code.code()), Some(code));
+        }
+        let ending: Vec<_> = ErrorCode::KNOWN
+            .into_iter()
+            .filter(ErrorCode::ends_session)
+            .collect();
+        assert_eq!(
+            ending,
+            [
+                ErrorCode::SessionInvalid,
+                ErrorCode::SessionExpired,
+                ErrorCode::DeviceNotRegistered
+            ]
+        );
+    }
+
+    #[test]
+    fn replies_are_parsed_by_status() {
+        assert_eq!(parse_empty_reply(204, ""), Ok(()));
+        assert_eq!(parse_empty_reply(200, "anything"), Ok(()));
+        let error = encode_error(&ErrorCode::AccountLocked, "ロック中");
+        assert_eq!(
+            parse_empty_reply(423, &error),
+            Err(CenterError::Rejected {
+                code: ErrorCode::AccountLocked,
+                message: "ロック中".into()
+            })
+        );
+        assert_eq!(
+            parse_empty_reply(502, ""),
+            Err(CenterError::Server { status: 502 })
+        );
+        assert_eq!(
+            parse_reply(201, "x", |body| Ok(body.len())),
+            Ok(1),
+            "any 2xx goes to the parser"
+        );
+        assert_eq!(
+            parse_reply(301, "x", |body| Ok(body.len())),
+            Err(CenterError::Server { status: 301 })
+        );
     }
 
     #[test]
