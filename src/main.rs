@@ -486,7 +486,16 @@ fn kiosk(demo: bool, fullscreen: bool, started: std::time::Instant) -> ExitCode 
     let Some((app, backends)) = wiring(demo) else {
         return ExitCode::from(2);
     };
-    match window::run(app, text, backends, WindowOptions { fullscreen }, started) {
+    match window::run(
+        app,
+        text,
+        backends,
+        WindowOptions {
+            fullscreen,
+            watch_readers: None,
+        },
+        started,
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(ShellError::Display(e)) => {
             error!("no display to open the window on: {e}");
@@ -508,7 +517,7 @@ fn wiring(
 )> {
     use myna_kakunin::shell::demo;
     if demo {
-        return Some((demo::app(), demo::backends(demo::system_clock)));
+        return Some(demo::setup(demo::system_clock));
     }
     production_wiring()
 }

@@ -250,7 +250,7 @@ fn the_visual_flow_runs_in_a_real_window() {
 
     // The same flow, headless, gives the expected frames.
     let mut text = Text::load().expect("embedded font parses");
-    let mut expected = Session::new(demo::app(), demo::backends(demo::system_clock));
+    let mut expected = Session::from_pair(demo::setup(demo::system_clock));
 
     expect_screen(&display, &window, &expected, &mut text, "1-passcode");
 
@@ -263,6 +263,11 @@ fn the_visual_flow_runs_in_a_real_window() {
     for d in [1, 2, 3, 4] {
         expected.act_and_settle(UiAction::Digit(d));
     }
+    expect_screen(&display, &window, &expected, &mut text, "2-notices");
+
+    // Unread お知らせ after unlock; 閉じる with the mouse.
+    click(&display, &window, &expected, &text, UiAction::Close);
+    expected.act_and_settle(UiAction::Close);
     expect_screen(&display, &window, &expected, &mut text, "2-auth-select");
 
     // Touch-style input: the demo tray puts 資格 太郎's card on the reader; 目視 reads at once.

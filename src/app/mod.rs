@@ -5,6 +5,7 @@
 //! [`Command`]s for the worker thread and the shell. Everything the manual's flows do can be
 //! tested without a window. The state diagram is in ARCHITECTURE.md.
 
+pub mod form;
 pub mod passcode;
 pub mod settings;
 
@@ -12,8 +13,16 @@ use log::{debug, info};
 
 use crate::card::jpki::PinAuthentication;
 use crate::card::{AuthCertificate, CardError};
+use crate::center::account::{
+    check_password_rules, ActivationCode, DeviceCredential, Enrollment, InstitutionCode,
+    InstitutionCodeError, Password, PasswordRuleError, RefreshToken, Registration, Session, UserId,
+};
+use crate::center::info::{AppVersion, Notice, NoticeId, UpdateStatus, Version};
 use crate::center::model::CheckOutcome;
+use crate::center::model::{Challenge, ChallengeId};
 use crate::center::CenterError;
+use crate::sensitive::SensitiveText;
+use form::Form;
 use passcode::{DigitEntry, PasscodeHash};
 use settings::Settings;
 
@@ -66,8 +75,42 @@ pub enum UiAction {
     SelectReader(u8),
     /// The 目視確認で本人認証 switch.
     ToggleVisualCheck,
+    /// A character typed into the focused text field (keyboard or on-screen keyboard).
+    Type(char),
+    /// Delete the character before the caret.
+    Backspace,
+    /// Move the caret left.
+    CaretLeft,
+    /// Move the caret right.
+    CaretRight,
+    /// Typing goes to field `i`.
+    FocusField(u8),
+    /// 👁 on masked field `i`: show or hide what was typed.
+    ToggleReveal(u8),
+    /// The on-screen keyboard shows this layer.
+    KeyboardLayer(KeyLayer),
+    /// 登録する / ログイン / 変更: send the form.
+    Submit,
+    /// Open the web page of お知らせ `i`.
+    OpenNotice(u8),
+    /// ストアページへ移動する (here: the download page).
+    OpenDownload,
     /// Demo tray: put demo card `index` on the virtual reader (or take it off if it is there).
     DemoToggleCard(u8),
+    /// Demo tray: the next (`true`) or previous page of cards.
+    DemoTrayPage(bool),
+}
+
+/// The on-screen keyboard's layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyLayer {
+    /// a–z.
+    #[default]
+    Lower,
+    /// A–Z.
+    Upper,
+    /// Digits and the manual's symbols.
+    Symbols,
 }
 
 /// Entries of the menu and of セキュリティ設定.
@@ -77,6 +120,10 @@ pub enum MenuItem {
     ReaderSelect,
     /// セキュリティ設定.
     Security,
+    /// お知らせ.
+    Notices,
+    /// アカウントパスワード設定.
+    AccountPassword,
     /// ログインパスコード設定.
     ChangePasscode,
     /// デバイス登録解除.
@@ -105,18 +152,49 @@ impl UiAction {
             UiAction::Menu(_) => "Menu",
             UiAction::SelectReader(_) => "SelectReader",
             UiAction::ToggleVisualCheck => "ToggleVisualCheck",
+            UiAction::Type(_) => "Type",
+            UiAction::Backspace => "Backspace",
+            UiAction::CaretLeft => "CaretLeft",
+            UiAction::CaretRight => "CaretRight",
+            UiAction::FocusField(_) => "FocusField",
+            UiAction::ToggleReveal(_) => "ToggleReveal",
+            UiAction::KeyboardLayer(_) => "KeyboardLayer",
+            UiAction::Submit => "Submit",
+            UiAction::OpenNotice(_) => "OpenNotice",
+            UiAction::OpenDownload => "OpenDownload",
             UiAction::DemoToggleCard(_) => "DemoToggleCard",
+            UiAction::DemoTrayPage(_) => "DemoTrayPage",
         }
     }
 }
 
-/// A single-use challenge from the center, for the card to sign in 暗証番号 mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Challenge {
-    /// The center's id for it.
-    pub id: String,
-    /// The bytes to sign.
-    pub nonce: Vec<u8>,
+/// The registration form's fields, in screen order.
+pub mod register_field {
+    /// 機関コード.
+    pub const INSTITUTION_CODE: usize = 0;
+    /// ユーザーID.
+    pub const USER_ID: usize = 1;
+    /// パスワード.
+    pub const PASSWORD: usize = 2;
+    /// アクティベーションコード.
+    pub const ACTIVATION_CODE: usize = 3;
+}
+
+/// What is wrong with a form, shown beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormProblem {
+    /// A required (必須) field is empty; its index.
+    Missing(usize),
+    /// The 機関コード is not ten digits or its check digit is wrong.
+    Code(InstitutionCodeError),
+    /// The ID is not of the form the ユーザ設定情報 sheet gives.
+    UserId,
+    /// The activation code is not of the form the sheet gives.
+    ActivationCode,
+    /// The new password breaks the manual's rule.
+    Password(PasswordRuleError),
+    /// The new password and its repetition differ.
+    PasswordMismatch,
 }
 
 /// An input to the brain.
@@ -142,6 +220,18 @@ pub enum Event {
     CenterAnswered(Result<Box<CheckOutcome>, CenterError>),
     /// The settings could not be written.
     SettingsNotSaved,
+    /// The center answered 初期登録.
+    Enrolled(Result<Box<Enrollment>, CenterError>),
+    /// The center answered システムログイン.
+    LoggedIn(Result<Box<Session>, CenterError>),
+    /// The center renewed the session (the passcode unlock path).
+    SessionRenewed(Result<Box<Session>, CenterError>),
+    /// The center said which versions exist.
+    Version(Result<AppVersion, CenterError>),
+    /// The center listed the お知らせ.
+    Notices(Result<Vec<Notice>, CenterError>),
+    /// The center changed the account password.
+    PasswordChanged(Result<(), CenterError>),
 }
 
 /// Work for the worker thread or the shell. Commands run in order; most answer with one
@@ -169,7 +259,7 @@ pub enum Command {
         /// The card's proof.
         authentication: Box<PinAuthentication>,
         /// The challenge that was signed.
-        challenge_id: String,
+        challenge_id: ChallengeId,
     },
     /// List the connected readers.
     ListReaders,
@@ -177,6 +267,44 @@ pub enum Command {
     UseReader(Option<String>),
     /// Write the settings.
     SaveSettings(Box<Settings>),
+    /// 初期登録 at the center (the password is never stored).
+    Register(Box<Registration>),
+    /// システムログイン.
+    Login {
+        /// This device's credential.
+        device: DeviceCredential,
+        /// The account's ID.
+        user_id: UserId,
+        /// The password (never stored).
+        password: Password,
+    },
+    /// Renew the session with the stored refresh token (after the passcode).
+    RenewSession {
+        /// This device's credential.
+        device: DeviceCredential,
+        /// The stored refresh token.
+        refresh_token: RefreshToken,
+    },
+    /// Ask which app versions exist.
+    CheckVersion,
+    /// Ask for the お知らせ.
+    FetchNotices,
+    /// Mark these お知らせ read for this device.
+    MarkNoticesRead(Vec<NoticeId>),
+    /// Change the account password.
+    ChangePassword {
+        /// The current password.
+        current: Password,
+        /// The new one.
+        new: Password,
+    },
+    /// Tell the center this device logs out (best effort; the device forgets the session
+    /// whatever the answer).
+    Logout,
+    /// Tell the center this device is deregistered (best effort, as for logout).
+    Deregister,
+    /// Open a web page in the browser.
+    OpenUrl(String),
     /// Demo: put demo card `index` on the virtual reader, replacing any other.
     DemoPlaceCard(u8),
     /// Demo: take the card off the virtual reader.
@@ -260,6 +388,8 @@ pub enum Message {
     Deregistered,
     /// The settings could not be written.
     SettingsNotSaved,
+    /// The account password was changed.
+    PasswordChanged,
 }
 
 /// Every screen of the app, named after what it waits for.
@@ -269,8 +399,66 @@ pub enum State {
     SettingsDamaged,
     /// 利用規約.
     Terms,
-    /// 初期登録 is needed (registration forms arrive with the center protocol).
-    NotRegistered,
+    /// 初期登録: the values of the ユーザ設定情報 sheet.
+    Register {
+        /// 機関コード, ユーザーID, パスワード, アクティベーションコード.
+        form: Form,
+        /// The on-screen keyboard's layer.
+        layer: KeyLayer,
+        /// What is wrong with what was typed.
+        problem: Option<FormProblem>,
+        /// Why the center refused, if it did.
+        refused: Option<CenterError>,
+        /// Waiting for the center.
+        busy: bool,
+    },
+    /// 登録完了.
+    Registered,
+    /// システムログイン: ID and password after a ログアウト.
+    Login {
+        /// ユーザーID, パスワード.
+        form: Form,
+        /// The on-screen keyboard's layer.
+        layer: KeyLayer,
+        /// What is wrong with what was typed.
+        problem: Option<FormProblem>,
+        /// Why the center refused (wrong password, locked), if it did.
+        refused: Option<CenterError>,
+        /// Waiting for the center.
+        busy: bool,
+    },
+    /// After the passcode: renewing the session, checking the version, fetching お知らせ.
+    Starting,
+    /// Start-up could not reach the center or the center refused; the screen says what to
+    /// do.
+    StartFailed(CenterError),
+    /// バージョン更新.
+    Update {
+        /// What the center announced.
+        info: AppVersion,
+        /// Below the minimum: the app cannot be used until updated.
+        required: bool,
+    },
+    /// お知らせ.
+    Notices {
+        /// The list shown.
+        list: Vec<Notice>,
+        /// Opened from the menu (閉じる returns there) rather than at start-up.
+        from_menu: bool,
+    },
+    /// アカウントパスワード設定: current, new, new again.
+    AccountPassword {
+        /// The three fields.
+        form: Form,
+        /// The on-screen keyboard's layer.
+        layer: KeyLayer,
+        /// What is wrong with what was typed.
+        problem: Option<FormProblem>,
+        /// Why the center refused, if it did.
+        refused: Option<CenterError>,
+        /// Waiting for the center.
+        busy: bool,
+    },
     /// パスコード入力.
     EnterPasscode {
         /// Digits typed so far.
@@ -355,7 +543,14 @@ impl State {
         match self {
             State::SettingsDamaged => "SettingsDamaged",
             State::Terms => "Terms",
-            State::NotRegistered => "NotRegistered",
+            State::Register { .. } => "Register",
+            State::Registered => "Registered",
+            State::Login { .. } => "Login",
+            State::Starting => "Starting",
+            State::StartFailed(_) => "StartFailed",
+            State::Update { .. } => "Update",
+            State::Notices { .. } => "Notices",
+            State::AccountPassword { .. } => "AccountPassword",
             State::EnterPasscode { .. } => "EnterPasscode",
             State::CurrentPasscode { .. } => "CurrentPasscode",
             State::NewPasscode { .. } => "NewPasscode",
@@ -385,8 +580,19 @@ impl State {
 pub struct DemoSetup {
     /// The demo passcode, shown on the デモ banner.
     pub passcode: &'static str,
-    /// The holders' names on the demo tray's cards, in tray order.
-    pub cards: Vec<&'static str>,
+    /// The demo tray's cards, in tray order.
+    pub cards: Vec<DemoTrayCard>,
+    /// A fresh device: the banner shows the demo account for 初期登録.
+    pub fresh: bool,
+}
+
+/// A card on the demo tray.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoTrayCard {
+    /// The holder's name (demo data).
+    pub holder: &'static str,
+    /// What the card demonstrates, in a few words.
+    pub shows: &'static str,
 }
 
 /// The demo tray as the brain tracks it.
@@ -396,6 +602,8 @@ pub struct DemoTray {
     pub setup: DemoSetup,
     /// The card that is on the virtual reader, if any.
     pub placed: Option<u8>,
+    /// Which page of the tray is shown (the screen wraps it to the pages there are).
+    pub page: u8,
 }
 
 /// How the app starts, decided by the shell from the settings file.
@@ -433,19 +641,9 @@ impl App {
             demo: demo.map(|setup| DemoTray {
                 setup,
                 placed: None,
+                page: 0,
             }),
         }
-    }
-
-    /// A registered device with this passcode: boots into パスコード入力.
-    pub fn registered(passcode: PasscodeHash, demo: Option<DemoSetup>) -> Self {
-        let settings = Settings {
-            terms_accepted: true,
-            passcode: Some(passcode),
-            visual_check: true,
-            ..Settings::default()
-        };
-        Self::new(Boot::Settings(Box::new(settings)), demo)
     }
 
     /// The current screen.
@@ -509,6 +707,16 @@ impl App {
                 self.toggle_demo_card(index, &mut out);
                 return out;
             }
+            Event::Ui(UiAction::DemoTrayPage(forward)) => {
+                if let Some(tray) = self.demo.as_mut() {
+                    tray.page = if forward {
+                        tray.page.wrapping_add(1)
+                    } else {
+                        tray.page.wrapping_sub(1)
+                    };
+                }
+                return out;
+            }
             Event::SettingsNotSaved => {
                 let old = self.state.name();
                 self.set_state(old, State::Tell(Message::SettingsNotSaved));
@@ -516,6 +724,13 @@ impl App {
             }
             other => other,
         };
+
+        // Typing into a form changes only that form.
+        if let Event::Ui(action) = &event {
+            if self.edit_form(*action) {
+                return out;
+            }
+        }
 
         let old = self.state.name();
         // Move the state out so transitions can take its data by value.
@@ -549,7 +764,7 @@ impl App {
                     State::EnterPasscode { entry, notice }
                 } else if self.passcode_matches(&entry) {
                     info!("passcode accepted");
-                    State::SelectAuth
+                    self.start(out)
                 } else {
                     info!("passcode rejected");
                     entry.clear();
@@ -934,7 +1149,7 @@ impl App {
                 },
                 Event::CenterAnswered(Err(e)),
             ) => {
-                info!("center check failed: {e:?}");
+                info!("center check failed: {}", e.log_name());
                 State::ReadFailed(Failure::Center(e))
             }
             (
@@ -1020,12 +1235,14 @@ impl App {
             (State::Ask(Question::Deregister), Ui(A::Ok)) => State::Ask(Question::DeregisterAgain),
             (State::Ask(Question::DeregisterAgain), Ui(A::Ok)) => {
                 // The device forgets everything; the app is unusable until registered again.
+                out.push(Command::Deregister);
                 self.settings = Settings::default();
                 out.push(self.save());
                 State::Tell(Message::Deregistered)
             }
             (State::Security, Ui(A::Menu(MenuItem::Logout))) => State::Ask(Question::Logout),
             (State::Ask(Question::Logout), Ui(A::Ok)) => {
+                out.push(Command::Logout);
                 if let Some(r) = self.settings.registration.as_mut() {
                     r.refresh_token = None;
                 }
@@ -1036,6 +1253,254 @@ impl App {
                 State::Ask(Question::Deregister | Question::DeregisterAgain | Question::Logout),
                 Ui(A::Cancel),
             ) => State::Security,
+
+            // --- 初期登録 --------------------------------------------------------------------
+            (State::Register { form, layer, .. }, Ui(A::Submit)) => {
+                let (registration, problem) = match registration_of(&form) {
+                    Ok(r) => (Some(r), None),
+                    Err(p) => (None, Some(p)),
+                };
+                if let Some(r) = registration {
+                    out.push(Command::Register(Box::new(r)));
+                }
+                State::Register {
+                    busy: problem.is_none(),
+                    form,
+                    layer,
+                    problem,
+                    refused: None,
+                }
+            }
+            (
+                State::Register {
+                    form, busy: true, ..
+                },
+                Event::Enrolled(Ok(e)),
+            ) => {
+                use register_field as f;
+                self.settings.registration = Some(settings::Registration {
+                    institution_code: form.value(f::INSTITUTION_CODE),
+                    user_id: form.value(f::USER_ID),
+                    device_credential: SensitiveText::from(e.device.expose()),
+                    refresh_token: Some(SensitiveText::from(e.session.refresh_token.expose())),
+                });
+                // 目視確認で本人認証 is on after registration (manual P.1).
+                self.settings.visual_check = true;
+                self.settings.passcode = None;
+                out.push(self.save());
+                State::Registered
+            }
+            (
+                State::Register {
+                    form,
+                    layer,
+                    busy: true,
+                    ..
+                },
+                Event::Enrolled(Err(e)),
+            ) => State::Register {
+                form,
+                layer,
+                problem: None,
+                refused: Some(e),
+                busy: false,
+            },
+            (State::Registered, Ui(A::Ok)) => first_screen(&self.settings),
+
+            // --- システムログイン -------------------------------------------------------------
+            (State::Login { form, layer, .. }, Ui(A::Submit)) => {
+                let problem = (0..2)
+                    .find(|&i| form.fields[i].is_empty())
+                    .map(FormProblem::Missing)
+                    .or_else(|| {
+                        UserId::parse(&form.value(0))
+                            .err()
+                            .map(|_| FormProblem::UserId)
+                    });
+                let device = self.device();
+                match (problem, UserId::parse(&form.value(0)), device) {
+                    (None, Ok(user_id), Some(device)) => {
+                        out.push(Command::Login {
+                            device,
+                            user_id,
+                            password: Password::new(SensitiveText::new(form.value(1))),
+                        });
+                        State::Login {
+                            form,
+                            layer,
+                            problem: None,
+                            refused: None,
+                            busy: true,
+                        }
+                    }
+                    (problem, ..) => State::Login {
+                        form,
+                        layer,
+                        problem,
+                        refused: None,
+                        busy: false,
+                    },
+                }
+            }
+            (State::Login { busy: true, .. }, Event::LoggedIn(Ok(session))) => {
+                self.keep_session(&session);
+                out.push(self.save());
+                if self.settings.passcode.is_none() {
+                    first_screen(&self.settings)
+                } else {
+                    out.push(Command::FetchNotices);
+                    State::Starting
+                }
+            }
+            (
+                State::Login {
+                    form,
+                    layer,
+                    busy: true,
+                    ..
+                },
+                Event::LoggedIn(Err(e)),
+            ) => State::Login {
+                form,
+                layer,
+                problem: None,
+                refused: Some(e),
+                busy: false,
+            },
+
+            // --- Start-up after the passcode: session, version, お知らせ ------------------------
+            (State::Starting, Event::SessionRenewed(Ok(session))) => {
+                self.keep_session(&session);
+                out.push(self.save());
+                out.push(Command::CheckVersion);
+                State::Starting
+            }
+            (State::Starting, Event::Version(Ok(info))) => match info.status(Version::running()) {
+                UpdateStatus::UpToDate => {
+                    out.push(Command::FetchNotices);
+                    State::Starting
+                }
+                UpdateStatus::Available => State::Update {
+                    info,
+                    required: false,
+                },
+                UpdateStatus::Required => State::Update {
+                    info,
+                    required: true,
+                },
+            },
+            (State::Starting, Event::Notices(Ok(list))) => {
+                let unread: Vec<Notice> = list.into_iter().filter(|n| !n.read).collect();
+                if unread.is_empty() {
+                    State::SelectAuth
+                } else {
+                    State::Notices {
+                        list: unread,
+                        from_menu: false,
+                    }
+                }
+            }
+            (
+                State::Starting,
+                Event::SessionRenewed(Err(e)) | Event::Version(Err(e)) | Event::Notices(Err(e)),
+            ) => State::StartFailed(e),
+            (State::StartFailed(_), Ui(A::Retry)) => self.start(out),
+            (State::Update { info, required }, Ui(A::OpenDownload)) => {
+                out.push(Command::OpenUrl(info.download_url.clone()));
+                State::Update { info, required }
+            }
+            (
+                State::Update {
+                    required: false, ..
+                },
+                Ui(A::Close),
+            ) => {
+                out.push(Command::FetchNotices);
+                State::Starting
+            }
+
+            // --- お知らせ ------------------------------------------------------------------
+            (State::Notices { list, from_menu }, Ui(A::OpenNotice(i))) => {
+                if let Some(n) = list.get(usize::from(i)) {
+                    out.push(Command::OpenUrl(n.url.clone()));
+                }
+                State::Notices { list, from_menu }
+            }
+            (State::Notices { list, from_menu }, Ui(A::Close | A::Back)) => {
+                let unread: Vec<NoticeId> = list
+                    .iter()
+                    .filter(|n| !n.read)
+                    .map(|n| n.id.clone())
+                    .collect();
+                if !unread.is_empty() {
+                    out.push(Command::MarkNoticesRead(unread));
+                }
+                if from_menu {
+                    State::Menu
+                } else {
+                    State::SelectAuth
+                }
+            }
+            (State::Menu, Ui(A::Menu(MenuItem::Notices))) => {
+                out.push(Command::FetchNotices);
+                State::Notices {
+                    list: Vec::new(),
+                    from_menu: true,
+                }
+            }
+            (
+                State::Notices {
+                    from_menu: true, ..
+                },
+                Event::Notices(Ok(list)),
+            ) => State::Notices {
+                list,
+                from_menu: true,
+            },
+
+            // --- アカウントパスワード設定 -----------------------------------------------------
+            (State::Security, Ui(A::Menu(MenuItem::AccountPassword))) => password_form(),
+            (State::AccountPassword { busy: false, .. }, Ui(A::Back)) => State::Security,
+            (State::AccountPassword { form, layer, .. }, Ui(A::Submit)) => {
+                let new = form.value(1);
+                let problem = (0..3)
+                    .find(|&i| form.fields[i].is_empty())
+                    .map(FormProblem::Missing)
+                    .or_else(|| check_password_rules(&new).err().map(FormProblem::Password))
+                    .or_else(|| (new != form.value(2)).then_some(FormProblem::PasswordMismatch));
+                if problem.is_none() {
+                    out.push(Command::ChangePassword {
+                        current: Password::new(SensitiveText::new(form.value(0))),
+                        new: Password::new(SensitiveText::new(new)),
+                    });
+                }
+                State::AccountPassword {
+                    busy: problem.is_none(),
+                    form,
+                    layer,
+                    problem,
+                    refused: None,
+                }
+            }
+            (State::AccountPassword { busy: true, .. }, Event::PasswordChanged(Ok(()))) => {
+                State::Tell(Message::PasswordChanged)
+            }
+            (
+                State::AccountPassword {
+                    form,
+                    layer,
+                    busy: true,
+                    ..
+                },
+                Event::PasswordChanged(Err(e)),
+            ) => State::AccountPassword {
+                form,
+                layer,
+                problem: None,
+                refused: Some(e),
+                busy: false,
+            },
+            (State::Tell(Message::PasswordChanged), Ui(A::Ok)) => State::Security,
 
             // Anything else leaves the screen as it is: stale worker answers (already
             // dropped, so their data is wiped), keys that mean nothing here.
@@ -1066,6 +1531,66 @@ impl App {
         let mut salt = [0u8; passcode::SALT_LEN];
         salt.copy_from_slice(&d.as_ref()[..passcode::SALT_LEN]);
         salt
+    }
+
+    /// Applies a typing action to the form on screen; false if it is not one or no form
+    /// waits for typing.
+    fn edit_form(&mut self, action: UiAction) -> bool {
+        match &mut self.state {
+            State::Register {
+                form,
+                layer,
+                busy: false,
+                ..
+            }
+            | State::Login {
+                form,
+                layer,
+                busy: false,
+                ..
+            }
+            | State::AccountPassword {
+                form,
+                layer,
+                busy: false,
+                ..
+            } => edit(form, layer, action).is_some(),
+            _ => false,
+        }
+    }
+
+    /// After the passcode: renew the session, then check the version and the お知らせ.
+    fn start(&self, out: &mut Vec<Command>) -> State {
+        let token = self
+            .settings
+            .registration
+            .as_ref()
+            .and_then(|r| r.refresh_token.clone())
+            .and_then(RefreshToken::parse);
+        match (self.device(), token) {
+            (Some(device), Some(refresh_token)) => {
+                out.push(Command::RenewSession {
+                    device,
+                    refresh_token,
+                });
+                State::Starting
+            }
+            // Not registered or logged out: the start screens handle it.
+            _ => first_screen(&self.settings),
+        }
+    }
+
+    /// This device's credential, as the settings keep it.
+    fn device(&self) -> Option<DeviceCredential> {
+        let r = self.settings.registration.as_ref()?;
+        DeviceCredential::parse(r.device_credential.clone())
+    }
+
+    /// Keeps a renewed session's refresh token (single use: the old one is dead).
+    fn keep_session(&mut self, session: &Session) {
+        if let Some(r) = self.settings.registration.as_mut() {
+            r.refresh_token = Some(SensitiveText::from(session.refresh_token.expose()));
+        }
     }
 
     fn save(&self) -> Command {
@@ -1112,24 +1637,88 @@ impl App {
     }
 }
 
-/// The screen a device starts on, from what its settings hold.
+/// The screen a device starts on, from what its settings hold: 利用規約 on a fresh device,
+/// 初期登録 until registered, システムログイン after a ログアウト, パスコード登録 until a
+/// passcode exists, then パスコード入力.
 fn first_screen(s: &Settings) -> State {
-    if !s.terms_accepted {
-        State::Terms
-    } else if s.passcode.is_none() && s.registration.is_some() {
-        State::NewPasscode {
+    match (&s.registration, &s.passcode) {
+        _ if !s.terms_accepted => State::Terms,
+        (None, _) => register_form(),
+        (Some(r), _) if r.refresh_token.is_none() => login_form(),
+        (Some(_), None) => State::NewPasscode {
             purpose: PasscodePurpose::Setup,
             entry: DigitEntry::default(),
             notice: None,
-        }
-    } else if s.passcode.is_some() {
-        State::EnterPasscode {
+        },
+        (Some(_), Some(_)) => State::EnterPasscode {
             entry: DigitEntry::default(),
             notice: None,
-        }
-    } else {
-        State::NotRegistered
+        },
     }
+}
+
+fn register_form() -> State {
+    State::Register {
+        form: Form::new(&[false, false, true, true]),
+        layer: KeyLayer::Lower,
+        problem: None,
+        refused: None,
+        busy: false,
+    }
+}
+
+fn login_form() -> State {
+    State::Login {
+        form: Form::new(&[false, true]),
+        layer: KeyLayer::Lower,
+        problem: None,
+        refused: None,
+        busy: false,
+    }
+}
+
+fn password_form() -> State {
+    State::AccountPassword {
+        form: Form::new(&[true, true, true]),
+        layer: KeyLayer::Lower,
+        problem: None,
+        refused: None,
+        busy: false,
+    }
+}
+
+/// The registration the 初期登録 form describes, or what is wrong with it.
+fn registration_of(form: &Form) -> Result<Registration, FormProblem> {
+    use register_field as f;
+    if let Some(i) = (0..4).find(|&i| form.fields[i].is_empty()) {
+        return Err(FormProblem::Missing(i));
+    }
+    Ok(Registration {
+        institution_code: InstitutionCode::parse(&form.value(f::INSTITUTION_CODE))
+            .map_err(FormProblem::Code)?,
+        user_id: UserId::parse(&form.value(f::USER_ID)).map_err(|_| FormProblem::UserId)?,
+        password: Password::new(SensitiveText::new(form.value(f::PASSWORD))),
+        activation_code: ActivationCode::parse(&form.value(f::ACTIVATION_CODE))
+            .map_err(|_| FormProblem::ActivationCode)?,
+    })
+}
+
+/// Applies typing and field actions to a form; `None` when the action is not about typing.
+fn edit(form: &mut Form, layer: &mut KeyLayer, action: UiAction) -> Option<()> {
+    match action {
+        UiAction::Type(c) => form.focused()?.insert(c),
+        UiAction::Backspace => form.focused()?.backspace(),
+        UiAction::CaretLeft => form.focused()?.left(),
+        UiAction::CaretRight => form.focused()?.right(),
+        UiAction::FocusField(i) => form.focus_on(usize::from(i)),
+        UiAction::ToggleReveal(i) => {
+            let f = form.fields.get_mut(usize::from(i))?;
+            f.revealed = !f.revealed;
+        }
+        UiAction::KeyboardLayer(l) => *layer = l,
+        _ => return None,
+    }
+    Some(())
 }
 
 fn read_card(mode: Mode, phase: ReadPhase) -> State {
@@ -1157,6 +1746,12 @@ fn event_name(event: &Event) -> &'static str {
         Event::Authenticated(_) => "authenticated",
         Event::CenterAnswered(_) => "center answer",
         Event::SettingsNotSaved => "settings not saved",
+        Event::Enrolled(_) => "enrolled",
+        Event::LoggedIn(_) => "logged in",
+        Event::SessionRenewed(_) => "session renewed",
+        Event::Version(_) => "version",
+        Event::Notices(_) => "notices",
+        Event::PasswordChanged(_) => "password changed",
     }
 }
 

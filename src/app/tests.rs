@@ -6,12 +6,82 @@ use settings::Settings;
 
 const TARO_CERT: &[u8] = include_bytes!("../../tests/pki/cards/taro.cert.der");
 
+/// A registration as the settings keep it after 初期登録.
+fn registration() -> settings::Registration {
+    settings::Registration {
+        institution_code: "1312345679".into(),
+        user_id: "W0000001".into(),
+        device_credential: "device-credential-0001".into(),
+        refresh_token: Some("refresh-token-0000001".into()),
+    }
+}
+
+/// A registered device with passcode 1234.
+fn registered(demo: Option<DemoSetup>) -> App {
+    let settings = Settings {
+        terms_accepted: true,
+        registration: Some(registration()),
+        passcode: Some(PasscodeHash::derive(b"1234", [3; 16])),
+        visual_check: true,
+        reader: None,
+    };
+    App::new(Boot::Settings(Box::new(settings)), demo)
+}
+
 fn app() -> App {
     let setup = DemoSetup {
         passcode: "1234",
-        cards: vec!["資格 太郎", "別の 人"],
+        cards: vec![
+            DemoTrayCard {
+                holder: "資格 太郎",
+                shows: "資格有効",
+            },
+            DemoTrayCard {
+                holder: "別の 人",
+                shows: "資格無効",
+            },
+        ],
+        fresh: false,
     };
-    App::registered(PasscodeHash::derive(b"1234", [3; 16]), Some(setup))
+    registered(Some(setup))
+}
+
+fn session(token: &str) -> Box<Session> {
+    Box::new(Session {
+        refresh_token: RefreshToken::parse(token.into()).expect("a well-formed token"),
+        refresh_valid_seconds: 2_592_000,
+        access_valid_seconds: 43_200,
+    })
+}
+
+fn version(latest: Version, minimum: Version) -> AppVersion {
+    AppVersion {
+        latest,
+        minimum,
+        download_url: "https://example.invalid/download".into(),
+    }
+}
+
+/// Answers the start-up calls after the passcode: session renewed, app up to date, no
+/// unread お知らせ.
+fn finish_start(a: &mut App) {
+    let cmds = a.step(
+        Event::SessionRenewed(Ok(session("refresh-token-0000002"))),
+        t(),
+    );
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Command::SaveSettings(_), Command::CheckVersion]
+        ),
+        "{cmds:?}"
+    );
+    let cmds = a.step(
+        Event::Version(Ok(version(Version::running(), Version::running()))),
+        t(),
+    );
+    assert!(matches!(cmds.as_slice(), [Command::FetchNotices]));
+    a.step(Event::Notices(Ok(Vec::new())), t());
 }
 
 fn t() -> Millis {
@@ -22,12 +92,13 @@ fn ui(app: &mut App, action: UiAction) -> Vec<Command> {
     app.step(Event::Ui(action), t())
 }
 
+/// Types digits; only a completed entry may ask for work (the passcode's renewal).
 fn type_digits(app: &mut App, digits: &[u8]) {
-    for &d in digits {
-        assert!(
-            ui(app, UiAction::Digit(d)).is_empty(),
-            "typing asks no work"
-        );
+    for (i, &d) in digits.iter().enumerate() {
+        let cmds = ui(app, UiAction::Digit(d));
+        if (i + 1) % 4 != 0 {
+            assert!(cmds.is_empty(), "typing asks no work");
+        }
     }
 }
 
@@ -47,7 +118,10 @@ fn outcome() -> CheckOutcome {
 /// An app already on 認証選択（目視）.
 fn unlocked() -> App {
     let mut a = app();
-    type_digits(&mut a, &[1, 2, 3, 4]);
+    type_digits(&mut a, &[1, 2, 3]);
+    let cmds = ui(&mut a, UiAction::Digit(4));
+    assert!(matches!(cmds.as_slice(), [Command::RenewSession { .. }]));
+    finish_start(&mut a);
     assert_eq!(a.state().name(), "SelectAuth");
     a
 }
@@ -80,9 +154,19 @@ fn boots_into_passcode_entry() {
 }
 
 #[test]
-fn right_passcode_opens_auth_select() {
+fn right_passcode_renews_the_session_then_opens_auth_select() {
     let a = unlocked();
     assert!(matches!(a.state(), State::SelectAuth));
+    let token = a
+        .settings()
+        .registration
+        .as_ref()
+        .and_then(|r| r.refresh_token.clone());
+    assert_eq!(
+        token.as_ref().map(|t| t.expose()),
+        Some("refresh-token-0000002"),
+        "the renewed token is kept"
+    );
 }
 
 #[test]
@@ -98,7 +182,7 @@ fn wrong_passcode_stays_clears_and_says_so() {
     }
     // The right one still works afterwards.
     type_digits(&mut a, &[1, 2, 3, 4]);
-    assert!(matches!(a.state(), State::SelectAuth));
+    assert_eq!(a.state().name(), "Starting");
 }
 
 #[test]
@@ -106,9 +190,10 @@ fn delete_removes_the_last_digit() {
     let mut a = app();
     type_digits(&mut a, &[1, 2, 9]);
     ui(&mut a, UiAction::DeleteDigit);
-    type_digits(&mut a, &[3, 4]);
+    ui(&mut a, UiAction::Digit(3));
+    let cmds = ui(&mut a, UiAction::Digit(4));
     assert!(
-        matches!(a.state(), State::SelectAuth),
+        matches!(cmds.as_slice(), [Command::RenewSession { .. }]),
         "1 2 (9 deleted) 3 4 = 1234"
     );
 }
@@ -329,14 +414,14 @@ fn tray_places_and_removes_cards() {
 
 #[test]
 fn tray_does_nothing_outside_the_demo() {
-    let mut a = App::registered(PasscodeHash::derive(b"1234", [3; 16]), None);
+    let mut a = registered(None);
     assert!(ui(&mut a, UiAction::DemoToggleCard(0)).is_empty());
 }
 
 #[test]
 fn debug_of_the_app_shows_no_passcode() {
     // No demo setup: its passcode is public and would match.
-    let mut a = App::registered(PasscodeHash::derive(b"1234", [3; 16]), None);
+    let mut a = registered(None);
     type_digits(&mut a, &[1, 2, 3]);
     let shown = format!("{a:?}");
     assert!(!shown.contains("123"), "{shown}");
@@ -346,12 +431,12 @@ fn debug_of_the_app_shows_no_passcode() {
 // --- Start-up -----------------------------------------------------------------------------
 
 #[test]
-fn a_fresh_device_starts_on_the_terms_then_needs_registration() {
+fn a_fresh_device_starts_on_the_terms_then_registers() {
     let mut a = App::new(Boot::Settings(Box::default()), None);
     assert_eq!(a.state().name(), "Terms");
     let cmds = ui(&mut a, UiAction::AcceptTerms);
     assert!(matches!(cmds.as_slice(), [Command::SaveSettings(s)] if s.terms_accepted));
-    assert_eq!(a.state().name(), "NotRegistered");
+    assert_eq!(a.state().name(), "Register");
 }
 
 #[test]
@@ -430,8 +515,9 @@ fn pin_mode() -> App {
 
 fn challenge() -> Challenge {
     Challenge {
-        id: "c1".into(),
+        id: ChallengeId::parse("c1").expect("well-formed"),
         nonce: vec![7; 32],
+        valid_seconds: 120,
     }
 }
 
@@ -509,7 +595,7 @@ fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
     match cmds.as_slice() {
         [Command::Authenticate { pin, challenge: c }] => {
             assert_eq!(pin.expose(), b"1234");
-            assert_eq!(c.id, "c1");
+            assert_eq!(c.id.as_str(), "c1");
         }
         other => panic!("{other:?}"),
     }
@@ -519,7 +605,7 @@ fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
     };
     let cmds = a.step(Event::Authenticated(Ok(Box::new(auth))), t());
     assert!(
-        matches!(cmds.as_slice(), [Command::CheckQualificationWithPin { challenge_id, .. }] if challenge_id == "c1")
+        matches!(cmds.as_slice(), [Command::CheckQualificationWithPin { challenge_id, .. }] if challenge_id.as_str() == "c1")
     );
     a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
     ui(&mut a, UiAction::Next);
@@ -669,36 +755,30 @@ fn deregistration_needs_two_confirmations_and_forgets_everything() {
         "the first OK only asks again"
     );
     let cmds = ui(&mut a, UiAction::Ok);
-    assert!(matches!(cmds.as_slice(), [Command::SaveSettings(s)] if **s == Settings::default()));
+    assert!(
+        matches!(cmds.as_slice(), [Command::Deregister, Command::SaveSettings(s)] if **s == Settings::default())
+    );
     ui(&mut a, UiAction::Ok);
     assert_eq!(a.state().name(), "Terms", "unusable until registered again");
 }
 
 #[test]
 fn logout_forgets_the_session_but_keeps_the_registration() {
-    let settings = Settings {
-        terms_accepted: true,
-        registration: Some(settings::Registration {
-            institution_code: "0110113719".into(),
-            user_id: "W0000001".into(),
-            device_credential: "cred".into(),
-            refresh_token: Some("token".into()),
-        }),
-        passcode: Some(PasscodeHash::derive(b"1234", [3; 16])),
-        visual_check: true,
-        reader: None,
-    };
-    let mut a = App::new(Boot::Settings(Box::new(settings)), None);
-    type_digits(&mut a, &[1, 2, 3, 4]);
+    let mut a = unlocked();
     ui(&mut a, UiAction::OpenMenu);
     ui(&mut a, UiAction::Menu(MenuItem::Security));
     ui(&mut a, UiAction::Menu(MenuItem::Logout));
     let cmds = ui(&mut a, UiAction::Ok);
     match cmds.as_slice() {
-        [Command::SaveSettings(s)] => {
+        [Command::Logout, Command::SaveSettings(s)] => {
             let r = s.registration.as_ref().expect("still registered");
             assert!(r.refresh_token.is_none());
         }
         other => panic!("{other:?}"),
     }
+    assert_eq!(
+        a.state().name(),
+        "Login",
+        "the next start needs ID and password"
+    );
 }

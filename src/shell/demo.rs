@@ -1,40 +1,94 @@
-//! The demo build's wiring: a registered app with the demo passcode, the virtual reader with
-//! the demo tray's cards, and the reference center in-process.
+//! The demo build's wiring: the virtual reader with the demo tray's cards, the reference
+//! center in-process, and an app that is either already registered (booting into パスコード
+//! 入力) or fresh (booting into 利用規約, to walk through 初期登録 with the demo account).
 
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::app::passcode::PasscodeHash;
-use crate::app::{App, DemoSetup};
+use crate::app::settings::{Registration, Settings};
+use crate::app::{App, Boot, DemoSetup, DemoTrayCard};
 use crate::card::virtual_card::{demo_cards, VirtualReader};
-use crate::center::reference::LocalCenter;
+use crate::center::reference::{demo_registration, LocalCenter, ReferenceCenter};
+use crate::center::Center;
+use crate::sensitive::SensitiveText;
 
 use super::worker::{Backends, ReaderBackend};
 
 /// The demo's login passcode, shown on the デモ banner.
 pub const PASSCODE: &str = "1234";
 
-/// The demo app: already registered, booting into パスコード入力.
-pub fn app() -> App {
+fn demo_setup(fresh: bool) -> DemoSetup {
+    DemoSetup {
+        passcode: PASSCODE,
+        cards: demo_cards()
+            .iter()
+            .map(|c| DemoTrayCard {
+                holder: c.holder,
+                shows: c.shows,
+            })
+            .collect(),
+        fresh,
+    }
+}
+
+/// The demo kiosk, already registered with the demo account: the device registers with
+/// the in-process reference center now, and the app keeps the credential and refresh token
+/// it was given, as after a real 初期登録 and パスコード登録. `clock` gives the center its
+/// time (unix seconds).
+pub fn setup(clock: impl FnMut() -> i64 + Send + 'static) -> (App, Backends) {
+    let mut center = LocalCenter::new(ReferenceCenter::with_demo_records(), Box::new(clock));
+    let registration = demo_registration();
+    let settings = match center.register_device(&registration) {
+        Ok(enrollment) => Settings {
+            terms_accepted: true,
+            registration: Some(Registration {
+                institution_code: registration.institution_code.as_str().to_owned(),
+                user_id: registration.user_id.as_str().to_owned(),
+                device_credential: SensitiveText::from(enrollment.device.expose()),
+                refresh_token: Some(SensitiveText::from(
+                    enrollment.session.refresh_token.expose(),
+                )),
+            }),
+            passcode: Some(PasscodeHash::derive(PASSCODE.as_bytes(), salt())),
+            visual_check: true,
+            reader: None,
+        },
+        Err(e) => {
+            // Cannot happen with the demo records; if it did, the demo starts at 初期登録.
+            log::warn!("demo registration failed: {}", e.log_name());
+            Settings {
+                terms_accepted: true,
+                ..Settings::default()
+            }
+        }
+    };
+    let app = App::new(Boot::Settings(Box::new(settings)), Some(demo_setup(false)));
+    (app, backends(center))
+}
+
+/// The demo kiosk on a fresh device: 利用規約, then 初期登録 with the demo account shown on
+/// the デモ banner.
+pub fn setup_fresh(clock: impl FnMut() -> i64 + Send + 'static) -> (App, Backends) {
+    let center = LocalCenter::new(ReferenceCenter::with_demo_records(), Box::new(clock));
+    let app = App::new(Boot::Settings(Box::default()), Some(demo_setup(true)));
+    (app, backends(center))
+}
+
+fn backends(center: LocalCenter) -> Backends {
+    Backends {
+        reader: ReaderBackend::Virtual(VirtualReader::new()),
+        center: Box::new(center),
+        store: None,
+    }
+}
+
+fn salt() -> [u8; 16] {
     let mut salt = [0u8; 16];
     // A fixed salt would do for a demo; the OS RNG costs nothing and keeps one code path.
     if SystemRandom::new().fill(&mut salt).is_err() {
         log::warn!("no OS randomness; demo passcode salted with zeros");
     }
-    let setup = DemoSetup {
-        passcode: PASSCODE,
-        cards: demo_cards().iter().map(|c| c.holder).collect(),
-    };
-    App::registered(PasscodeHash::derive(PASSCODE.as_bytes(), salt), Some(setup))
-}
-
-/// The demo's backends. `clock` gives the reference center its time (unix seconds). The
-/// demo device is registered with the demo account, so a session is open.
-pub fn backends(clock: impl FnMut() -> i64 + Send + 'static) -> Backends {
-    Backends {
-        reader: ReaderBackend::Virtual(VirtualReader::new()),
-        center: Box::new(LocalCenter::registered_demo(Box::new(clock))),
-        store: None,
-    }
+    salt
 }
 
 /// Unix seconds from the system clock.

@@ -54,6 +54,11 @@ impl Session {
         }
     }
 
+    /// A session over an `(app, backends)` pair, as `shell::demo::setup` returns.
+    pub fn from_pair((app, backends): (App, Backends)) -> Self {
+        Self::new(app, backends)
+    }
+
     /// The app.
     pub fn app(&self) -> &App {
         &self.app
@@ -112,7 +117,7 @@ pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
 
     std::fs::create_dir_all(dir)?;
     let mut text = Text::load().map_err(|_| io::Error::other("embedded font does not parse"))?;
-    let mut s = Session::new(demo::app(), demo::backends(demo::system_clock));
+    let mut s = Session::from_pair(demo::setup(demo::system_clock));
     let mut written = Vec::new();
     let mut shot = |s: &Session, name: &str| -> io::Result<()> {
         let file = format!("{name}.png");
@@ -129,6 +134,8 @@ pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
     for d in demo::PASSCODE.bytes() {
         s.act_and_settle(UiAction::Digit(d - b'0'));
     }
+    shot(&s, "03-notices")?;
+    s.act_and_settle(UiAction::Close);
     shot(&s, "03-auth-select-visual")?;
     s.act_and_settle(UiAction::Next);
     shot(&s, "04-read-wait-card")?;

@@ -19,6 +19,7 @@ use winit::keyboard::{Key, ModifiersState, NamedKey};
 use winit::window::{Fullscreen, Window, WindowId};
 
 use crate::app::{App, Event, Millis, UiAction};
+use crate::card::pcsc::ReaderEvent;
 use crate::ui::canvas::Canvas;
 use crate::ui::render::{render, Frame};
 use crate::ui::screens::{view, Size};
@@ -32,10 +33,13 @@ use super::worker::{Backends, Worker};
 const ANIMATION_STEP: Duration = Duration::from_millis(100);
 
 /// How the window opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowOptions {
     /// Borderless fullscreen (the kiosk) rather than a 1280×800 window.
     pub fullscreen: bool,
+    /// Watch PC/SC readers and report card placement to the app: `Some(preferred reader)`
+    /// in production; `None` in the demo, whose virtual reader reports through the worker.
+    pub watch_readers: Option<Option<String>>,
 }
 
 /// Why the shell could not run.
@@ -60,6 +64,28 @@ pub fn run(
         .build()
         .map_err(ShellError::Display)?;
     let proxy = event_loop.create_proxy();
+    // The watch lives as long as the window; dropping it stops its thread.
+    let _watch = options.watch_readers.clone().and_then(|preferred| {
+        let proxy = event_loop.create_proxy();
+        let sink = move |event: ReaderEvent| {
+            let event = match event {
+                ReaderEvent::Card { present } => Event::CardPresence(present),
+                ReaderEvent::Readers(names) => Event::Readers(names),
+                // No service means no card anyone could read.
+                ReaderEvent::Service { running: false } => Event::CardPresence(false),
+                ReaderEvent::Service { running: true } => return,
+            };
+            let _ = proxy.send_event(event);
+        };
+        match crate::card::pcsc::watch(preferred, sink) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                // The kiosk still works: a read tells the person what is wrong.
+                error!("cannot watch the card readers: {e:?}");
+                None
+            }
+        }
+    });
     let worker = Worker::spawn(backends, move |event| proxy.send_event(event).is_ok())
         .map_err(ShellError::Worker)?;
     let mut kiosk = Kiosk {

@@ -70,18 +70,85 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
             let answer = backends.center.check_qualification(&request).map(Box::new);
             vec![Event::CenterAnswered(answer)]
         }
-        // Until the card layer's PIN procedures and the center's challenge land, these
-        // answer with the error a person would see for a missing reader or center.
-        Command::QueryPinTries => vec![Event::PinTries(Err(crate::card::CardError::ReaderFault))],
-        Command::Authenticate { .. } => vec![Event::Authenticated(Err(
-            crate::card::CardError::ReaderFault,
-        ))],
-        Command::GetChallenge => vec![Event::ChallengeIssued(Err(
-            crate::center::CenterError::Malformed,
-        ))],
-        Command::CheckQualificationWithPin { .. } => vec![Event::CenterAnswered(Err(
-            crate::center::CenterError::Malformed,
-        ))],
+        Command::QueryPinTries => vec![Event::PinTries(backends.reader.reader().pin_tries_left())],
+        Command::Authenticate { pin, challenge } => {
+            let result = backends
+                .reader
+                .reader()
+                .authenticate(pin.expose(), &challenge.nonce);
+            // `pin` is dropped (and wiped) at the end of this arm.
+            vec![Event::Authenticated(result.map(Box::new))]
+        }
+        Command::GetChallenge => vec![Event::ChallengeIssued(backends.center.challenge())],
+        Command::CheckQualificationWithPin {
+            authentication,
+            challenge_id,
+        } => {
+            let request = CheckRequest::Pin {
+                certificate: &authentication.certificate,
+                signature: authentication.signature.as_bytes(),
+                challenge_id: &challenge_id,
+            };
+            let answer = backends.center.check_qualification(&request).map(Box::new);
+            vec![Event::CenterAnswered(answer)]
+        }
+        Command::Register(registration) => {
+            vec![Event::Enrolled(
+                backends.center.register_device(&registration).map(Box::new),
+            )]
+        }
+        Command::Login {
+            device,
+            user_id,
+            password,
+        } => {
+            vec![Event::LoggedIn(
+                backends
+                    .center
+                    .login(&device, &user_id, &password)
+                    .map(Box::new),
+            )]
+        }
+        Command::RenewSession {
+            device,
+            refresh_token,
+        } => {
+            let renewed = backends.center.refresh_session(&device, &refresh_token);
+            vec![Event::SessionRenewed(renewed.map(Box::new))]
+        }
+        Command::CheckVersion => vec![Event::Version(backends.center.app_version())],
+        Command::FetchNotices => vec![Event::Notices(backends.center.notices())],
+        Command::MarkNoticesRead(ids) => {
+            if let Err(e) = backends.center.mark_notices_read(&ids) {
+                warn!("notices not marked read: {}", e.log_name());
+            }
+            Vec::new()
+        }
+        Command::ChangePassword { current, new } => {
+            vec![Event::PasswordChanged(
+                backends.center.change_password(&current, &new),
+            )]
+        }
+        Command::Logout => {
+            // The device forgets the session whatever the center says.
+            if let Err(e) = backends.center.logout() {
+                warn!("logout not confirmed by the center: {}", e.log_name());
+            }
+            Vec::new()
+        }
+        Command::Deregister => {
+            if let Err(e) = backends.center.deregister_device() {
+                warn!(
+                    "deregistration not confirmed by the center: {}",
+                    e.log_name()
+                );
+            }
+            Vec::new()
+        }
+        Command::OpenUrl(url) => {
+            open_url(&url);
+            Vec::new()
+        }
         Command::ListReaders => vec![Event::Readers(list_readers(&backends.reader))],
         Command::UseReader(name) => {
             backends.reader.choose(name);
@@ -99,6 +166,22 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
         },
         Command::DemoPlaceCard(index) => demo_place(backends, index),
         Command::DemoRemoveCard => demo_remove(backends),
+    }
+}
+
+/// Opens an https page in the system's browser. Anything else is refused: the links come
+/// from the center, and nothing but a web page may be started from them.
+fn open_url(url: &str) {
+    if !url.starts_with("https://") || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        warn!("refused to open a link that is not a plain https URL");
+        return;
+    }
+    #[cfg(windows)]
+    let launched = std::process::Command::new("explorer").arg(url).spawn();
+    #[cfg(not(windows))]
+    let launched = std::process::Command::new("xdg-open").arg(url).spawn();
+    if let Err(e) = launched {
+        warn!("could not open the browser: {e}");
     }
 }
 
@@ -231,5 +314,15 @@ fn command_name(c: &Command) -> &'static str {
         Command::ListReaders => "ListReaders",
         Command::UseReader(_) => "UseReader",
         Command::SaveSettings(_) => "SaveSettings",
+        Command::Register(_) => "Register",
+        Command::Login { .. } => "Login",
+        Command::RenewSession { .. } => "RenewSession",
+        Command::CheckVersion => "CheckVersion",
+        Command::FetchNotices => "FetchNotices",
+        Command::MarkNoticesRead(_) => "MarkNoticesRead",
+        Command::ChangePassword { .. } => "ChangePassword",
+        Command::Logout => "Logout",
+        Command::Deregister => "Deregister",
+        Command::OpenUrl(_) => "OpenUrl",
     }
 }

@@ -195,6 +195,19 @@ pub enum Kind<'a> {
     },
     /// A drawn icon (the face has no ⚙ or 🔗).
     Icon(Icon),
+    /// A small label on a filled box (the 必須 mark).
+    Tag {
+        /// The word.
+        text: Label<'a>,
+    },
+    /// A text field: its text (already masked when it must be), the caret's position in
+    /// characters when it has focus.
+    Field {
+        /// What the field shows.
+        text: Label<'a>,
+        /// The caret, when typing goes here.
+        caret: Option<usize>,
+    },
 }
 
 /// Icons drawn as shapes.
@@ -202,6 +215,13 @@ pub enum Kind<'a> {
 pub enum Icon {
     /// ⚙ (menu).
     Gear,
+    /// 👁 (show what was typed); crossed out while it is shown.
+    Eye {
+        /// Whether the field is showing its characters.
+        open: bool,
+    },
+    /// 🔗 (opens a web page).
+    Link,
 }
 
 /// One thing on screen.
@@ -264,7 +284,9 @@ impl<'a> Scene<'a> {
         self.widgets
             .iter()
             .filter_map(|w| match &w.kind {
-                Kind::Text { text, .. } | Kind::Band { text, .. } => Some(text.as_str()),
+                Kind::Text { text, .. } | Kind::Band { text, .. } | Kind::Tag { text } => {
+                    Some(text.as_str())
+                }
                 Kind::Button { label, .. } => Some(label.as_str()),
                 _ => None,
             })

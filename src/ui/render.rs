@@ -107,6 +107,18 @@ impl Painter<'_, '_, '_> {
             Kind::Spinner => self.spinner(r, anim_ms),
             Kind::Switch { on } => self.switch(r, *on),
             Kind::Icon(icon) => self.icon(r, *icon),
+            Kind::Field { text, caret } => self.field(r, text.as_str(), *caret),
+            Kind::Tag { text } => {
+                let dr = self.rect(r);
+                self.canvas.fill_round_rect(dr, self.px(4), theme::ERROR);
+                self.paragraph(
+                    r,
+                    text.as_str(),
+                    size::SMALL - 4,
+                    theme::ON_DARK,
+                    Align::Center,
+                );
+            }
         }
     }
 
@@ -196,29 +208,19 @@ impl Painter<'_, '_, '_> {
                     border,
                     fill,
                 );
-                // A chip so it reads as a card.
-                let chip = Rect::new(r.x + 14, r.y + 16, 28, 22);
-                let chip = self.rect(chip);
+                // A chip so it reads as a card; the holder, then what it shows.
+                let chip = self.rect(Rect::new(r.x + 10, r.y + 12, 22, 18));
                 self.canvas.fill_round_rect(chip, self.px(4), 0xC9A227);
-                let text_r = Rect::new(r.x + 52, r.y + 4, r.w - 60, r.h / 2);
-                self.paragraph(text_r, label, size::SMALL, theme::TEXT, Align::Start);
-                let note = if placed {
-                    s::DEMO_ON_READER
+                let (holder, note) = label.split_once('\n').unwrap_or((label, ""));
+                let text_r = Rect::new(r.x + 40, r.y + 4, r.w - 44, r.h / 2);
+                self.paragraph(text_r, holder, size::SMALL, theme::TEXT, Align::Start);
+                let note_r = Rect::new(r.x + 10, r.y + r.h / 2, r.w - 14, r.h / 2 - 4);
+                let note_color = if placed {
+                    theme::PRIMARY
                 } else {
-                    s::DEMO_OFF_READER
+                    theme::TEXT_SUB
                 };
-                let note_r = Rect::new(r.x + 52, r.y + r.h / 2, r.w - 60, r.h / 2 - 4);
-                self.paragraph(
-                    note_r,
-                    note,
-                    size::SMALL - 2,
-                    if placed {
-                        theme::PRIMARY
-                    } else {
-                        theme::TEXT_SUB
-                    },
-                    Align::Start,
-                );
+                self.paragraph(note_r, note, size::SMALL - 4, note_color, Align::Start);
                 return;
             }
         };
@@ -336,8 +338,77 @@ impl Painter<'_, '_, '_> {
         self.paragraph(text_r, word, size::SMALL, theme::ON_DARK, Align::Center);
     }
 
+    /// A text field: a bordered box, the text, and a caret bar where typing goes.
+    fn field(&mut self, r: Rect, body: &str, caret: Option<usize>) {
+        let dr = self.rect(r);
+        let border = if caret.is_some() {
+            theme::PRIMARY
+        } else {
+            theme::BORDER
+        };
+        let width = self.px(if caret.is_some() { 3 } else { 2 });
+        self.canvas
+            .outline_round_rect(dr, self.px(theme::RADIUS), width, border, theme::PAGE);
+        let px = self.font(size::BODY);
+        let x = dr.x + self.px(16);
+        let y = dr.y + (dr.h - px as i32) / 2;
+        self.text.draw(self.canvas, x, y, body, px, theme::TEXT);
+        if let Some(at) = caret {
+            let before: String = body.chars().take(at).collect();
+            let cx = x + self.text.width(&before, px);
+            self.canvas.fill_rect(
+                Rect::new(
+                    cx,
+                    y - self.px(2),
+                    self.px(2).max(1),
+                    px as i32 + self.px(4),
+                ),
+                theme::TEXT,
+            );
+        }
+    }
+
     fn icon(&mut self, r: Rect, icon: Icon) {
         match icon {
+            Icon::Eye { open } => {
+                // An almond of two arcs with a pupil; a slash through it while open.
+                let (cx, cy) = r.center();
+                let (cx, cy) = (self.px(cx) as f32, self.px(cy) as f32);
+                let w = self.px(r.w.min(r.h * 3 / 2)) as f32 / 2.0;
+                let steps = 24;
+                for i in 0..=steps {
+                    let t = i as f32 / steps as f32 * 2.0 - 1.0;
+                    let x = cx + t * w;
+                    let dy = (1.0 - t * t).sqrt() * w * 0.55;
+                    self.canvas
+                        .fill_circle(x, cy - dy, self.px(2) as f32, theme::TEXT);
+                    self.canvas
+                        .fill_circle(x, cy + dy, self.px(2) as f32, theme::TEXT);
+                }
+                self.canvas.fill_circle(cx, cy, w * 0.32, theme::TEXT);
+                if open {
+                    for i in 0..=steps {
+                        let t = i as f32 / steps as f32 * 2.0 - 1.0;
+                        self.canvas.fill_circle(
+                            cx + t * w * 0.8,
+                            cy + t * w * 0.8,
+                            self.px(2) as f32,
+                            theme::ERROR,
+                        );
+                    }
+                }
+            }
+            Icon::Link => {
+                // Two interlocked rings, slanted.
+                let (cx, cy) = r.center();
+                let (cx, cy) = (self.px(cx) as f32, self.px(cy) as f32);
+                let rad = self.px(r.w.min(r.h)) as f32 / 4.0;
+                for (dx, dy) in [(-rad * 0.6, rad * 0.6), (rad * 0.6, -rad * 0.6)] {
+                    self.canvas.fill_circle(cx + dx, cy + dy, rad, theme::LINK);
+                    self.canvas
+                        .fill_circle(cx + dx, cy + dy, rad * 0.6, theme::PAGE);
+                }
+            }
             Icon::Gear => {
                 // A cog: a disc with eight teeth and a hole.
                 let (cx, cy) = r.center();

@@ -45,9 +45,111 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             b.header(s::TERMS_TITLE, false);
             terms(&mut b, text);
         }
-        State::NotRegistered => {
+        State::Register {
+            form,
+            layer,
+            problem,
+            refused,
+            busy,
+        } => {
             b.header(s::REGISTER_TITLE, false);
-            problem(&mut b, text, s::NOT_REGISTERED_WHAT, s::NOT_REGISTERED_NEXT);
+            let spec = FormSpec {
+                lead: Some(s::REGISTER_LEAD),
+                labels: &s::REGISTER_FIELDS,
+                required: true,
+                submit: s::REGISTER_BUTTON,
+                note: None,
+            };
+            form_screen(
+                &mut b,
+                text,
+                &spec,
+                form,
+                *layer,
+                *problem,
+                refused.as_ref(),
+                *busy,
+            );
+        }
+        State::Registered => {
+            b.header(s::REGISTER_TITLE, false);
+            dialog(
+                &mut b,
+                text,
+                s::REGISTERED,
+                None,
+                (s::OK, UiAction::Ok, false),
+            );
+        }
+        State::Login {
+            form,
+            layer,
+            problem,
+            refused,
+            busy,
+        } => {
+            b.header(s::LOGIN_TITLE, false);
+            let spec = FormSpec {
+                lead: None,
+                labels: &s::LOGIN_FIELDS,
+                required: true,
+                submit: s::LOGIN_BUTTON,
+                note: Some(s::LOGIN_LOCK_NOTE),
+            };
+            form_screen(
+                &mut b,
+                text,
+                &spec,
+                form,
+                *layer,
+                *problem,
+                refused.as_ref(),
+                *busy,
+            );
+        }
+        State::AccountPassword {
+            form,
+            layer,
+            problem,
+            refused,
+            busy,
+        } => {
+            b.header(s::ACCOUNT_PASSWORD, true);
+            let spec = FormSpec {
+                lead: None,
+                labels: &s::ACCOUNT_PASSWORD_FIELDS,
+                required: false,
+                submit: s::CHANGE_BUTTON,
+                note: Some(s::PASSWORD_RULE),
+            };
+            form_screen(
+                &mut b,
+                text,
+                &spec,
+                form,
+                *layer,
+                *problem,
+                refused.as_ref(),
+                *busy,
+            );
+        }
+        State::Starting => {
+            b.header(s::APP_NAME, false);
+            progress(&mut b, s::STARTING);
+        }
+        State::StartFailed(e) => {
+            b.header(s::START_FAILED, false);
+            let advice = s::center_error(e);
+            problem(&mut b, text, advice.what, advice.next);
+            b.footer(Some((s::TRY_AGAIN, UiAction::Retry)), None);
+        }
+        State::Update { info, required } => {
+            b.header(s::UPDATE_TITLE, false);
+            update(&mut b, text, &info.latest.to_string(), *required);
+        }
+        State::Notices { list, .. } => {
+            b.header(s::NOTICES, false);
+            notices(&mut b, text, list);
         }
         State::EnterPasscode { entry, notice } => {
             b.header(s::PASSCODE_TITLE, false);
@@ -395,35 +497,82 @@ impl<'a> Builder<'a> {
                 },
                 None,
             );
-            self.text(
-                Rect::new(theme::MARGIN, area.y + 30, 330, 28),
-                Label::Static(s::DEMO_TRAY),
-                size::SMALL,
-                theme::TEXT_SUB,
-                Align::Start,
-            );
-            let mut x = theme::MARGIN + 560;
-            for (i, holder) in tray.setup.cards.iter().enumerate() {
-                let Ok(index) = u8::try_from(i) else { break };
-                let r = Rect::new(x, area.y + 12, 200, area.h - 24);
-                // Only the cards that fit are drawn (a control off screen cannot be touched).
-                if r.right() > area.right() {
-                    break;
-                }
-                self.scene.push(
-                    r,
-                    Kind::Button {
-                        label: Label::Static(holder),
-                        style: ButtonStyle::TrayCard {
-                            placed: tray.placed == Some(index),
-                        },
-                    },
-                    Some(UiAction::DemoToggleCard(index)),
-                );
-                x += r.w + 16;
-            }
+            demo_tray(&mut self.scene, tray, area);
         }
         self.scene
+    }
+}
+
+/// Tray geometry.
+const TRAY_LABEL_W: i32 = 150;
+const TRAY_CARD_W: i32 = 176;
+const TRAY_ARROW_W: i32 = 56;
+
+/// The demo tray: as many cards as fit, ＜ ＞ to page through the rest. Each card shows
+/// its holder and what it demonstrates (or that it is on the reader).
+fn demo_tray<'a>(scene: &mut Scene<'a>, tray: &'a DemoTray, area: Rect) {
+    let x0 = 24;
+    scene.push(
+        Rect::new(x0, area.y + 14, TRAY_LABEL_W, area.h - 28),
+        Kind::Text {
+            text: Label::Static(s::DEMO_TRAY),
+            size: size::SMALL - 2,
+            color: theme::TEXT_SUB,
+            align: Align::Start,
+        },
+        None,
+    );
+    let cards_x = x0 + TRAY_LABEL_W + TRAY_ARROW_W + 8;
+    let per_page = ((area.w - cards_x - TRAY_ARROW_W - 16) / (TRAY_CARD_W + 8)).max(1) as usize;
+    let n = tray.setup.cards.len();
+    let pages = n.div_ceil(per_page).max(1);
+    let page = usize::from(tray.page) % pages;
+    let arrow = |scene: &mut Scene<'a>, x: i32, label: &'static str, forward: bool| {
+        scene.push(
+            Rect::new(x, area.y + 14, TRAY_ARROW_W - 8, area.h - 28),
+            Kind::Button {
+                label: Label::Static(label),
+                style: ButtonStyle::Secondary,
+            },
+            Some(UiAction::DemoTrayPage(forward)),
+        );
+    };
+    if pages > 1 {
+        arrow(scene, x0 + TRAY_LABEL_W, "＜", false);
+    }
+    let mut x = cards_x;
+    for (i, card) in tray
+        .setup
+        .cards
+        .iter()
+        .enumerate()
+        .skip(page * per_page)
+        .take(per_page)
+    {
+        let Ok(index) = u8::try_from(i) else { break };
+        let placed = tray.placed == Some(index);
+        let note = if placed {
+            s::DEMO_ON_READER
+        } else {
+            card.shows
+        };
+        scene.push(
+            Rect::new(x, area.y + 10, TRAY_CARD_W, area.h - 20),
+            Kind::Button {
+                label: Label::Owned(SensitiveText::new(format!("{}\n{note}", card.holder))),
+                style: ButtonStyle::TrayCard { placed },
+            },
+            Some(UiAction::DemoToggleCard(index)),
+        );
+        x += TRAY_CARD_W + 8;
+    }
+    if pages > 1 {
+        arrow(
+            scene,
+            cards_x + per_page as i32 * (TRAY_CARD_W + 8),
+            "＞",
+            true,
+        );
     }
 }
 
@@ -710,6 +859,373 @@ fn auth_select_pin(b: &mut Builder<'_>, t: &Text) {
     b.footer(Some((s::NEXT, UiAction::Next)), None);
 }
 
+/// A spinner and what is happening.
+fn progress(b: &mut Builder<'_>, status: &'static str) {
+    let c = b.content();
+    let mid = c.x + c.w / 2;
+    b.scene
+        .push(Rect::new(mid - 40, c.y + 40, 80, 80), Kind::Spinner, None);
+    b.text(
+        Rect::new(c.x, c.y + 148, c.w, 40),
+        Label::Static(status),
+        size::HEADING,
+        theme::TEXT,
+        Align::Center,
+    );
+}
+
+fn update(b: &mut Builder<'_>, t: &Text, latest: &str, required: bool) {
+    let c = b.content();
+    let body = SensitiveText::new(s::update_available(latest));
+    let h = text_height(t, body.expose(), size::BODY, c.w);
+    b.text(
+        Rect::new(c.x, c.y, c.w, h),
+        Label::Owned(body),
+        size::BODY,
+        theme::TEXT,
+        Align::Start,
+    );
+    if required {
+        let bh = band_height(t, s::UPDATE_REQUIRED, c.w);
+        b.scene.push(
+            Rect::new(c.x, c.y + h + 24, c.w, bh),
+            Kind::Band {
+                text: Label::Static(s::UPDATE_REQUIRED),
+                tone: Tone::Error,
+            },
+            None,
+        );
+        b.footer(Some((s::UPDATE_OPEN, UiAction::OpenDownload)), None);
+    } else {
+        b.footer(
+            Some((s::UPDATE_OPEN, UiAction::OpenDownload)),
+            Some((s::LATER, UiAction::Close)),
+        );
+    }
+}
+
+fn notices<'a>(b: &mut Builder<'a>, t: &Text, list: &'a [crate::center::info::Notice]) {
+    let c = b.content();
+    let mut y = b.paragraph(t, c.x, c.y, c.w, s::NOTICES_LEAD, size::BODY) + 16;
+    if list.is_empty() {
+        b.text(
+            Rect::new(c.x, y, c.w, 40),
+            Label::Static(s::NO_NOTICES),
+            size::BODY,
+            theme::TEXT_SUB,
+            Align::Start,
+        );
+    }
+    for (i, n) in list.iter().enumerate() {
+        let Ok(index) = u8::try_from(i) else { break };
+        if y + ROW_ENTRY_H > c.bottom() {
+            break;
+        }
+        let r = Rect::new(c.x, y, c.w, ROW_ENTRY_H);
+        b.scene.push(
+            r,
+            Kind::Button {
+                label: Label::Borrowed(&n.title),
+                style: ButtonStyle::Row { selected: !n.read },
+            },
+            Some(UiAction::OpenNotice(index)),
+        );
+        b.scene.push(
+            Rect::new(r.right() - 120, r.y + 16, 40, 40),
+            Kind::Icon(Icon::Link),
+            None,
+        );
+        y += ROW_ENTRY_H + 12;
+    }
+    b.footer(Some((s::CLOSE, UiAction::Close)), None);
+}
+
+/// What a form screen shows besides its fields.
+struct FormSpec {
+    lead: Option<&'static str>,
+    labels: &'static [&'static str],
+    required: bool,
+    submit: &'static str,
+    note: Option<&'static str>,
+}
+
+/// Form geometry.
+const FIELD_LABEL_W: i32 = 356;
+const FIELD_W: i32 = 470;
+const FIELD_H: i32 = 52;
+const FIELD_PITCH: i32 = 64;
+const KEY_PITCH_W: i32 = 72;
+const KEY_PITCH_H: i32 = 60;
+
+/// A form: labels with 必須 marks, fields (👁 on masked ones), what is wrong, the submit
+/// button, and the on-screen keyboard at the bottom.
+#[allow(clippy::too_many_arguments)]
+fn form_screen<'a>(
+    b: &mut Builder<'a>,
+    t: &Text,
+    spec: &FormSpec,
+    form: &'a crate::app::form::Form,
+    layer: crate::app::KeyLayer,
+    problem: Option<crate::app::FormProblem>,
+    refused: Option<&'a CenterError>,
+    busy: bool,
+) {
+    let c = b.content();
+    let mut y = c.y - 16;
+    if let Some(lead) = spec.lead {
+        y = b.paragraph(t, c.x, y, c.w, lead, size::LABEL) + 8;
+    }
+    let field_x = c.x + FIELD_LABEL_W;
+    for (i, label) in spec.labels.iter().enumerate() {
+        let Ok(index) = u8::try_from(i) else { break };
+        let Some(field) = form.fields.get(i) else {
+            break;
+        };
+        let label_w = FIELD_LABEL_W - if spec.required { 76 } else { 16 };
+        let label_h = text_height(t, label, size::LABEL, label_w);
+        b.text(
+            Rect::new(c.x, y + (FIELD_H - label_h) / 2, label_w, label_h),
+            Label::Static(label),
+            size::LABEL,
+            theme::TEXT,
+            Align::Start,
+        );
+        if spec.required {
+            b.scene.push(
+                Rect::new(c.x + FIELD_LABEL_W - 68, y + (FIELD_H - 28) / 2, 52, 28),
+                Kind::Tag {
+                    text: Label::Static(s::REQUIRED),
+                },
+                None,
+            );
+        }
+        let focused = form.focus == i && !busy;
+        b.scene.push(
+            Rect::new(field_x, y, FIELD_W, FIELD_H),
+            Kind::Field {
+                text: Label::Owned(SensitiveText::new(field.display())),
+                caret: focused.then(|| field.caret()),
+            },
+            (!busy).then_some(UiAction::FocusField(index)),
+        );
+        if field.masked {
+            b.scene.push(
+                Rect::new(field_x + FIELD_W + 8, y, FIELD_H, FIELD_H),
+                Kind::Button {
+                    label: Label::Static(s::keyboard::REVEAL),
+                    style: ButtonStyle::Icon(Icon::Eye {
+                        open: field.revealed,
+                    }),
+                },
+                (!busy).then_some(UiAction::ToggleReveal(index)),
+            );
+        }
+        y += FIELD_PITCH;
+    }
+    // Right column: the rule or note, what is wrong, and the submit button.
+    let right_x = field_x + FIELD_W + FIELD_H + 32;
+    let right_w = c.right() - right_x;
+    let mut ry = c.y - 16;
+    if let Some(note) = spec.note {
+        ry = b.paragraph(t, right_x, ry, right_w, note, size::SMALL) + 12;
+    }
+    let message = match (problem, refused) {
+        (Some(p), _) => Some(Label::Owned(SensitiveText::new(form_problem(
+            spec.labels,
+            p,
+        )))),
+        (None, Some(CenterError::Rejected { message, .. })) => {
+            Some(Label::Borrowed(message.as_str()))
+        }
+        (None, Some(e)) => Some(Label::Static(s::center_error(e).what)),
+        (None, None) => None,
+    };
+    if let Some(m) = message {
+        let h = (text_height(t, m.as_str(), size::LABEL, right_w - 84) + 16).max(48);
+        b.scene.push(
+            Rect::new(right_x, ry, right_w, h),
+            Kind::Band {
+                text: m,
+                tone: Tone::Error,
+            },
+            None,
+        );
+        ry += h + 12;
+    }
+    let submit_y = ry.max(y - FIELD_PITCH - theme::BUTTON_H + FIELD_H);
+    if busy {
+        b.scene
+            .push(Rect::new(right_x, submit_y, 64, 64), Kind::Spinner, None);
+    } else {
+        b.scene.push(
+            Rect::new(
+                right_x,
+                submit_y,
+                right_w.min(button_width(spec.submit)),
+                theme::BUTTON_H,
+            ),
+            Kind::Button {
+                label: Label::Static(spec.submit),
+                style: ButtonStyle::Primary,
+            },
+            Some(UiAction::Submit),
+        );
+    }
+    if !busy {
+        keyboard(b, layer);
+    }
+}
+
+fn form_problem(labels: &[&str], p: crate::app::FormProblem) -> String {
+    use crate::app::FormProblem as F;
+    use crate::center::account::{InstitutionCodeError as C, PasswordRuleError as P};
+    match p {
+        F::Missing(i) => s::missing(labels.get(i).copied().unwrap_or_default()),
+        F::Code(C::NotTenDigits) => s::CODE_FORMAT.to_owned(),
+        F::Code(C::CheckDigit) => s::CODE_CHECK_DIGIT.to_owned(),
+        F::UserId => s::USER_ID_FORMAT.to_owned(),
+        F::ActivationCode => s::ACTIVATION_CODE_FORMAT.to_owned(),
+        F::Password(P::Length) => s::PASSWORD_LENGTH.to_owned(),
+        F::Password(P::ForbiddenCharacter) => s::PASSWORD_CHARACTER.to_owned(),
+        F::Password(P::NoUppercase | P::NoLowercase | P::NoDigit | P::NoSymbol) => {
+            s::PASSWORD_KINDS.to_owned()
+        }
+        F::PasswordMismatch => s::PASSWORD_MISMATCH.to_owned(),
+    }
+}
+
+/// The on-screen keyboard: letters (lower or upper case) or digits and the manual's
+/// symbols, with layer keys, 削除 and caret keys. It sits at the bottom of the content area.
+fn keyboard(b: &mut Builder<'_>, layer: crate::app::KeyLayer) {
+    use crate::app::KeyLayer;
+    const LOWER: [&str; 3] = ["qwertyuiop", "asdfghjkl", "zxcvbnm"];
+    const UPPER: [&str; 3] = ["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"];
+    const SYMBOLS: [&str; 3] = ["1234567890", "`~!@#$%^&*", "_{}[]|;'<>"];
+    const SYMBOLS_LAST: &str = ",.?-()/";
+    let rows = match layer {
+        KeyLayer::Lower => LOWER,
+        KeyLayer::Upper => UPPER,
+        KeyLayer::Symbols => SYMBOLS,
+    };
+    let bottom = b.footer.bottom() - 12;
+    let top = bottom - 4 * KEY_PITCH_H;
+    let left = (b.size.w - 10 * KEY_PITCH_W) / 2;
+    let key = |b: &mut Builder<'_>,
+               x: i32,
+               y: i32,
+               w: i32,
+               label: &'static str,
+               action: UiAction,
+               style: ButtonStyle| {
+        b.scene.push(
+            Rect::new(x, y, w - 8, KEY_PITCH_H - 8),
+            Kind::Button {
+                label: Label::Static(label),
+                style,
+            },
+            Some(action),
+        );
+    };
+    b.scene.push(
+        Rect::new(0, top - 12, b.size.w, bottom - top + 24),
+        Kind::Panel {
+            fill: theme::PANEL,
+            border: None,
+        },
+        None,
+    );
+    for (r, chars) in rows.iter().enumerate() {
+        let y = top + r as i32 * KEY_PITCH_H;
+        let indent = (10 - chars.len() as i32) * KEY_PITCH_W / 2;
+        for (i, ch) in chars.char_indices() {
+            let x = left + indent + (i as i32) * KEY_PITCH_W;
+            key(
+                b,
+                x,
+                y,
+                KEY_PITCH_W,
+                &chars[i..i + ch.len_utf8()],
+                UiAction::Type(ch),
+                ButtonStyle::Key,
+            );
+        }
+    }
+    // Last row: layer keys, caret keys, 削除 (and the last symbols on the symbol layer).
+    let y = top + 3 * KEY_PITCH_H;
+    let mut x = left;
+    let (first, second) = match layer {
+        KeyLayer::Lower => (
+            (s::keyboard::UPPER, KeyLayer::Upper),
+            (s::keyboard::SYMBOLS, KeyLayer::Symbols),
+        ),
+        KeyLayer::Upper => (
+            (s::keyboard::LOWER, KeyLayer::Lower),
+            (s::keyboard::SYMBOLS, KeyLayer::Symbols),
+        ),
+        KeyLayer::Symbols => (
+            (s::keyboard::LOWER, KeyLayer::Lower),
+            (s::keyboard::UPPER, KeyLayer::Upper),
+        ),
+    };
+    for (label, l) in [first, second] {
+        key(
+            b,
+            x,
+            y,
+            2 * KEY_PITCH_W,
+            label,
+            UiAction::KeyboardLayer(l),
+            ButtonStyle::Secondary,
+        );
+        x += 2 * KEY_PITCH_W;
+    }
+    if layer == KeyLayer::Symbols {
+        for (i, ch) in SYMBOLS_LAST.char_indices() {
+            key(
+                b,
+                x,
+                y,
+                KEY_PITCH_W,
+                &SYMBOLS_LAST[i..i + 1],
+                UiAction::Type(ch),
+                ButtonStyle::Key,
+            );
+            x += KEY_PITCH_W;
+        }
+    } else {
+        key(
+            b,
+            x,
+            y,
+            2 * KEY_PITCH_W,
+            s::keyboard::LEFT,
+            UiAction::CaretLeft,
+            ButtonStyle::Secondary,
+        );
+        x += 2 * KEY_PITCH_W;
+        key(
+            b,
+            x,
+            y,
+            2 * KEY_PITCH_W,
+            s::keyboard::RIGHT,
+            UiAction::CaretRight,
+            ButtonStyle::Secondary,
+        );
+        x += 2 * KEY_PITCH_W;
+    }
+    let end = left + 10 * KEY_PITCH_W + KEY_PITCH_W;
+    key(
+        b,
+        x,
+        y,
+        (end - x).max(KEY_PITCH_W),
+        s::keyboard::DELETE,
+        UiAction::Backspace,
+        ButtonStyle::Secondary,
+    );
+}
+
 /// A problem and what to do about it (damaged settings, not registered).
 fn problem(b: &mut Builder<'_>, t: &Text, what: &'static str, next: &'static str) {
     let c = b.content();
@@ -778,6 +1294,7 @@ fn tell(b: &mut Builder<'_>, t: &Text, m: Message) {
         Message::PasscodeChanged => s::PASSCODE_CHANGED,
         Message::Deregistered => s::DEREGISTERED,
         Message::SettingsNotSaved => s::SETTINGS_NOT_SAVED,
+        Message::PasswordChanged => s::PASSWORD_CHANGED,
     };
     dialog(b, t, body, None, (s::OK, UiAction::Ok, false));
 }

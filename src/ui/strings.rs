@@ -20,7 +20,7 @@ pub fn demo_ribbon(passcode: &str) -> String {
     format!("デモ　実在しないデータで動作しています　パスコード {passcode}")
 }
 /// Heading of the demo card tray.
-pub const DEMO_TRAY: &str = "デモ用カード（タップで置く／外す）";
+pub const DEMO_TRAY: &str = "デモ用カード\nタップで出し入れ";
 /// A demo card that is on the virtual reader.
 pub const DEMO_ON_READER: &str = "カードリーダー上";
 /// A demo card that is in the tray.
@@ -203,12 +203,110 @@ pub const TERMS_TITLE: &str = "利用規約";
 pub const TERMS_TEXT: &str = "第1条（目的）本アプリは、オンライン資格確認等システムを利用して、患者のマイナンバーカードにより健康保険の資格情報を確認するためのものです。\n第2条（資格情報の取扱い）表示された資格情報は資格確認の目的にのみ使用し、画面の撮影・記録・第三者への提供を行わないでください。資格確認結果は閉じると端末に残りません。\n第3条（ID・パスワード等の管理）ID、パスワード及びパスコードは第三者に知られないよう管理してください。\n第4条（端末の管理）端末を使用しなくなった場合や紛失した場合は、デバイス登録解除を行い、実施機関に連絡してください。";
 /// 同意して利用開始.
 pub const TERMS_ACCEPT: &str = "同意して利用開始";
-/// Title when the device is not registered.
+/// 初期登録.
 pub const REGISTER_TITLE: &str = "初期登録";
-/// The device is not registered.
-pub const NOT_REGISTERED_WHAT: &str = "この端末は初期登録されていません。";
-/// What to do about it.
-pub const NOT_REGISTERED_NEXT: &str = "マイナ資格確認アプリユーザ設定情報を参照しながら初期登録を行ってください。初期登録を行ったタブレット又はパソコンのみが資格確認できます。";
+
+// --- 初期登録・ログイン・起動 (P.5, P.15) ------------------------------------------------------
+
+/// The 必須 mark.
+pub const REQUIRED: &str = "必須";
+/// Fields of 初期登録, in order.
+pub const REGISTER_FIELDS: [&str; 4] =
+    ["機関コード", "ID", "パスワード", "アクティベーションコード"];
+/// How to fill 初期登録.
+pub const REGISTER_LEAD: &str = "実施機関より送付されているマイナ資格確認アプリユーザ設定情報を参照しながら、各項目を入力してください。";
+/// 登録する.
+pub const REGISTER_BUTTON: &str = "登録する";
+/// 登録完了.
+pub const REGISTERED: &str =
+    "初期登録が完了しました。続いて、アプリ起動時に使用するパスコードを登録します。";
+/// システムログイン.
+pub const LOGIN_TITLE: &str = "システムログイン";
+/// Fields of システムログイン.
+pub const LOGIN_FIELDS: [&str; 2] = ["ID", "パスワード"];
+/// The lock rule (P.16).
+pub const LOGIN_LOCK_NOTE: &str = "パスワードを5回間違えると、アカウントがロックされ30分間ログインできなくなります。ロックされた場合はオンライン資格確認等コールセンターまでお問い合わせください。";
+/// ログイン.
+pub const LOGIN_BUTTON: &str = "ログイン";
+/// Start-up in progress.
+pub const STARTING: &str = "オンライン資格確認等システムに接続しています…";
+/// Start-up failed, title.
+pub const START_FAILED: &str = "起動できませんでした";
+/// Retry start-up.
+pub const TRY_AGAIN: &str = "もう一度試す";
+/// バージョン更新.
+pub const UPDATE_TITLE: &str = "バージョン更新";
+/// A newer version exists.
+pub fn update_available(latest: &str) -> String {
+    format!("アプリの最新バージョン（{latest}）があります。ダウンロードページから最新バージョンを入手してください。")
+}
+/// The running version may not be used any more.
+pub const UPDATE_REQUIRED: &str = "お使いのバージョンは使用できなくなりました。最新バージョンに更新するまで資格確認はできません。";
+/// ストアページへ移動する, here the download page.
+pub const UPDATE_OPEN: &str = "ダウンロードページへ移動する";
+/// あとで.
+pub const LATER: &str = "あとで";
+/// お知らせ.
+pub const NOTICES: &str = "お知らせ";
+/// How notices work.
+pub const NOTICES_LEAD: &str =
+    "お知らせのタイトルをクリックすると、詳細が記載されているWebサイトを開きます。";
+/// No notices.
+pub const NO_NOTICES: &str = "お知らせはありません。";
+/// アカウントパスワード設定.
+pub const ACCOUNT_PASSWORD: &str = "アカウントパスワード設定";
+/// Its fields.
+pub const ACCOUNT_PASSWORD_FIELDS: [&str; 3] = [
+    "現在のパスワード",
+    "新しいパスワード",
+    "新しいパスワード（確認）",
+];
+/// The rule (P.10).
+pub const PASSWORD_RULE: &str = "英字の大文字、英字の小文字、数字、記号の全てを組み合わせ、8文字以上20文字以下で設定してください。使用できる記号： ` ~ ! @ # $ % ^ & * _ { } [ ] | ; ' < > , . ? - ( ) /";
+/// 変更.
+pub const CHANGE_BUTTON: &str = "変更";
+/// Changed.
+pub const PASSWORD_CHANGED: &str = "アカウントパスワードを変更しました。";
+/// A required field is empty.
+pub fn missing(field: &str) -> String {
+    format!("「{field}」を入力してください。")
+}
+/// 機関コード format.
+pub const CODE_FORMAT: &str = "機関コードは数字10桁で入力してください。";
+/// 機関コード check digit.
+pub const CODE_CHECK_DIGIT: &str =
+    "機関コードが正しくありません。ユーザ設定情報の機関コードを確認してください。";
+/// ID format.
+pub const USER_ID_FORMAT: &str =
+    "IDが正しくありません。ユーザ設定情報のID（例：W0000001）を確認してください。";
+/// Activation code format.
+pub const ACTIVATION_CODE_FORMAT: &str = "アクティベーションコードが正しくありません。ユーザ設定情報のアクティベーションコードを確認してください。";
+/// Password too short or long.
+pub const PASSWORD_LENGTH: &str = "パスワードは8文字以上20文字以下で設定してください。";
+/// A character outside the allowed set.
+pub const PASSWORD_CHARACTER: &str = "パスワードに使用できない文字が含まれています。";
+/// A kind of character is missing.
+pub const PASSWORD_KINDS: &str =
+    "英字の大文字、英字の小文字、数字、記号の全てを組み合わせてください。";
+/// The two new passwords differ.
+pub const PASSWORD_MISMATCH: &str = "新しいパスワードと確認用のパスワードが一致しません。";
+/// On-screen keyboard: layer keys and editing keys.
+pub mod keyboard {
+    /// Upper-case layer.
+    pub const UPPER: &str = "ABC";
+    /// Lower-case layer.
+    pub const LOWER: &str = "abc";
+    /// Digits and symbols.
+    pub const SYMBOLS: &str = "123記号";
+    /// Delete before the caret.
+    pub const DELETE: &str = "削除";
+    /// Caret left.
+    pub const LEFT: &str = "←";
+    /// Caret right.
+    pub const RIGHT: &str = "→";
+    /// Show what was typed (👁).
+    pub const REVEAL: &str = "表示";
+}
 
 // --- パスコード登録・設定 (P.5, P.11) ---------------------------------------------------------
 
