@@ -82,36 +82,28 @@ pub struct Request {
 }
 
 /// Parses a request head: the bytes up to and including the blank line (`\r\n\r\n`).
+///
+/// `httparse` does the HTTP/1.1 grammar; around it this function is stricter than the
+/// grammar needs: ASCII only, CRLF line ends only, origin-form targets of RFC 3986
+/// characters, one Host, one Content-Length, no Transfer-Encoding.
 pub fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
     if head.len() > MAX_HEAD_BYTES {
         return Err(HttpError::TooLarge);
     }
-    let text = core::str::from_utf8(head).map_err(|_| HttpError::Malformed)?;
-    if !text.is_ascii() {
+    if !head.is_ascii() || !head.ends_with(b"\r\n\r\n") || has_bare_cr_or_lf(head) {
         return Err(HttpError::Malformed);
     }
-    let text = text.strip_suffix("\r\n\r\n").ok_or(HttpError::Malformed)?;
-    let mut lines = text.split("\r\n");
-    // `split` yields at least one item; an empty request line fails below.
-    let request_line = lines.next().unwrap_or("");
-    if lines.clone().count() > MAX_HEADERS {
-        return Err(HttpError::TooLarge);
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    match request.parse(head) {
+        Ok(httparse::Status::Complete(n)) if n == head.len() => {}
+        Err(httparse::Error::TooManyHeaders) => return Err(HttpError::TooLarge),
+        _ => return Err(HttpError::Malformed),
     }
-    // Bare CR or LF: after splitting at CRLF, any left is one.
-    if text.split("\r\n").any(|l| l.contains(['\r', '\n'])) {
-        return Err(HttpError::Malformed);
-    }
-
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(HttpError::Malformed);
-    };
+    let method = request.method.ok_or(HttpError::Malformed)?;
     Method::from_bytes(method.as_bytes()).map_err(|_| HttpError::Malformed)?;
-    if !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
-        return Err(HttpError::Malformed);
-    }
+    let version = request.version.ok_or(HttpError::Malformed)?;
+    let target = request.path.ok_or(HttpError::Malformed)?;
     if target.len() > MAX_TARGET_BYTES {
         return Err(HttpError::TooLarge);
     }
@@ -126,13 +118,11 @@ pub fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
     let mut content_length: Option<usize> = None;
     let mut hosts = 0usize;
     let mut bearer = None;
-    for line in lines {
-        if line.starts_with([' ', '\t']) {
-            // Obsolete line folding.
-            return Err(HttpError::Malformed);
-        }
-        let (name, value) = line.split_once(':').ok_or(HttpError::Malformed)?;
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| HttpError::Malformed)?;
+    for header in request.headers.iter() {
+        let name =
+            HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| HttpError::Malformed)?;
+        // ASCII was checked above, so the value is UTF-8.
+        let value = core::str::from_utf8(header.value).map_err(|_| HttpError::Malformed)?;
         let value = value.trim_matches([' ', '\t']);
         HeaderValue::from_str(value).map_err(|_| HttpError::Malformed)?;
         match name.as_str() {
@@ -155,7 +145,7 @@ pub fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
             _ => {}
         }
     }
-    if version == "HTTP/1.1" && hosts != 1 {
+    if version == 1 && hosts != 1 {
         return Err(HttpError::Malformed);
     }
     Ok(Head {
@@ -163,6 +153,15 @@ pub fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
         path: target.path().to_owned(),
         content_length: content_length.unwrap_or(0),
         bearer,
+    })
+}
+
+/// Whether `bytes` holds a CR not followed by LF or an LF not preceded by CR.
+fn has_bare_cr_or_lf(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+        b'\n' => i == 0 || bytes[i - 1] != b'\r',
+        _ => false,
     })
 }
 
