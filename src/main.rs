@@ -21,12 +21,14 @@ use std::process::ExitCode;
 
 use log::{error, info, LevelFilter};
 
+use myna_kakunin::shell::config::Overrides;
 use myna_kakunin::shell::window::{self, ShellError, WindowOptions};
 use myna_kakunin::shell::{diagnostics, logging};
 use myna_kakunin::ui::text::Text;
 
 const USAGE: &str = "\
-usage: myna-kakunin [--demo] [--windowed | --fullscreen] [--log LEVEL]
+usage: myna-kakunin [--windowed | --fullscreen] [--data-dir DIR] [--center URL] [--trust PEM] [--log LEVEL]
+       myna-kakunin --demo [--fresh] [--windowed | --fullscreen]        (demo build)
        myna-kakunin screenshots DIR      (demo build)
        myna-kakunin readers
        myna-kakunin read-cert [--reader NAME] [--json]
@@ -187,10 +189,16 @@ fn subcommand(name: &str, o: SubOptions) -> Result<Mode, String> {
 struct Args {
     mode: Mode,
     log: LevelFilter,
+    /// Files and center for the production kiosk.
+    overrides: Overrides,
+    /// `--fresh`: the demo starts on a fresh device (利用規約, 初期登録).
+    fresh: bool,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut demo = false;
+    let mut fresh = false;
+    let mut overrides = Overrides::default();
     let mut fullscreen = None;
     let mut log = LevelFilter::Info;
     let mut mode = None;
@@ -214,6 +222,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
                 sub = Some(a.clone());
             }
             "--demo" => demo = true,
+            "--fresh" => fresh = true,
+            "--data-dir" => overrides.data_dir = Some(PathBuf::from(value("--data-dir")?)),
+            "--center" => overrides.center_url = Some(value("--center")?),
+            "--trust" => overrides.trust_pem = Some(PathBuf::from(value("--trust")?)),
             "--windowed" => fullscreen = Some(false),
             "--fullscreen" => fullscreen = Some(true),
             "--log" => {
@@ -256,6 +268,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     Ok(Args {
         mode: mode.unwrap_or(Mode::Kiosk { demo, fullscreen }),
         log,
+        overrides,
+        fresh,
     })
 }
 
@@ -290,7 +304,13 @@ fn main() -> ExitCode {
         Mode::VirtualCardList => virtual_card_list(),
         Mode::BenchCard { reader, runs, card } => bench_card(reader, runs, &card),
         Mode::ReferenceCenter { listen, cert, key } => serve_reference_center(listen, &cert, &key),
-        Mode::Kiosk { demo, fullscreen } => kiosk(demo, fullscreen.unwrap_or(!demo), started),
+        Mode::Kiosk { demo, fullscreen } => kiosk(
+            demo,
+            args.fresh,
+            &args.overrides,
+            fullscreen.unwrap_or(!demo),
+            started,
+        ),
     }
 }
 
@@ -471,7 +491,13 @@ fn serve_reference_center(_: SocketAddr, _: &std::path::Path, _: &std::path::Pat
     ExitCode::from(2)
 }
 
-fn kiosk(demo: bool, fullscreen: bool, started: std::time::Instant) -> ExitCode {
+fn kiosk(
+    demo: bool,
+    fresh: bool,
+    overrides: &Overrides,
+    fullscreen: bool,
+    started: std::time::Instant,
+) -> ExitCode {
     info!(
         "myna-kakunin {} starting (demo: {demo})",
         env!("CARGO_PKG_VERSION")
@@ -483,7 +509,7 @@ fn kiosk(demo: bool, fullscreen: bool, started: std::time::Instant) -> ExitCode 
             return ExitCode::FAILURE;
         }
     };
-    let Some((app, backends)) = wiring(demo) else {
+    let Some((app, backends, watch_readers)) = wiring(demo, fresh, overrides) else {
         return ExitCode::from(2);
     };
     match window::run(
@@ -492,7 +518,7 @@ fn kiosk(demo: bool, fullscreen: bool, started: std::time::Instant) -> ExitCode 
         backends,
         WindowOptions {
             fullscreen,
-            watch_readers: None,
+            watch_readers,
         },
         started,
     ) {
@@ -508,42 +534,64 @@ fn kiosk(demo: bool, fullscreen: bool, started: std::time::Instant) -> ExitCode 
     }
 }
 
-#[cfg(feature = "demo")]
-fn wiring(
-    demo: bool,
-) -> Option<(
+/// The app, its backends and, for PC/SC, the reader to watch.
+type Wiring = (
     myna_kakunin::app::App,
     myna_kakunin::shell::worker::Backends,
-)> {
+    Option<Option<String>>,
+);
+
+#[cfg(feature = "demo")]
+fn wiring(demo: bool, fresh: bool, overrides: &Overrides) -> Option<Wiring> {
     use myna_kakunin::shell::demo;
     if demo {
-        return Some(demo::setup(demo::system_clock));
+        let (app, backends) = if fresh {
+            demo::setup_fresh(demo::system_clock)
+        } else {
+            demo::setup(demo::system_clock)
+        };
+        return Some((app, backends, None));
     }
-    production_wiring()
+    production_wiring(overrides)
 }
 
 #[cfg(not(feature = "demo"))]
-fn wiring(
-    demo: bool,
-) -> Option<(
-    myna_kakunin::app::App,
-    myna_kakunin::shell::worker::Backends,
-)> {
+fn wiring(demo: bool, _fresh: bool, overrides: &Overrides) -> Option<Wiring> {
     if demo {
         eprintln!("--demo needs the demo build (cargo build --features demo)");
         return None;
     }
-    production_wiring()
+    production_wiring(overrides)
 }
 
-/// The production kiosk needs the registration that the settings store keeps (初期登録);
-/// until that store exists this build reports it and stops rather than run unregistered.
-fn production_wiring() -> Option<(
-    myna_kakunin::app::App,
-    myna_kakunin::shell::worker::Backends,
-)> {
-    eprintln!("{}", myna_kakunin::ui::strings::NOT_REGISTERED);
-    None
+/// The production kiosk; a configuration problem is reported and stops the start.
+fn production_wiring(overrides: &Overrides) -> Option<Wiring> {
+    use myna_kakunin::shell::config::{production, StartupError};
+    match production(overrides) {
+        Ok((app, backends, reader)) => Some((app, backends, Some(reader))),
+        Err(e) => {
+            let why = match e {
+                StartupError::NoCenter(path) => format!(
+                    "no center configured: put center_url=https://… in {} or pass --center URL",
+                    path.display()
+                ),
+                StartupError::BadConfig(path, line) => {
+                    format!(
+                        "{} line {line}: not center_url=… or trust_pem=…",
+                        path.display()
+                    )
+                }
+                StartupError::TrustFile(path, err) => {
+                    format!("cannot read {}: {err}", path.display())
+                }
+                StartupError::Center(err) => format!("the center settings are not usable: {err:?}"),
+                StartupError::Io(err) => format!("cannot read the data folder: {err}"),
+            };
+            error!("{why}");
+            eprintln!("{}\n{why}", myna_kakunin::ui::strings::NOT_CONFIGURED);
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use myna_kakunin::app::UiAction;
+use myna_kakunin::app::{MenuItem, UiAction};
 use myna_kakunin::shell::demo;
 use myna_kakunin::shell::headless::{render_app, Session};
 use myna_kakunin::shell::png::write_png;
@@ -301,6 +301,57 @@ fn the_visual_flow_runs_in_a_real_window() {
         &mut text,
         "5-auth-select-after-close",
     );
+
+    // 暗証番号 mode: ⚙ → セキュリティ設定 → the 目視 switch off → back to 認証選択.
+    for action in [
+        UiAction::OpenMenu,
+        UiAction::Menu(MenuItem::Security),
+        UiAction::ToggleVisualCheck,
+        UiAction::Back,
+        UiAction::Back,
+    ] {
+        click(&display, &window, &expected, &text, action);
+        expected.act_and_settle(action);
+    }
+    expect_screen(&display, &window, &expected, &mut text, "6-auth-select-pin");
+    for action in [UiAction::Next, UiAction::Ok] {
+        click(&display, &window, &expected, &text, action);
+        expected.act_and_settle(action);
+    }
+    // The card is still on the reader: the tries are shown before the patient types.
+    expect_screen(&display, &window, &expected, &mut text, "7-pin-entry");
+
+    // A wrong PIN typed on the keyboard: back to the pad with 「残り2回」.
+    keys(&display, &["9", "9", "9", "9"]);
+    for _ in 0..4 {
+        expected.act_and_settle(UiAction::Digit(9));
+    }
+    for action in [UiAction::Next, UiAction::ReadCard] {
+        click(&display, &window, &expected, &text, action);
+        expected.act_and_settle(action);
+    }
+    let wrong = view(expected.app(), Size::DESIGN, &text).texts().concat();
+    assert!(wrong.contains("暗証番号が違います。残り2回"), "{wrong}");
+    expect_screen(&display, &window, &expected, &mut text, "8-wrong-pin");
+
+    // The right PIN with the mouse on the large pad.
+    for d in [1, 2, 3, 4] {
+        click(&display, &window, &expected, &text, UiAction::Digit(d));
+        expected.act_and_settle(UiAction::Digit(d));
+    }
+    for action in [UiAction::Next, UiAction::ReadCard] {
+        click(&display, &window, &expected, &text, action);
+        expected.act_and_settle(action);
+    }
+    expect_screen(&display, &window, &expected, &mut text, "9-pin-read-done");
+    click(&display, &window, &expected, &text, UiAction::Next);
+    expected.act_and_settle(UiAction::Next);
+    let result = view(expected.app(), Size::DESIGN, &text).texts().concat();
+    assert!(
+        result.contains("資格 太郎"),
+        "the PIN check shows the result"
+    );
+    expect_screen(&display, &window, &expected, &mut text, "10-pin-result");
 
     assert!(
         matches!(app.0.try_wait(), Ok(None)),

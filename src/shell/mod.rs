@@ -1,6 +1,7 @@
 //! The outside world: the window, the worker thread, logging, the headless renderer and,
 //! in the demo build, the demo's wiring. Only this module and `main.rs` touch the OS.
 
+pub mod config;
 pub mod diagnostics;
 pub mod headless;
 pub mod icon;

@@ -10,8 +10,8 @@ use crate::sensitive::SensitiveText;
 /// The product's name as the window title and header show it.
 pub const APP_NAME: &str = "マイナ資格確認アプリ";
 
-/// The production build started on a device that has not been registered yet.
-pub const NOT_REGISTERED: &str = "この端末は初期登録されていません。初期登録の画面はまだこのビルドにありません。デモは --demo で起動できます。";
+/// The kiosk was started without the configuration it needs (for support staff).
+pub const NOT_CONFIGURED: &str = "接続先のオンライン資格確認等システムが設定されていません。設定方法はREADMEの「設置」をご覧ください。";
 
 // --- デモ ---------------------------------------------------------------------------------
 
