@@ -384,6 +384,11 @@ fn every_other_screen_renders_with_its_content() {
         assert!(has(&t, want), "{want}");
     }
 
+    // The fresh demo shows the demo account for 初期登録 on its banner.
+    let fresh = Session::from_pair(demo::setup_fresh(|| 1_764_547_200));
+    let t = check(&fresh, &mut text, "fresh-terms");
+    assert!(has(&t, "ID W0000001") && has(&t, "利用規約"), "{t:?}");
+
     // Menu, reader choice and セキュリティ設定 on the demo.
     let mut s = Session::from_pair(demo::setup(|| 1_764_547_200));
     for d in [1, 2, 3, 4] {
@@ -399,6 +404,10 @@ fn every_other_screen_renders_with_its_content() {
     s.act_and_settle(UiAction::OpenMenu);
     let t = check(&s, &mut text, "menu");
     assert!(has(&t, "カードリーダー選択") && has(&t, "セキュリティ設定"));
+    assert!(
+        has(&t, "施術所等向け総合ポータルサイト"),
+        "🔗 links in the menu"
+    );
     s.act_and_settle(UiAction::Menu(MenuItem::ReaderSelect));
     s.act_and_settle(UiAction::SelectReader(0));
     let t = check(&s, &mut text, "reader-select");

@@ -37,6 +37,13 @@ impl Millis {
     }
 }
 
+/// The menu's 🔗 pages, in menu order (their titles are in `ui::strings::MENU_LINKS`): the
+/// portal sites of the 医療機関等 and of the 施術所等.
+pub const MENU_LINKS: [&str; 2] = [
+    "https://iryohokenjyoho.service-now.com/csm",
+    "https://iryohokenjyoho.service-now.com/omf",
+];
+
 /// How long a result stays on screen without anyone touching the kiosk.
 pub const RESULT_IDLE_MS: u64 = 60_000;
 
@@ -95,6 +102,8 @@ pub enum UiAction {
     OpenNotice(u8),
     /// ストアページへ移動する (here: the download page).
     OpenDownload,
+    /// A 🔗 entry of the menu: opens [`MENU_LINKS`]`[i]`.
+    OpenLink(u8),
     /// Demo tray: put demo card `index` on the virtual reader (or take it off if it is there).
     DemoToggleCard(u8),
     /// Demo tray: the next (`true`) or previous page of cards.
@@ -162,6 +171,7 @@ impl UiAction {
             UiAction::Submit => "Submit",
             UiAction::OpenNotice(_) => "OpenNotice",
             UiAction::OpenDownload => "OpenDownload",
+            UiAction::OpenLink(_) => "OpenLink",
             UiAction::DemoToggleCard(_) => "DemoToggleCard",
             UiAction::DemoTrayPage(_) => "DemoTrayPage",
         }
@@ -582,8 +592,9 @@ pub struct DemoSetup {
     pub passcode: &'static str,
     /// The demo tray's cards, in tray order.
     pub cards: Vec<DemoTrayCard>,
-    /// A fresh device: the banner shows the demo account for 初期登録.
-    pub fresh: bool,
+    /// On a fresh device, the demo account to type in 初期登録 (機関コード, ID,
+    /// パスワード, アクティベーションコード), shown on the banner.
+    pub account: Option<[&'static str; 4]>,
 }
 
 /// A card on the demo tray.
@@ -1205,6 +1216,12 @@ impl App {
                 }
             }
             (State::Menu, Ui(A::Menu(MenuItem::Security))) => State::Security,
+            (State::Menu, Ui(A::OpenLink(i))) => {
+                if let Some(url) = MENU_LINKS.get(usize::from(i)) {
+                    out.push(Command::OpenUrl((*url).to_owned()));
+                }
+                State::Menu
+            }
             (State::ReaderSelect { .. }, Event::Readers(readers)) => {
                 State::ReaderSelect { readers }
             }

@@ -41,7 +41,7 @@ fn app() -> App {
                 shows: "資格無効",
             },
         ],
-        fresh: false,
+        account: None,
     };
     registered(Some(setup))
 }
@@ -781,4 +781,14 @@ fn logout_forgets_the_session_but_keeps_the_registration() {
         "Login",
         "the next start needs ID and password"
     );
+}
+
+#[test]
+fn menu_links_open_their_pages() {
+    let mut a = unlocked();
+    ui(&mut a, UiAction::OpenMenu);
+    let cmds = ui(&mut a, UiAction::OpenLink(1));
+    assert!(matches!(cmds.as_slice(), [Command::OpenUrl(u)] if u == MENU_LINKS[1]));
+    assert!(ui(&mut a, UiAction::OpenLink(9)).is_empty(), "no such link");
+    assert_eq!(a.state().name(), "Menu");
 }

@@ -18,6 +18,9 @@ use super::worker::{Backends, ReaderBackend};
 pub const PASSCODE: &str = "1234";
 
 fn demo_setup(fresh: bool) -> DemoSetup {
+    use crate::center::reference::{
+        DEMO_ACTIVATION_CODE, DEMO_INSTITUTION_CODE, DEMO_PASSWORD, DEMO_USER_ID,
+    };
     DemoSetup {
         passcode: PASSCODE,
         cards: demo_cards()
@@ -27,7 +30,12 @@ fn demo_setup(fresh: bool) -> DemoSetup {
                 shows: c.shows,
             })
             .collect(),
-        fresh,
+        account: fresh.then_some([
+            DEMO_INSTITUTION_CODE,
+            DEMO_USER_ID,
+            DEMO_PASSWORD,
+            DEMO_ACTIVATION_CODE,
+        ]),
     }
 }
 

@@ -25,7 +25,7 @@ use crate::ui::render::{render, Frame};
 use crate::ui::screens::{view, Size};
 use crate::ui::strings;
 use crate::ui::text::Text;
-use crate::ui::{Focus, Scene};
+use crate::ui::{keys, Focus, Scene};
 
 use super::worker::{Backends, Worker};
 
@@ -193,35 +193,13 @@ impl Kiosk {
         }
     }
 
-    fn key(&mut self, key: Key) {
+    fn key(&mut self, key: Key, text: Option<&str>) {
+        let Some(key) = our_key(&key, text, self.modifiers.shift_key()) else {
+            return;
+        };
         let Some(scene) = self.scene() else { return };
         let mut focus = self.focus;
-        // Keys act only through what the screen shows: a shortcut needs its button on screen.
-        let on_screen = |a: UiAction| scene.rect_of(a).is_some().then_some(a);
-        let action = match key {
-            Key::Named(NamedKey::Tab) if self.modifiers.shift_key() => {
-                focus.prev(&scene);
-                None
-            }
-            Key::Named(NamedKey::Tab | NamedKey::ArrowRight | NamedKey::ArrowDown) => {
-                focus.next(&scene);
-                None
-            }
-            Key::Named(NamedKey::ArrowLeft | NamedKey::ArrowUp) => {
-                focus.prev(&scene);
-                None
-            }
-            Key::Named(NamedKey::Enter | NamedKey::Space) => focus.action(&scene),
-            Key::Named(NamedKey::Escape) => on_screen(UiAction::Back),
-            Key::Named(NamedKey::PageDown) => on_screen(UiAction::NextPage),
-            Key::Named(NamedKey::PageUp) => on_screen(UiAction::PrevPage),
-            Key::Named(NamedKey::Backspace | NamedKey::Delete) => on_screen(UiAction::DeleteDigit),
-            Key::Character(ref c) => match c.as_str().as_bytes() {
-                [d @ b'0'..=b'9'] => on_screen(UiAction::Digit(d - b'0')),
-                _ => None,
-            },
-            _ => None,
-        };
+        let action = keys::press(key, &scene, &mut focus);
         drop(scene);
         if focus != self.focus {
             self.focus = focus;
@@ -276,6 +254,33 @@ impl Kiosk {
             );
         }
     }
+}
+
+/// A winit key press as the UI's key; `text` is what the key typed, if anything.
+fn our_key(key: &Key, text: Option<&str>, shift: bool) -> Option<keys::Key> {
+    Some(match key {
+        Key::Named(NamedKey::Tab) => keys::Key::Tab { back: shift },
+        Key::Named(NamedKey::ArrowLeft) => keys::Key::Left,
+        Key::Named(NamedKey::ArrowRight) => keys::Key::Right,
+        Key::Named(NamedKey::ArrowUp) => keys::Key::Up,
+        Key::Named(NamedKey::ArrowDown) => keys::Key::Down,
+        Key::Named(NamedKey::Enter) => keys::Key::Enter,
+        Key::Named(NamedKey::Space) => keys::Key::Space,
+        Key::Named(NamedKey::Escape) => keys::Key::Escape,
+        Key::Named(NamedKey::Backspace | NamedKey::Delete) => keys::Key::Backspace,
+        Key::Named(NamedKey::PageUp) => keys::Key::PageUp,
+        Key::Named(NamedKey::PageDown) => keys::Key::PageDown,
+        // The typed text knows the layout and Shift; a lone character is all a form takes.
+        Key::Character(c) => {
+            let s = text.unwrap_or(c.as_str());
+            let mut chars = s.chars();
+            match (chars.next(), chars.next()) {
+                (Some(ch), None) => keys::Key::Char(ch),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
 }
 
 impl ApplicationHandler<Event> for Kiosk {
@@ -354,7 +359,7 @@ impl ApplicationHandler<Event> for Kiosk {
                 self.press_at(touch.location);
             }
             WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
-                self.key(event.logical_key);
+                self.key(event.logical_key.clone(), event.text.as_deref());
             }
             _ => {}
         }

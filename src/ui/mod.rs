@@ -3,6 +3,7 @@
 //! rendered and hit-tested, so drawing and input never drift apart.
 
 pub mod canvas;
+pub mod keys;
 pub mod render;
 pub mod screens;
 pub mod strings;

@@ -33,7 +33,7 @@ impl Size {
 
 /// Builds the scene of the app's current screen.
 pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
-    let mut b = Builder::new(size, app.demo());
+    let mut b = Builder::new(size, app.demo(), text);
     let visual = app.settings().visual_check;
     match app.state() {
         State::SettingsDamaged => {
@@ -266,9 +266,11 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                         UiAction::Menu(MenuItem::ReaderSelect),
                         false,
                     ),
+                    (s::NOTICES, UiAction::Menu(MenuItem::Notices), false),
                     (s::SECURITY, UiAction::Menu(MenuItem::Security), false),
                 ],
             );
+            links(&mut b, 3);
         }
         State::ReaderSelect { readers } => {
             b.header(s::READER_SELECT, true);
@@ -292,7 +294,7 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(size: Size, demo: Option<&'a DemoTray>) -> Self {
+    fn new(size: Size, demo: Option<&'a DemoTray>, t: &Text) -> Self {
         let mut scene = Scene::default();
         scene.push(
             Rect::new(0, 0, size.w, size.h),
@@ -315,11 +317,19 @@ impl<'a> Builder<'a> {
                 },
                 None,
             );
+            let words = match demo.setup.account {
+                Some([code, id, password, activation]) => {
+                    s::demo_ribbon_fresh(code, id, password, activation)
+                }
+                None => s::demo_ribbon(demo.setup.passcode),
+            };
+            // One line always: smaller type when the words are long (the demo account).
+            let fits = t.width(&words, size::SMALL) <= ribbon.w - 16;
             scene.push(
                 ribbon.inset(8),
                 Kind::Text {
-                    text: Label::Owned(SensitiveText::new(s::demo_ribbon(demo.setup.passcode))),
-                    size: size::SMALL,
+                    text: Label::Owned(SensitiveText::new(words)),
+                    size: if fits { size::SMALL } else { size::SMALL - 4 },
                     color: theme::DEMO_TEXT,
                     align: Align::Center,
                 },
@@ -1372,6 +1382,30 @@ fn rows(b: &mut Builder<'_>, entries: &[(&'static str, UiAction, bool)]) {
                 style: ButtonStyle::Row { selected },
             },
             Some(action),
+        );
+        y += ROW_ENTRY_H + 12;
+    }
+}
+
+/// The menu's 🔗 pages, below its first `after` rows.
+fn links(b: &mut Builder<'_>, after: i32) {
+    let c = b.content();
+    let mut y = c.y + after * (ROW_ENTRY_H + 12) + 12;
+    for (i, title) in s::MENU_LINKS.iter().enumerate() {
+        let Ok(index) = u8::try_from(i) else { break };
+        let r = Rect::new(c.x, y, c.w, ROW_ENTRY_H);
+        b.scene.push(
+            r,
+            Kind::Button {
+                label: Label::Static(title),
+                style: ButtonStyle::Row { selected: false },
+            },
+            Some(UiAction::OpenLink(index)),
+        );
+        b.scene.push(
+            Rect::new(r.right() - 120, r.y + 16, 40, 40),
+            Kind::Icon(Icon::Link),
+            None,
         );
         y += ROW_ENTRY_H + 12;
     }

@@ -19,6 +19,10 @@ pub const NOT_CONFIGURED: &str = "接続先のオンライン資格確認等シ�
 pub fn demo_ribbon(passcode: &str) -> String {
     format!("デモ　実在しないデータで動作しています　パスコード {passcode}")
 }
+/// The demo ribbon on a fresh device: the demo account's ユーザ設定情報.
+pub fn demo_ribbon_fresh(code: &str, id: &str, password: &str, activation: &str) -> String {
+    format!("デモ　機関コード {code}　ID {id}　パスワード {password}　アクティベーションコード {activation}")
+}
 /// Heading of the demo card tray.
 pub const DEMO_TRAY: &str = "デモ用カード\nタップで出し入れ";
 /// A demo card that is on the virtual reader.
@@ -374,6 +378,11 @@ pub const PIN_LAST_TRY: &str = "あと1回間違えるとカードがロック�
 pub const MENU: &str = "メニュー";
 /// カードリーダー選択.
 pub const READER_SELECT: &str = "カードリーダー選択";
+/// Titles of the menu's 🔗 pages, in the order of `app::MENU_LINKS`.
+pub const MENU_LINKS: [&str; 2] = [
+    "医療機関等向け総合ポータルサイト",
+    "施術所等向け総合ポータルサイト",
+];
 /// セキュリティ設定.
 pub const SECURITY: &str = "セキュリティ設定";
 /// ログインパスコード設定 (menu entry).
