@@ -17,9 +17,10 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use myna_kakunin::card::apdu::{Command as Apdu, StatusWord};
+use myna_kakunin::card::jpki::Signature;
 use myna_kakunin::card::jpki::{self, JPKI_AID};
 use myna_kakunin::card::pcsc::{self, PcscReader};
-use myna_kakunin::card::{CardChannel, CardError, Reader};
+use myna_kakunin::card::{AuthCertificate, CardChannel, CardError, Reader};
 use myna_kakunin::shell::diagnostics::CountingChannel;
 
 const BIN: &str = env!("CARGO_BIN_EXE_myna-kakunin");
@@ -311,6 +312,7 @@ fn the_card_layer_through_pcscd_and_vpcd() {
     wait_card(true);
     assert_eq!(tries_left(), Ok(2), "tries survive the reconnect");
     right_pin_restores_the_tries();
+    opensc_uses_it_as_a_my_number_card(&tmp);
     bench_runs_through_the_stack();
     card_api::pin_flow_and_signature();
 
@@ -325,6 +327,88 @@ fn the_card_layer_through_pcscd_and_vpcd() {
     let (code, _, stderr) = run_bin(&["pin-status"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("NoService"), "{stderr}");
+}
+
+/// Runs a tool with a deadline; its exit code and standard output.
+fn run_tool(program: &str, args: &[&str]) -> (i32, String) {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("{program} does not run ({e}): install opensc (README's test command)")
+        });
+    if !wait_exit(&mut child, OPERATION_DEADLINE) {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{program} {args:?} did not finish within {OPERATION_DEADLINE:?}");
+    }
+    let output = child.wait_with_output().expect("collect the output");
+    let code = output.status.code().unwrap_or(-1);
+    (code, String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Other software that speaks JPKI works with the virtual card as with a real one: OpenSC's
+/// own driver recognises it, lists its certificates and PINs, and signs with the
+/// authentication key; the signature verifies against the certificate.
+fn opensc_uses_it_as_a_my_number_card(tmp: &TempDir) {
+    let (code, name) = run_tool("opensc-tool", &["--reader", READER, "--name"]);
+    assert_eq!(
+        (code, name.trim()),
+        (0, "jpki"),
+        "OpenSC's JPKI driver takes the card"
+    );
+    let (code, certs) = run_tool("pkcs15-tool", &["--reader", READER, "--list-certificates"]);
+    assert_eq!(code, 0, "{certs}");
+    assert!(
+        certs.contains("User Authentication Certificate") && certs.contains("0705D990"),
+        "{certs}"
+    );
+    assert!(
+        certs.contains("Digital Signature Certificate"),
+        "the signature side is there too: {certs}"
+    );
+    let (code, pins) = run_tool("pkcs15-tool", &["--reader", READER, "--list-pins"]);
+    assert_eq!(code, 0, "{pins}");
+    assert!(
+        pins.contains("User Authentication PIN") && pins.contains("Tries left     : 3"),
+        "{pins}"
+    );
+
+    let challenge = b"a challenge the center would send";
+    let digest = ring::digest::digest(&ring::digest::SHA256, challenge);
+    let input = tmp.0.join("digest.bin");
+    let output = tmp.0.join("signature.bin");
+    fs::write(&input, digest.as_ref()).expect("write the digest");
+    let (code, out) = run_tool(
+        "pkcs15-crypt",
+        &[
+            "--reader",
+            READER,
+            "--sign",
+            "--key",
+            "01",
+            "--pin",
+            TARO_PIN,
+            "--sha-256",
+            "--pkcs1",
+            "-i",
+            &input.to_string_lossy(),
+            "-o",
+            &output.to_string_lossy(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let signature = fs::read(&output).expect("the signature");
+    let cert = AuthCertificate::from_der(TARO_CERT.to_vec()).expect("demo certificate");
+    let signature = Signature::from_slice(&signature).expect("256 bytes");
+    assert!(
+        signature.verifies(&cert, challenge),
+        "OpenSC's signature verifies with the certificate"
+    );
+    assert_eq!(tries_left(), Ok(3), "the right PIN left all tries");
 }
 
 /// `virtual-card --list`: one card a line, id, demo PIN, what it shows; an unknown card is
