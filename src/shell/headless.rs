@@ -69,6 +69,37 @@ impl Session {
         self.pending.len()
     }
 
+    /// The commands queued and not yet run, oldest first (to see what a step asked for).
+    pub fn queued(&self) -> impl Iterator<Item = &Command> + '_ {
+        self.pending.iter()
+    }
+
+    /// Takes the queued commands out without running them (a test that must not start a
+    /// browser drops the `OpenUrl` this way).
+    pub fn take_pending(&mut self) -> Vec<Command> {
+        self.pending.drain(..).collect()
+    }
+
+    /// The session's clock: it moves 1 ms per event fed, and by [`Session::advance`].
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// Nobody touches the kiosk for `ms` milliseconds: the clock moves on and the app gets
+    /// an [`Event::Tick`](crate::app::Event::Tick) at the new time, as the window's timer
+    /// would send it. The commands it produces are queued.
+    pub fn advance(&mut self, ms: u64) {
+        self.now = self.now.after(ms);
+        let commands = self.app.step(crate::app::Event::Tick, self.now);
+        self.pending.extend(commands);
+    }
+
+    /// Ends the session and hands back its app and backends (a restart builds a new app
+    /// from the saved settings and keeps the backends, as the center keeps its state).
+    pub fn into_parts(self) -> (App, Backends) {
+        (self.app, self.backends)
+    }
+
     /// A person acts; the resulting commands are queued, not run.
     pub fn act(&mut self, action: UiAction) {
         self.feed(crate::app::Event::Ui(action));
@@ -188,4 +219,54 @@ pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
     }
     shot(&s, "21-pin-entry")?;
     Ok(written)
+}
+
+#[cfg(all(test, feature = "demo"))]
+mod tests {
+    use super::*;
+    use crate::app::{Event, RESULT_IDLE_MS};
+    use crate::shell::demo;
+
+    /// A demo session on 資格確認結果 for the first demo card.
+    fn showing_result() -> Session {
+        let mut s = Session::from_pair(demo::setup(|| 1_795_478_400));
+        for d in demo::PASSCODE.bytes() {
+            s.act_and_settle(UiAction::Digit(d - b'0'));
+        }
+        s.act_and_settle(UiAction::Close); // お知らせ
+        s.act_and_settle(UiAction::DemoToggleCard(0));
+        s.act_and_settle(UiAction::Next);
+        assert_eq!(s.app().state().name(), "ShowResult");
+        s
+    }
+
+    #[test]
+    fn advance_moves_the_clock_and_ticks_the_app() {
+        let mut s = showing_result();
+        let start = s.now();
+        s.advance(RESULT_IDLE_MS - 1_000);
+        assert_eq!(s.now(), start.after(RESULT_IDLE_MS - 1_000));
+        assert_eq!(s.app().now(), s.now(), "the app saw the later time");
+        assert_eq!(s.app().seconds_left(), Some(1));
+        assert_eq!(s.app().state().name(), "ShowResult");
+        s.advance(1_000);
+        assert_eq!(s.app().state().name(), "SelectAuth", "closed when idle");
+    }
+
+    #[test]
+    fn queued_commands_can_be_seen_taken_and_the_parts_kept() {
+        let mut s = showing_result();
+        s.act(UiAction::Close);
+        s.feed(Event::CardPresence(true)); // 目視: a card placed on 認証選択 starts a read
+        assert!(matches!(
+            s.queued().collect::<Vec<_>>().as_slice(),
+            [Command::ReadCertificate]
+        ));
+        let taken = s.take_pending();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(s.pending(), 0, "taken, not run");
+        assert!(!s.run_one());
+        let (app, _backends) = s.into_parts();
+        assert_eq!(app.state().name(), "ReadCard(Reading)");
+    }
 }
