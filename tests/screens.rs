@@ -403,7 +403,7 @@ fn every_other_screen_renders_with_its_content() {
     );
     s.act_and_settle(UiAction::OpenMenu);
     let t = check(&s, &mut text, "menu");
-    assert!(has(&t, "カードリーダー選択") && has(&t, "セキュリティ設定"));
+    assert!(has(&t, "カードリーダー選択") && has(&t, "セキュリティ設定") && has(&t, "お知らせ"));
     assert!(
         has(&t, "施術所等向け総合ポータルサイト"),
         "🔗 links in the menu"
@@ -416,6 +416,7 @@ fn every_other_screen_renders_with_its_content() {
     s.act_and_settle(UiAction::Menu(MenuItem::Security));
     let t = check(&s, &mut text, "security");
     for want in [
+        "アカウントパスワード設定",
         "ログインパスコード設定",
         "目視確認で本人認証",
         "デバイス登録解除",

@@ -912,7 +912,11 @@ impl App {
                 entry: DigitEntry::default(),
                 notice: None,
             },
-            (State::Tell(Message::PasscodeRegistered), Ui(A::Ok)) => State::SelectAuth,
+            // After 初期登録 the お知らせ come next (manual P.5, step 05), then 認証選択.
+            (State::Tell(Message::PasscodeRegistered), Ui(A::Ok)) => {
+                out.push(Command::FetchNotices);
+                State::Starting
+            }
             (State::Tell(Message::PasscodeChanged), Ui(A::Ok)) => State::Security,
             (State::Tell(Message::Deregistered), Ui(A::Ok)) => first_screen(&self.settings),
             (State::Tell(Message::SettingsNotSaved), Ui(A::Ok)) => first_screen(&self.settings),

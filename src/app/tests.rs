@@ -495,7 +495,14 @@ fn registered_without_a_passcode_asks_for_one_twice() {
         a.state(),
         State::Tell(Message::PasscodeRegistered)
     ));
-    ui(&mut a, UiAction::Ok);
+    // The お知らせ come next (manual P.5, step 05); none unread goes on to 認証選択.
+    let cmds = ui(&mut a, UiAction::Ok);
+    assert!(
+        matches!(cmds.as_slice(), [Command::FetchNotices]),
+        "{cmds:?}"
+    );
+    assert_eq!(a.state().name(), "Starting");
+    a.step(Event::Notices(Ok(Vec::new())), t());
     assert_eq!(a.state().name(), "SelectAuth");
 }
 

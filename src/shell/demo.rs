@@ -44,7 +44,16 @@ fn demo_setup(fresh: bool) -> DemoSetup {
 /// it was given, as after a real 初期登録 and パスコード登録. `clock` gives the center its
 /// time (unix seconds).
 pub fn setup(clock: impl FnMut() -> i64 + Send + 'static) -> (App, Backends) {
-    let mut center = LocalCenter::new(ReferenceCenter::with_demo_records(), Box::new(clock));
+    setup_with(ReferenceCenter::with_demo_records(), clock)
+}
+
+/// [`setup`] with a reference center of the caller's (the demo records plus, say, a newer
+/// app version, to show バージョン更新). The center must hold the demo account.
+pub fn setup_with(
+    center: ReferenceCenter,
+    clock: impl FnMut() -> i64 + Send + 'static,
+) -> (App, Backends) {
+    let mut center = LocalCenter::new(center, Box::new(clock));
     let registration = demo_registration();
     let settings = match center.register_device(&registration) {
         Ok(enrollment) => Settings {

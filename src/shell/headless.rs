@@ -69,6 +69,37 @@ impl Session {
         self.pending.len()
     }
 
+    /// The commands queued and not yet run, oldest first (to see what a step asked for).
+    pub fn queued(&self) -> impl Iterator<Item = &Command> + '_ {
+        self.pending.iter()
+    }
+
+    /// Takes the queued commands out without running them (a test that must not start a
+    /// browser drops the `OpenUrl` this way).
+    pub fn take_pending(&mut self) -> Vec<Command> {
+        self.pending.drain(..).collect()
+    }
+
+    /// The session's clock: it moves 1 ms per event fed, and by [`Session::advance`].
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// Nobody touches the kiosk for `ms` milliseconds: the clock moves on and the app gets
+    /// an [`Event::Tick`](crate::app::Event::Tick) at the new time, as the window's timer
+    /// would send it. The commands it produces are queued.
+    pub fn advance(&mut self, ms: u64) {
+        self.now = self.now.after(ms);
+        let commands = self.app.step(crate::app::Event::Tick, self.now);
+        self.pending.extend(commands);
+    }
+
+    /// Ends the session and hands back its app and backends (a restart builds a new app
+    /// from the saved settings and keeps the backends, as the center keeps its state).
+    pub fn into_parts(self) -> (App, Backends) {
+        (self.app, self.backends)
+    }
+
     /// A person acts; the resulting commands are queued, not run.
     pub fn act(&mut self, action: UiAction) {
         self.feed(crate::app::Event::Ui(action));
@@ -109,83 +140,490 @@ impl Session {
     }
 }
 
-/// Writes a PNG of every screen of the demo flow into `dir`; returns the file names.
+/// The center's time for screenshots: 2026-11-24 09:00 JST, a day inside every demo
+/// record's dates and within three months of the expiring card's certificate expiry, so
+/// every result variant shows as designed whatever day the screenshots are made.
+#[cfg(feature = "demo")]
+pub const SCREENSHOT_TIME: i64 = 1_795_478_400;
+
+/// Writes a PNG of every screen and every result variant of the demo into `dir`; returns
+/// the file names, in the order taken.
 #[cfg(feature = "demo")]
 pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
-    use super::demo;
-    use crate::app::MenuItem;
-
     std::fs::create_dir_all(dir)?;
     let mut text = Text::load().map_err(|_| io::Error::other("embedded font does not parse"))?;
-    let mut s = Session::from_pair(demo::setup(demo::system_clock));
     let mut written = Vec::new();
-    let mut shot = |s: &Session, name: &str| -> io::Result<()> {
+    demo_tour(SCREENSHOT_TIME, &mut text, |app, name, text| {
         let file = format!("{name}.png");
-        write_screen(s.app(), size, &mut text, &dir.join(&file))?;
+        write_screen(app, size, text, &dir.join(&file))?;
         written.push(file);
         Ok(())
+    })?;
+    Ok(written)
+}
+
+/// Walks the demo through every screen of the app and every result variant, calling
+/// `shot` with the app, a file-friendly name and the font at each. Every step is a real transition
+/// (a person's action, or the worker running the command it asked for), except the two
+/// failures the demo cannot cause: an unreachable center at start-up and a settings file
+/// that cannot be written, which are fed in as the worker would report them. `text` also
+/// lays out scenes to find out how many pages a result has; `clock_unix` is the center's
+/// time.
+#[cfg(feature = "demo")]
+pub fn demo_tour(
+    clock_unix: i64,
+    text: &mut Text,
+    mut shot: impl FnMut(&App, &str, &mut Text) -> io::Result<()>,
+) -> io::Result<()> {
+    use super::demo;
+    use crate::app::{Boot, Event, KeyLayer, MenuItem};
+    use crate::card::virtual_card::demo_cards;
+    use crate::center::info::{AppVersion, Version};
+    use crate::center::reference::{
+        ReferenceCenter, DEMO_ACTIVATION_CODE, DEMO_INSTITUTION_CODE, DEMO_PASSWORD, DEMO_USER_ID,
+    };
+    use crate::center::CenterError;
+    use UiAction as A;
+
+    const NEW_PASSWORD: &str = "Newer#Pass2026";
+    let clock = move || clock_unix;
+    let digits = |s: &mut Session, digits: &str| {
+        for d in digits.bytes() {
+            s.act_and_settle(A::Digit(d.wrapping_sub(b'0')));
+        }
+    };
+    // Typing as on the on-screen keyboard: the key's layer first, then the key.
+    let type_in = |s: &mut Session, field: u8, value: &str| {
+        s.act(A::FocusField(field));
+        for c in value.chars() {
+            s.act(A::KeyboardLayer(if c.is_ascii_lowercase() {
+                KeyLayer::Lower
+            } else if c.is_ascii_uppercase() {
+                KeyLayer::Upper
+            } else {
+                KeyLayer::Symbols
+            }));
+            s.act(A::Type(c));
+        }
+    };
+    let clear = |s: &mut Session, field: u8| {
+        s.act(A::FocusField(field));
+        for _ in 0..crate::app::form::MAX_LEN {
+            s.act(A::CaretRight);
+        }
+        for _ in 0..crate::app::form::MAX_LEN {
+            s.act(A::Backspace);
+        }
+    };
+    let unlock = |s: &mut Session| {
+        digits(s, demo::PASSCODE);
+        if s.app().state().name() == "Notices" {
+            s.act_and_settle(A::Close);
+        }
+    };
+    let index_of = |id: &str| {
+        demo_cards()
+            .iter()
+            .position(|c| c.id == id)
+            .and_then(|i| u8::try_from(i).ok())
+            .unwrap_or(0)
     };
 
-    shot(&s, "01-passcode")?;
-    for d in [9, 9, 9, 9] {
-        s.act_and_settle(UiAction::Digit(d));
-    }
-    shot(&s, "02-passcode-wrong")?;
-    for d in demo::PASSCODE.bytes() {
-        s.act_and_settle(UiAction::Digit(d - b'0'));
-    }
-    shot(&s, "03-notices")?;
-    s.act_and_settle(UiAction::Close);
-    shot(&s, "03-auth-select-visual")?;
-    s.act_and_settle(UiAction::Next);
-    shot(&s, "04-read-wait-card")?;
-    s.act_and_settle(UiAction::ReadCard);
-    shot(&s, "05-read-failed-no-card")?;
-    s.act_and_settle(UiAction::Back);
-    s.act(UiAction::DemoToggleCard(0));
+    // --- A fresh device: damaged settings, 利用規約, 初期登録, パスコード登録 --------------
+    let (fresh, backends) = demo::setup_fresh(clock);
+    let tray = fresh.demo().map(|t| t.setup.clone());
+    let mut s = Session::new(App::new(Boot::Damaged, tray), backends);
+    shot(s.app(), "001-settings-damaged", text)?;
+    s.act_and_settle(A::Ok);
+    shot(s.app(), "002-terms", text)?;
+    s.act_and_settle(A::AcceptTerms);
+    shot(s.app(), "003-register", text)?;
+    s.act(A::Submit);
+    shot(s.app(), "004-register-missing", text)?;
+    type_in(&mut s, 0, "1312345678");
+    type_in(&mut s, 1, DEMO_USER_ID);
+    type_in(&mut s, 2, DEMO_PASSWORD);
+    type_in(&mut s, 3, "DEMO-MYNA-TEST-0002");
+    s.act(A::Submit);
+    shot(s.app(), "005-register-check-digit", text)?;
+    clear(&mut s, 0);
+    type_in(&mut s, 0, DEMO_INSTITUTION_CODE);
+    s.act(A::ToggleReveal(2));
+    s.act(A::Submit);
+    shot(s.app(), "006-register-sending", text)?;
+    s.settle();
+    shot(s.app(), "007-register-refused", text)?;
+    clear(&mut s, 3);
+    type_in(&mut s, 3, DEMO_ACTIVATION_CODE);
+    s.act_and_settle(A::Submit);
+    shot(s.app(), "008-registered", text)?;
+    s.act_and_settle(A::Ok);
+    shot(s.app(), "009-passcode-setup", text)?;
+    digits(&mut s, "2468");
+    shot(s.app(), "010-passcode-setup-again", text)?;
+    digits(&mut s, "2469");
+    shot(s.app(), "011-passcode-setup-mismatch", text)?;
+    digits(&mut s, "24682468");
+    shot(s.app(), "012-passcode-registered", text)?;
+    s.act(A::Ok);
+    shot(s.app(), "013-starting", text)?;
+    s.settle();
+    shot(s.app(), "014-notices-new-device", text)?;
+
+    // --- Start-up of the registered demo: passcode, お知らせ, 認証選択 ----------------------
+    let mut s = Session::from_pair(demo::setup(clock));
+    shot(s.app(), "020-passcode", text)?;
+    digits(&mut s, "99");
+    shot(s.app(), "021-passcode-typing", text)?;
+    digits(&mut s, "99");
+    shot(s.app(), "022-passcode-wrong", text)?;
+    digits(&mut s, demo::PASSCODE);
+    shot(s.app(), "023-notices", text)?;
+    s.act_and_settle(A::Close);
+    shot(s.app(), "024-auth-select-visual", text)?;
+
+    // --- 目視: reading, then every demo card ----------------------------------------------
+    s.act_and_settle(A::Next);
+    shot(s.app(), "030-read-wait-card", text)?;
+    s.act_and_settle(A::ReadCard);
+    shot(s.app(), "031-error-no-card", text)?;
+    s.act_and_settle(A::Back);
+    s.act(A::DemoToggleCard(0));
     s.run_one(); // the card lands on the reader; the read starts
-    shot(&s, "06-reading-card")?;
+    shot(s.app(), "032-reading-card", text)?;
     s.run_one(); // certificate read; the center is asked
-    shot(&s, "07-asking-center")?;
+    shot(s.app(), "033-asking-center", text)?;
     s.run_one();
-    shot(&s, "08-read-done")?;
-    s.act_and_settle(UiAction::Next);
-    shot(&s, "09-result")?;
-    s.act_and_settle(UiAction::Close);
-    shot(&s, "10-auth-select-after-close")?;
-
-    // メニュー and セキュリティ設定.
-    s.act_and_settle(UiAction::OpenMenu);
-    shot(&s, "11-menu")?;
-    s.act_and_settle(UiAction::Menu(MenuItem::ReaderSelect));
-    shot(&s, "12-reader-select")?;
-    s.act_and_settle(UiAction::SelectReader(0));
-    shot(&s, "13-reader-selected")?;
-    s.act_and_settle(UiAction::Back);
-    s.act_and_settle(UiAction::Menu(MenuItem::Security));
-    shot(&s, "14-security")?;
-    s.act_and_settle(UiAction::Menu(MenuItem::ChangePasscode));
-    shot(&s, "15-passcode-current")?;
-    s.act_and_settle(UiAction::Back);
-    s.act_and_settle(UiAction::Menu(MenuItem::Deregister));
-    shot(&s, "16-deregister-confirm")?;
-    s.act_and_settle(UiAction::Cancel);
-    s.act_and_settle(UiAction::Menu(MenuItem::Logout));
-    shot(&s, "17-logout-confirm")?;
-    s.act_and_settle(UiAction::Cancel);
-
-    // 暗証番号 mode.
-    s.act_and_settle(UiAction::ToggleVisualCheck);
-    shot(&s, "18-security-pin-mode")?;
-    s.act_and_settle(UiAction::Back);
-    s.act_and_settle(UiAction::Back);
-    shot(&s, "19-auth-select-pin")?;
-    s.act_and_settle(UiAction::Next);
-    shot(&s, "20-start-pin-confirm")?;
-    s.act_and_settle(UiAction::Ok);
-    for d in [1, 2] {
-        s.act_and_settle(UiAction::Digit(d));
+    shot(s.app(), "034-read-done", text)?;
+    s.act_and_settle(A::Next);
+    s.advance(45_000);
+    shot(s.app(), "035-result-countdown", text)?;
+    s.act_and_settle(A::Close);
+    s.act_and_settle(A::DemoToggleCard(0));
+    for (i, card) in demo_cards().iter().enumerate() {
+        let Ok(index) = u8::try_from(i) else { break };
+        s.act_and_settle(A::DemoToggleCard(index));
+        let name = format!("{:03}-{}", 40 + i, card.id);
+        if s.app().state().name() == "ReadFailed" {
+            shot(s.app(), &format!("{name}-error"), text)?;
+            s.act_and_settle(A::Back);
+        } else {
+            s.act_and_settle(A::Next);
+            shot(s.app(), &format!("{name}-result"), text)?;
+            let mut page = 1;
+            while page < 8
+                && view(s.app(), Size::DESIGN, text)
+                    .rect_of(A::NextPage)
+                    .is_some()
+            {
+                page += 1;
+                s.act(A::NextPage);
+                shot(s.app(), &format!("{name}-result-page{page}"), text)?;
+            }
+            s.act_and_settle(A::Close);
+        }
+        s.act_and_settle(A::DemoToggleCard(index));
     }
-    shot(&s, "21-pin-entry")?;
-    Ok(written)
+
+    // --- メニュー, カードリーダー選択, お知らせ ------------------------------------------------
+    s.act_and_settle(A::OpenMenu);
+    shot(s.app(), "060-menu", text)?;
+    s.act(A::Menu(MenuItem::ReaderSelect));
+    shot(s.app(), "061-reader-select-none", text)?;
+    s.settle();
+    shot(s.app(), "062-reader-select", text)?;
+    s.act_and_settle(A::SelectReader(0));
+    shot(s.app(), "063-reader-selected", text)?;
+    s.act_and_settle(A::Back);
+    s.act_and_settle(A::Menu(MenuItem::Notices));
+    shot(s.app(), "064-notices-from-menu", text)?;
+    s.act_and_settle(A::Close);
+
+    // --- セキュリティ設定: アカウントパスワード設定 ------------------------------------------
+    s.act_and_settle(A::Menu(MenuItem::Security));
+    shot(s.app(), "070-security", text)?;
+    s.act_and_settle(A::Menu(MenuItem::AccountPassword));
+    shot(s.app(), "071-account-password", text)?;
+    type_in(&mut s, 0, DEMO_PASSWORD);
+    type_in(&mut s, 1, "Ab1!");
+    type_in(&mut s, 2, "Ab1!");
+    s.act_and_settle(A::Submit);
+    shot(s.app(), "072-account-password-rule", text)?;
+    clear(&mut s, 1);
+    type_in(&mut s, 1, NEW_PASSWORD);
+    clear(&mut s, 2);
+    type_in(&mut s, 2, "Newer#Pass2027");
+    s.act_and_settle(A::Submit);
+    shot(s.app(), "073-account-password-mismatch", text)?;
+    clear(&mut s, 0);
+    type_in(&mut s, 0, "Wrong#Pass2025");
+    clear(&mut s, 2);
+    type_in(&mut s, 2, NEW_PASSWORD);
+    s.act(A::ToggleReveal(1));
+    s.act_and_settle(A::Submit);
+    shot(s.app(), "074-account-password-refused", text)?;
+    clear(&mut s, 0);
+    type_in(&mut s, 0, DEMO_PASSWORD);
+    s.act_and_settle(A::Submit);
+    shot(s.app(), "075-password-changed", text)?;
+    s.act_and_settle(A::Ok);
+
+    // --- ログインパスコード設定 ---------------------------------------------------------------
+    s.act_and_settle(A::Menu(MenuItem::ChangePasscode));
+    shot(s.app(), "080-passcode-current", text)?;
+    digits(&mut s, "5555");
+    shot(s.app(), "081-passcode-current-wrong", text)?;
+    digits(&mut s, demo::PASSCODE);
+    shot(s.app(), "082-passcode-new", text)?;
+    digits(&mut s, demo::PASSCODE);
+    shot(s.app(), "083-passcode-new-again", text)?;
+    digits(&mut s, demo::PASSCODE);
+    shot(s.app(), "084-passcode-changed", text)?;
+    s.act_and_settle(A::Ok);
+
+    // --- デバイス登録解除 and ログアウト: the confirmations ------------------------------------
+    s.act_and_settle(A::Menu(MenuItem::Deregister));
+    shot(s.app(), "085-deregister-confirm", text)?;
+    s.act_and_settle(A::Ok);
+    shot(s.app(), "086-deregister-confirm-again", text)?;
+    s.act_and_settle(A::Cancel);
+    s.act_and_settle(A::Menu(MenuItem::Logout));
+    shot(s.app(), "087-logout-confirm", text)?;
+    s.act_and_settle(A::Cancel);
+
+    // --- 暗証番号 mode ------------------------------------------------------------------------
+    s.act_and_settle(A::ToggleVisualCheck);
+    shot(s.app(), "090-security-pin-mode", text)?;
+    s.act_and_settle(A::Back);
+    s.act_and_settle(A::Back);
+    shot(s.app(), "091-auth-select-pin", text)?;
+    s.act_and_settle(A::Next);
+    shot(s.app(), "092-start-pin-confirm", text)?;
+    s.act_and_settle(A::Ok);
+    shot(s.app(), "093-pin-set-card", text)?;
+    s.act_and_settle(A::DemoToggleCard(0));
+    shot(s.app(), "094-pin-tries", text)?;
+    digits(&mut s, "99");
+    shot(s.app(), "095-pin-typing", text)?;
+    digits(&mut s, "99");
+    s.act_and_settle(A::Next);
+    shot(s.app(), "096-pin-read-wait-card", text)?;
+    s.act(A::ReadCard);
+    shot(s.app(), "097-pin-getting-challenge", text)?;
+    s.settle();
+    shot(s.app(), "098-pin-wrong", text)?;
+    digits(&mut s, demo_cards()[0].pin);
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::ReadCard);
+    s.act_and_settle(A::Next);
+    shot(s.app(), "099-pin-result", text)?;
+    s.act_and_settle(A::Close);
+    s.act_and_settle(A::DemoToggleCard(0));
+    let one_try = index_of("one-try");
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::Ok);
+    s.act_and_settle(A::DemoToggleCard(one_try));
+    shot(s.app(), "100-pin-last-try", text)?;
+    s.act_and_settle(A::Back);
+    s.act_and_settle(A::DemoToggleCard(one_try));
+    let locked = index_of("locked");
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::Ok);
+    s.act_and_settle(A::DemoToggleCard(locked));
+    shot(s.app(), "101-pin-locked-error", text)?;
+    s.act_and_settle(A::Back);
+    s.act_and_settle(A::DemoToggleCard(locked));
+
+    // --- A settings file that cannot be written (fed in as the worker reports it) ---------
+    s.feed(Event::SettingsNotSaved);
+    shot(s.app(), "105-settings-not-saved", text)?;
+    s.act_and_settle(A::Ok);
+    unlock(&mut s);
+
+    // --- ログアウト → システムログイン; the lock after five wrong passwords -------------------
+    s.act_and_settle(A::OpenMenu);
+    s.act_and_settle(A::Menu(MenuItem::Security));
+    s.act_and_settle(A::Menu(MenuItem::Logout));
+    s.act_and_settle(A::Ok);
+    shot(s.app(), "110-login", text)?;
+    type_in(&mut s, 0, DEMO_USER_ID);
+    for attempt in 1..=5 {
+        clear(&mut s, 1);
+        type_in(&mut s, 1, "Wrong#Pass2025");
+        s.act_and_settle(A::Submit);
+        if attempt == 1 {
+            shot(s.app(), "111-login-wrong", text)?;
+        }
+    }
+    shot(s.app(), "112-login-locked", text)?;
+
+    // --- デバイス登録解除, done -------------------------------------------------------------
+    let mut s = Session::from_pair(demo::setup(clock));
+    unlock(&mut s);
+    s.act_and_settle(A::OpenMenu);
+    s.act_and_settle(A::Menu(MenuItem::Security));
+    s.act_and_settle(A::Menu(MenuItem::Deregister));
+    s.act_and_settle(A::Ok);
+    s.act_and_settle(A::Ok);
+    shot(s.app(), "115-deregistered", text)?;
+
+    // --- バージョン更新: a newer version, then a required one -------------------------------
+    let running = Version::running();
+    let parts: Vec<u32> = running
+        .to_string()
+        .split('.')
+        .map(|p| p.parse().unwrap_or(0))
+        .collect();
+    let newer = Version::new(
+        parts.first().copied().unwrap_or(0),
+        parts.get(1).copied().unwrap_or(0).saturating_add(1),
+        0,
+    );
+    for (minimum, name) in [
+        (running, "120-update-available"),
+        (newer, "121-update-required"),
+    ] {
+        let mut center = ReferenceCenter::with_demo_records();
+        center.set_app_version(AppVersion {
+            latest: newer,
+            minimum,
+            download_url: "https://myna-kakunin.example/download".into(),
+        });
+        let mut s = Session::from_pair(demo::setup_with(center, clock));
+        digits(&mut s, demo::PASSCODE);
+        shot(s.app(), name, text)?;
+    }
+
+    // --- Start-up without the center (fed in as the worker reports it) --------------------
+    let mut s = Session::from_pair(demo::setup(clock));
+    digits(&mut s, &demo::PASSCODE[..3]);
+    s.act(A::Digit(demo::PASSCODE.as_bytes()[3].wrapping_sub(b'0')));
+    s.take_pending(); // the session renewal is not sent
+    s.feed(Event::SessionRenewed(Err(CenterError::Unreachable)));
+    shot(s.app(), "125-start-failed", text)?;
+    Ok(())
+}
+
+#[cfg(all(test, feature = "demo"))]
+mod tests {
+    use super::*;
+    use crate::app::{Event, State, RESULT_IDLE_MS};
+    use crate::shell::demo;
+
+    /// A demo session on 資格確認結果 for the first demo card.
+    fn showing_result() -> Session {
+        let mut s = Session::from_pair(demo::setup(|| 1_795_478_400));
+        for d in demo::PASSCODE.bytes() {
+            s.act_and_settle(UiAction::Digit(d - b'0'));
+        }
+        s.act_and_settle(UiAction::Close); // お知らせ
+        s.act_and_settle(UiAction::DemoToggleCard(0));
+        s.act_and_settle(UiAction::Next);
+        assert_eq!(s.app().state().name(), "ShowResult");
+        s
+    }
+
+    #[test]
+    fn advance_moves_the_clock_and_ticks_the_app() {
+        let mut s = showing_result();
+        let start = s.now();
+        s.advance(RESULT_IDLE_MS - 1_000);
+        assert_eq!(s.now(), start.after(RESULT_IDLE_MS - 1_000));
+        assert_eq!(s.app().now(), s.now(), "the app saw the later time");
+        assert_eq!(s.app().seconds_left(), Some(1));
+        assert_eq!(s.app().state().name(), "ShowResult");
+        s.advance(1_000);
+        assert_eq!(s.app().state().name(), "SelectAuth", "closed when idle");
+    }
+
+    #[test]
+    fn the_tour_reaches_every_screen_and_every_result_variant() {
+        use crate::card::virtual_card::demo_cards;
+        use std::collections::HashSet;
+
+        let mut text = Text::load().expect("embedded font parses");
+        let mut shots: Vec<(String, String)> = Vec::new();
+        demo_tour(SCREENSHOT_TIME, &mut text, |app, name, _| {
+            // Dialogs by their question or message; other screens by name (no data).
+            let state = match app.state() {
+                s @ (State::Tell(_) | State::Ask(_)) => format!("{s:?}"),
+                s => s.name().to_owned(),
+            };
+            shots.push((name.to_owned(), state));
+            Ok(())
+        })
+        .expect("the tour runs");
+
+        let names: HashSet<&str> = shots.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names.len(), shots.len(), "every file name is used once");
+        let states: HashSet<&str> = shots.iter().map(|(_, s)| s.as_str()).collect();
+        for want in [
+            "SettingsDamaged",
+            "Terms",
+            "Register",
+            "Registered",
+            "Login",
+            "Starting",
+            "StartFailed",
+            "Update",
+            "Notices",
+            "AccountPassword",
+            "EnterPasscode",
+            "CurrentPasscode",
+            "NewPasscode",
+            "ConfirmPasscode",
+            "SelectAuth",
+            "Ask(StartPin)",
+            "Ask(Deregister)",
+            "Ask(DeregisterAgain)",
+            "Ask(Logout)",
+            "Tell(PasscodeRegistered)",
+            "Tell(PasscodeChanged)",
+            "Tell(Deregistered)",
+            "Tell(SettingsNotSaved)",
+            "Tell(PasswordChanged)",
+            "EnterPin",
+            "ReadCard(WaitCard)",
+            "ReadCard(GettingChallenge)",
+            "ReadCard(Reading)",
+            "ReadCard(AskingCenter)",
+            "ReadCard(Done)",
+            "ReadFailed",
+            "ShowResult",
+            "Menu",
+            "ReaderSelect",
+            "Security",
+        ] {
+            assert!(states.contains(want), "no screenshot of {want}: {states:?}");
+        }
+        // One result per demo card with a record, the error screen for the other two.
+        for (i, card) in demo_cards().iter().enumerate() {
+            let (suffix, state) = match card.id {
+                "not-jpki" | "expired" => ("error", "ReadFailed"),
+                _ => ("result", "ShowResult"),
+            };
+            let name = format!("{:03}-{}-{suffix}", 40 + i, card.id);
+            assert!(
+                shots.iter().any(|(n, s)| *n == name && s == state),
+                "no {name} on {state}"
+            );
+        }
+    }
+
+    #[test]
+    fn queued_commands_can_be_seen_taken_and_the_parts_kept() {
+        let mut s = showing_result();
+        s.act(UiAction::Close);
+        s.feed(Event::CardPresence(true)); // 目視: a card placed on 認証選択 starts a read
+        assert!(matches!(
+            s.queued().collect::<Vec<_>>().as_slice(),
+            [Command::ReadCertificate]
+        ));
+        let taken = s.take_pending();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(s.pending(), 0, "taken, not run");
+        assert!(!s.run_one());
+        let (app, _backends) = s.into_parts();
+        assert_eq!(app.state().name(), "ReadCard(Reading)");
+    }
 }

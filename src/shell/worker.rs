@@ -172,7 +172,7 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
 /// Opens an https page in the system's browser. Anything else is refused: the links come
 /// from the center, and nothing but a web page may be started from them.
 fn open_url(url: &str) {
-    if !url.starts_with("https://") || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !is_plain_https(url) {
         warn!("refused to open a link that is not a plain https URL");
         return;
     }
@@ -183,6 +183,12 @@ fn open_url(url: &str) {
     if let Err(e) = launched {
         warn!("could not open the browser: {e}");
     }
+}
+
+/// Whether `url` may be handed to the browser: `https://`, no spaces or control characters
+/// (which a shell or the browser could read as more than one argument or a command).
+fn is_plain_https(url: &str) -> bool {
+    url.starts_with("https://") && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The readers to offer in カードリーダー選択. A PC/SC failure lists none; the screen then
@@ -324,5 +330,27 @@ fn command_name(c: &Command) -> &'static str {
         Command::Logout => "Logout",
         Command::Deregister => "Deregister",
         Command::OpenUrl(_) => "OpenUrl",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_https_links_reach_the_browser() {
+        assert!(is_plain_https("https://myna-kakunin.example/notices/N0001"));
+        for refused in [
+            "http://myna-kakunin.example/notices/N0001",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "HTTPS://myna-kakunin.example/",
+            "https://myna-kakunin.example/ --new-window",
+            "https://myna-kakunin.example/\n",
+            "https://myna-kakunin.example/\u{7}",
+            "",
+        ] {
+            assert!(!is_plain_https(refused), "{refused:?}");
+        }
     }
 }

@@ -266,6 +266,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                         UiAction::Menu(MenuItem::ReaderSelect),
                         false,
                     ),
+                    // お知らせ can be read again from the menu (manual P.9).
                     (s::NOTICES, UiAction::Menu(MenuItem::Notices), false),
                     (s::SECURITY, UiAction::Menu(MenuItem::Security), false),
                 ],
@@ -1456,15 +1457,21 @@ fn reader_select<'a>(b: &mut Builder<'a>, t: &Text, readers: &'a [String], in_us
 fn security(b: &mut Builder<'_>, t: &Text, visual: bool) {
     let c = b.content();
     let mut y = c.y;
-    b.scene.push(
-        Rect::new(c.x, y, c.w, ROW_ENTRY_H),
-        Kind::Button {
-            label: Label::Static(s::CHANGE_PASSCODE),
-            style: ButtonStyle::Row { selected: false },
-        },
-        Some(UiAction::Menu(MenuItem::ChangePasscode)),
-    );
-    y += ROW_ENTRY_H + 12;
+    // アカウントパスワード設定 first, then ログインパスコード設定 (manual P.10, P.11).
+    for (label, item) in [
+        (s::ACCOUNT_PASSWORD, MenuItem::AccountPassword),
+        (s::CHANGE_PASSCODE, MenuItem::ChangePasscode),
+    ] {
+        b.scene.push(
+            Rect::new(c.x, y, c.w, ROW_ENTRY_H),
+            Kind::Button {
+                label: Label::Static(label),
+                style: ButtonStyle::Row { selected: false },
+            },
+            Some(UiAction::Menu(item)),
+        );
+        y += ROW_ENTRY_H + 12;
+    }
     // 目視確認で本人認証: label and note left, the switch right.
     let note_h = text_height(t, s::VISUAL_CHECK_NOTE, size::LABEL, c.w - 240);
     let h = (40 + note_h + 16).max(ROW_ENTRY_H);
