@@ -537,6 +537,57 @@ mod tests {
     }
 
     #[test]
+    fn on_every_screen_controls_fit_and_nothing_written_hides_under_one() {
+        use crate::ui::screens::{view, Size};
+        use crate::ui::Kind;
+
+        let mut text = Text::load().expect("embedded font parses");
+        let mut checked = 0;
+        demo_tour(SCREENSHOT_TIME, &mut text, |app, name, text| {
+            let size = Size::DESIGN;
+            let scene = view(app, size, text);
+            let controls: Vec<_> = scene
+                .widgets
+                .iter()
+                .filter(|w| w.action.is_some())
+                .collect();
+            for (i, c) in controls.iter().enumerate() {
+                let r = c.rect;
+                assert!(
+                    r.x >= 0 && r.y >= 0 && r.right() <= size.w && r.bottom() <= size.h,
+                    "{name}: {:?} off screen",
+                    c.action
+                );
+                for d in &controls[i + 1..] {
+                    assert!(
+                        !r.overlaps(&d.rect),
+                        "{name}: {:?} overlaps {:?}",
+                        c.action,
+                        d.action
+                    );
+                }
+            }
+            for w in &scene.widgets {
+                let words = match &w.kind {
+                    Kind::Text { text, .. } | Kind::Band { text, .. } => text.as_str(),
+                    _ => continue,
+                };
+                for c in &controls {
+                    assert!(
+                        !w.rect.overlaps(&c.rect),
+                        "{name}: {words:?} lies under {:?}",
+                        c.action
+                    );
+                }
+            }
+            checked += 1;
+            Ok(())
+        })
+        .expect("the tour runs");
+        assert!(checked >= 60, "the tour covers the screens ({checked})");
+    }
+
+    #[test]
     fn the_tour_reaches_every_screen_and_every_result_variant() {
         use crate::card::virtual_card::demo_cards;
         use std::collections::HashSet;

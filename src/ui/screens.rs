@@ -52,6 +52,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             refused,
             busy,
         } => {
+            b.without_tray();
             b.header(s::REGISTER_TITLE, false);
             let spec = FormSpec {
                 lead: Some(s::REGISTER_LEAD),
@@ -88,6 +89,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             refused,
             busy,
         } => {
+            b.without_tray();
             b.header(s::LOGIN_TITLE, false);
             let spec = FormSpec {
                 lead: None,
@@ -114,6 +116,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             refused,
             busy,
         } => {
+            b.without_tray();
             b.header(s::ACCOUNT_PASSWORD, true);
             let spec = FormSpec {
                 lead: None,
@@ -379,6 +382,19 @@ impl<'a> Builder<'a> {
             );
         }
         self.top = bar.bottom();
+    }
+
+    /// No demo tray on this screen (forms: no card is involved, and the keyboard needs the
+    /// room).
+    fn without_tray(&mut self) {
+        if self.tray.take().is_some() {
+            self.footer = Rect::new(
+                0,
+                self.size.h - theme::FOOTER_H,
+                self.size.w,
+                theme::FOOTER_H,
+            );
+        }
     }
 
     /// ⚙ at the right of the header (認証選択).
@@ -987,6 +1003,7 @@ fn form_screen<'a>(
         y = b.paragraph(t, c.x, y, c.w, lead, size::LABEL) + 8;
     }
     let field_x = c.x + FIELD_LABEL_W;
+    let rows_top = y;
     for (i, label) in spec.labels.iter().enumerate() {
         let Ok(index) = u8::try_from(i) else { break };
         let Some(field) = form.fields.get(i) else {
@@ -1033,37 +1050,10 @@ fn form_screen<'a>(
         }
         y += FIELD_PITCH;
     }
-    // Right column: the rule or note, what is wrong, and the submit button.
+    // The submit button beside the first field: always above the keyboard.
     let right_x = field_x + FIELD_W + FIELD_H + 32;
     let right_w = c.right() - right_x;
-    let mut ry = c.y - 16;
-    if let Some(note) = spec.note {
-        ry = b.paragraph(t, right_x, ry, right_w, note, size::SMALL) + 12;
-    }
-    let message = match (problem, refused) {
-        (Some(p), _) => Some(Label::Owned(SensitiveText::new(form_problem(
-            spec.labels,
-            p,
-        )))),
-        (None, Some(CenterError::Rejected { message, .. })) => {
-            Some(Label::Borrowed(message.as_str()))
-        }
-        (None, Some(e)) => Some(Label::Static(s::center_error(e).what)),
-        (None, None) => None,
-    };
-    if let Some(m) = message {
-        let h = (text_height(t, m.as_str(), size::LABEL, right_w - 84) + 16).max(48);
-        b.scene.push(
-            Rect::new(right_x, ry, right_w, h),
-            Kind::Band {
-                text: m,
-                tone: Tone::Error,
-            },
-            None,
-        );
-        ry += h + 12;
-    }
-    let submit_y = ry.max(y - FIELD_PITCH - theme::BUTTON_H + FIELD_H);
+    let submit_y = rows_top - (theme::BUTTON_H - FIELD_H) / 2;
     if busy {
         b.scene
             .push(Rect::new(right_x, submit_y, 64, 64), Kind::Spinner, None);
@@ -1080,6 +1070,33 @@ fn form_screen<'a>(
                 style: ButtonStyle::Primary,
             },
             Some(UiAction::Submit),
+        );
+    }
+    // Below the fields, across the width: the rule or note, then what is wrong.
+    let mut y = y + 4;
+    if let Some(note) = spec.note {
+        y = b.paragraph(t, c.x, y, c.w, note, size::SMALL) + 8;
+    }
+    let message = match (problem, refused) {
+        (Some(p), _) => Some(Label::Owned(SensitiveText::new(form_problem(
+            spec.labels,
+            p,
+        )))),
+        (None, Some(CenterError::Rejected { message, .. })) => {
+            Some(Label::Borrowed(message.as_str()))
+        }
+        (None, Some(e)) => Some(Label::Static(s::center_error(e).what)),
+        (None, None) => None,
+    };
+    if let Some(m) = message {
+        let h = band_height(t, m.as_str(), c.w);
+        b.scene.push(
+            Rect::new(c.x, y, c.w, h),
+            Kind::Band {
+                text: m,
+                tone: Tone::Error,
+            },
+            None,
         );
     }
     if !busy {
@@ -1225,12 +1242,13 @@ fn keyboard(b: &mut Builder<'_>, layer: crate::app::KeyLayer) {
         );
         x += 2 * KEY_PITCH_W;
     }
-    let end = left + 10 * KEY_PITCH_W + KEY_PITCH_W;
+    // 削除 fills the row to one column past the letters, and is never narrower than two keys.
+    let end = left + 11 * KEY_PITCH_W;
     key(
         b,
         x,
         y,
-        (end - x).max(KEY_PITCH_W),
+        (end - x).max(2 * KEY_PITCH_W),
         s::keyboard::DELETE,
         UiAction::Backspace,
         ButtonStyle::Secondary,
