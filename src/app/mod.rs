@@ -630,6 +630,8 @@ pub enum Boot {
 #[derive(Debug)]
 pub struct App {
     state: State,
+    /// When an outcome waiting behind 読み取り完了 is dropped if nobody presses 次へ.
+    done_by: Option<Millis>,
     settings: Settings,
     now: Millis,
     card_present: bool,
@@ -646,6 +648,7 @@ impl App {
         };
         Self {
             state,
+            done_by: None,
             settings,
             now: Millis(0),
             card_present: false,
@@ -690,6 +693,11 @@ impl App {
                 let next_second = Millis((self.now.0 / 1000 + 1) * 1000);
                 Some(next_second.min(*closes_at))
             }
+            // 読み取り完了 holds the outcome too: one wake-up to drop it if nobody goes on.
+            State::ReadCard {
+                phase: ReadPhase::Done(_),
+                ..
+            } => self.done_by,
             _ => None,
         }
     }
@@ -1156,7 +1164,21 @@ impl App {
                     ..
                 },
                 Event::CenterAnswered(Ok(outcome)),
-            ) => read_card(mode, ReadPhase::Done(outcome)),
+            ) => {
+                // The outcome waits behind 次へ no longer than a shown result would.
+                self.done_by = Some(self.now.after(RESULT_IDLE_MS));
+                read_card(mode, ReadPhase::Done(outcome))
+            }
+            (
+                State::ReadCard {
+                    phase: ReadPhase::Done(_),
+                    ..
+                },
+                Event::Tick,
+            ) if self.done_by.is_some_and(|at| self.now >= at) => {
+                info!("read result dropped after {} s idle", RESULT_IDLE_MS / 1000);
+                State::SelectAuth
+            }
             (
                 State::ReadCard {
                     phase: ReadPhase::AskingCenter,

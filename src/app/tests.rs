@@ -799,3 +799,33 @@ fn menu_links_open_their_pages() {
     assert!(ui(&mut a, UiAction::OpenLink(9)).is_empty(), "no such link");
     assert_eq!(a.state().name(), "Menu");
 }
+
+#[test]
+fn an_outcome_left_behind_read_done_is_dropped_after_a_minute() {
+    let mut a = asking();
+    a.step(
+        Event::CenterAnswered(Ok(Box::new(outcome()))),
+        Millis(1_000),
+    );
+    assert!(matches!(
+        a.state(),
+        State::ReadCard {
+            phase: ReadPhase::Done(_),
+            ..
+        }
+    ));
+    assert_eq!(
+        a.next_wakeup(),
+        Some(Millis(61_000)),
+        "one wake-up, no countdown"
+    );
+    a.step(Event::Tick, Millis(60_999));
+    assert_eq!(a.state().name(), "ReadCard(Done)");
+    a.step(Event::Tick, Millis(61_000));
+    assert_eq!(
+        a.state().name(),
+        "SelectAuth",
+        "the patient's data is dropped"
+    );
+    assert_eq!(a.next_wakeup(), None);
+}

@@ -1741,8 +1741,21 @@ fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: usize, t: &T
             paging = Some((page, pages));
         }
     }
-    if let Some((page, pages)) = paging {
-        result_pager(b, page, pages);
+    match paging {
+        Some((page, pages)) => result_pager(b, page, pages),
+        // The manual's note: a closed result needs a new read (P.17).
+        None => b.text(
+            Rect::new(
+                theme::MARGIN,
+                b.footer.y + 20,
+                c.w - button_width(s::CLOSE) - 48,
+                64,
+            ),
+            Label::Static(s::RESULT_CLOSE_NOTE),
+            size::SMALL,
+            theme::TEXT_SUB,
+            Align::Start,
+        ),
     }
     b.footer(Some((s::CLOSE, UiAction::Close)), None);
 }

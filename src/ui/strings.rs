@@ -343,8 +343,6 @@ pub const PASSCODE_CHANGED: &str = "パスコードを変更しました。";
 /// What happens in 暗証番号 mode.
 pub const AUTH_PIN_LEAD: &str =
     "患者にマイナンバーカードの暗証番号を入力してもらい、本人確認を行います。";
-/// ご注意.
-pub const CAUTION: &str = "ご注意";
 /// The manual's PIN warning.
 pub const PIN_CAUTION: &str = "マイナンバーカードの暗証番号を3回誤ると不正利用防止のためロックがかかります。ロックを解除したい場合は、住民票のある市町村窓口でパスワード初期化を申請する必要があります。暗証番号を忘れてしまった場合も、住民票のある市町村窓口でパスワード再設定を申請する必要があります。";
 /// Heading: switching to 目視.
