@@ -819,30 +819,8 @@ fn pin_entry(
 fn auth_select_visual(b: &mut Builder<'_>, t: &Text) {
     let c = b.content();
     let mut y = b.paragraph(t, c.x, c.y, c.w, s::AUTH_VISUAL_LEAD, size::BODY) + 32;
-    for (heading, body) in [
-        (s::HOW_TO_HEADING, s::HOW_TO_VISUAL),
-        (s::METHOD_HEADING, s::METHOD_VISUAL),
-    ] {
-        let inner_w = c.w - 64;
-        let h = 32 + 44 + text_height(t, body, size::BODY, inner_w) + 24;
-        b.scene.push(
-            Rect::new(c.x, y, c.w, h),
-            Kind::Panel {
-                fill: theme::PANEL,
-                border: None,
-            },
-            None,
-        );
-        b.text(
-            Rect::new(c.x + 32, y + 24, inner_w, 36),
-            Label::Static(heading),
-            size::HEADING,
-            theme::TEXT,
-            Align::Start,
-        );
-        b.paragraph(t, c.x + 32, y + 24 + 48, inner_w, body, size::BODY);
-        y += h + 24;
-    }
+    y = titled_panel(b, t, y, s::HOW_TO_HEADING, s::HOW_TO_VISUAL, size::HEADING) + 24;
+    titled_panel(b, t, y, s::METHOD_HEADING, s::METHOD_VISUAL, size::HEADING);
     b.footer(Some((s::NEXT, UiAction::Next)), None);
 }
 
@@ -859,31 +837,54 @@ fn auth_select_pin(b: &mut Builder<'_>, t: &Text) {
         None,
     );
     y += h + 16;
-    for (heading, body) in [
-        (s::SWITCH_TO_VISUAL_HEADING, s::SWITCH_TO_VISUAL),
-        (s::METHOD_HEADING, s::METHOD_PIN),
-    ] {
-        let inner_w = c.w - 64;
-        let h = 20 + 40 + text_height(t, body, size::BODY, inner_w) + 12;
-        b.scene.push(
-            Rect::new(c.x, y, c.w, h),
-            Kind::Panel {
-                fill: theme::PANEL,
-                border: None,
-            },
-            None,
-        );
-        b.text(
-            Rect::new(c.x + 32, y + 16, inner_w, 36),
-            Label::Static(heading),
-            size::BODY,
-            theme::TEXT,
-            Align::Start,
-        );
-        b.paragraph(t, c.x + 32, y + 16 + 40, inner_w, body, size::BODY);
-        y += h + 12;
-    }
+    y = titled_panel(
+        b,
+        t,
+        y,
+        s::SWITCH_TO_VISUAL_HEADING,
+        s::SWITCH_TO_VISUAL,
+        size::BODY,
+    ) + 12;
+    titled_panel(b, t, y, s::METHOD_HEADING, s::METHOD_PIN, size::BODY);
     b.footer(Some((s::NEXT, UiAction::Next)), None);
+}
+
+/// A grey panel across the content at `y` with a heading (of `heading_size`) and a wrapped
+/// body; returns the y below it. Larger headings get more room around them.
+fn titled_panel(
+    b: &mut Builder<'_>,
+    t: &Text,
+    y: i32,
+    heading: &'static str,
+    body: &'static str,
+    heading_size: u16,
+) -> i32 {
+    let c = b.content();
+    let inner_w = c.w - 64;
+    let pad = if heading_size >= size::HEADING {
+        24
+    } else {
+        16
+    };
+    let heading_h = line_height(heading_size) - 4;
+    let h = pad + heading_h + text_height(t, body, size::BODY, inner_w) + pad;
+    b.scene.push(
+        Rect::new(c.x, y, c.w, h),
+        Kind::Panel {
+            fill: theme::PANEL,
+            border: None,
+        },
+        None,
+    );
+    b.text(
+        Rect::new(c.x + 32, y + pad, inner_w, 36),
+        Label::Static(heading),
+        heading_size,
+        theme::TEXT,
+        Align::Start,
+    );
+    b.paragraph(t, c.x + 32, y + pad + heading_h, inner_w, body, size::BODY);
+    y + h
 }
 
 /// A spinner and what is happening.
