@@ -12,7 +12,7 @@
 //! [`protect`]/[`unprotect`]: the file is readable by its owner only (mode 0600) on Unix;
 //! Windows protection (DPAPI) arrives with the Windows build.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -127,7 +127,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Flushes a rename to disk. Best effort: not every system can open a folder for syncing.
 fn sync_dir(dir: &Path) {
     #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
+    if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
     #[cfg(not(unix))]
