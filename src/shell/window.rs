@@ -10,7 +10,7 @@ use std::num::NonZeroU32;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use log::{debug, error, info};
+use log::{debug, error, info, warn};
 use winit::application::ApplicationHandler;
 use winit::dpi::{LogicalSize, PhysicalPosition};
 use winit::event::{ElementState, MouseButton, StartCause, TouchPhase, WindowEvent};
@@ -37,6 +37,10 @@ const ANIMATION_STEP: Duration = Duration::from_millis(100);
 pub struct WindowOptions {
     /// Borderless fullscreen (the kiosk) rather than a 1280×800 window.
     pub fullscreen: bool,
+    /// `--kiosk`: fullscreen without decorations, and the window ignores requests to close
+    /// it (Alt+F4, the taskbar, the window manager): leaving is the app's decision, behind
+    /// the passcode.
+    pub kiosk: bool,
     /// Watch PC/SC readers and report card placement to the app: `Some(preferred reader)`
     /// in production; `None` in the demo, whose virtual reader reports through the worker.
     pub watch_readers: Option<Option<String>>,
@@ -278,6 +282,12 @@ impl Kiosk {
     }
 }
 
+/// Whether a request to close the window (Alt+F4, the window manager) ends the app: always,
+/// except in kiosk mode, where the app alone decides to quit.
+fn close_allowed(options: &WindowOptions) -> bool {
+    !options.kiosk
+}
+
 impl ApplicationHandler<Event> for Kiosk {
     fn resumed(&mut self, event_loop: &ActiveEventLoop) {
         if self.view.is_some() {
@@ -294,8 +304,17 @@ impl ApplicationHandler<Event> for Kiosk {
             Ok(icon) => attrs = attrs.with_window_icon(Some(icon)),
             Err(e) => debug!("window icon rejected: {e}"),
         }
-        if self.options.fullscreen {
+        if self.options.fullscreen || self.options.kiosk {
             attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(None)));
+        }
+        if self.options.kiosk {
+            attrs = attrs.with_decorations(false);
+        }
+        #[cfg(windows)]
+        {
+            // A second launch finds this window by its class (shell::instance).
+            use winit::platform::windows::WindowAttributesExtWindows;
+            attrs = attrs.with_class_name(super::windows::WINDOW_CLASS);
         }
         let window = match event_loop.create_window(attrs) {
             Ok(w) => Rc::new(w),
@@ -334,7 +353,15 @@ impl ApplicationHandler<Event> for Kiosk {
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _: WindowId, event: WindowEvent) {
         match event {
-            WindowEvent::CloseRequested => event_loop.exit(),
+            WindowEvent::CloseRequested if close_allowed(&self.options) => event_loop.exit(),
+            WindowEvent::CloseRequested => {
+                warn!("close request ignored: kiosk mode");
+                if let Some(v) = &self.view {
+                    // Back to the front and fullscreen, whatever the request did.
+                    v.window.set_fullscreen(Some(Fullscreen::Borderless(None)));
+                    v.window.focus_window();
+                }
+            }
             WindowEvent::RedrawRequested => self.redraw(),
             WindowEvent::Resized(_) | WindowEvent::ScaleFactorChanged { .. } => {
                 self.request_redraw()
@@ -372,5 +399,22 @@ impl ApplicationHandler<Event> for Kiosk {
             Some(at) => event_loop.set_control_flow(ControlFlow::WaitUntil(at)),
             None => event_loop.set_control_flow(ControlFlow::Wait),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kiosk_mode_ignores_close_requests() {
+        let mut options = WindowOptions {
+            fullscreen: true,
+            kiosk: false,
+            watch_readers: None,
+        };
+        assert!(close_allowed(&options));
+        options.kiosk = true;
+        assert!(!close_allowed(&options));
     }
 }

@@ -177,10 +177,21 @@ fn open_url(url: &str) {
         return;
     }
     #[cfg(windows)]
-    let launched = std::process::Command::new("explorer").arg(url).spawn();
+    match super::windows::open_url(url) {
+        Ok(()) => {}
+        Err(e) => {
+            // ShellExecuteW failed (no association?): explorer.exe hands URLs to the browser.
+            warn!(
+                "ShellExecuteW could not open the link ({}); trying explorer",
+                e.0
+            );
+            if let Err(e) = std::process::Command::new("explorer").arg(url).spawn() {
+                warn!("could not open the browser: {e}");
+            }
+        }
+    }
     #[cfg(not(windows))]
-    let launched = std::process::Command::new("xdg-open").arg(url).spawn();
-    if let Err(e) = launched {
+    if let Err(e) = std::process::Command::new("xdg-open").arg(url).spawn() {
         warn!("could not open the browser: {e}");
     }
 }
