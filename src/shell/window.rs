@@ -306,6 +306,13 @@ impl ApplicationHandler<Event> for Kiosk {
         }
         if self.options.fullscreen || self.options.kiosk {
             attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(None)));
+            // Without a window manager (a bare X11 kiosk session) nobody applies the
+            // fullscreen state: open the window over the whole monitor anyway.
+            if let Some(monitor) = event_loop.primary_monitor() {
+                attrs = attrs
+                    .with_inner_size(monitor.size())
+                    .with_position(monitor.position());
+            }
         }
         if self.options.kiosk {
             attrs = attrs.with_decorations(false);
