@@ -11,7 +11,7 @@
 //!    with DPAPI (`dpapi:`), and the log file is in the data folder.
 //! 5. Relaunched with `--kiosk`: パスコード入力 (the sealed secrets opened again), fullscreen;
 //!    the passcode unlocks (HTTPS POST /v1/sessions/refresh, GET /v1/app-version); Alt+F4
-//!    is ignored; the process is ended.
+//!    is ignored; セキュリティ設定 → アプリを終了 and the passcode end it with exit 0.
 //!
 //! Every wait has a deadline; every process is killed on the way out.
 #![cfg(feature = "demo")]
@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use myna_kakunin::app::passcode::{PasscodeHash, SALT_LEN};
 use myna_kakunin::app::settings::{Registration, Settings};
-use myna_kakunin::app::{App, Boot, KeyLayer, UiAction};
+use myna_kakunin::app::{App, Boot, KeyLayer, MenuItem, UiAction};
 use myna_kakunin::card::pcsc::PcscReader;
 use myna_kakunin::center::reference::{
     demo_registration, LocalCenter, ReferenceCenter, DEMO_ACTIVATION_CODE, DEMO_INSTITUTION_CODE,
@@ -568,7 +568,19 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     );
     let log = fs::read_to_string(data.join("myna-kakunin.log")).expect("a log file");
     assert!(log.contains("close request ignored: kiosk mode"), "{log}");
-    drop(exe2);
+
+    // The way out: ⚙ → セキュリティ設定 → アプリを終了 → the passcode; exit 0.
+    press(&win, &mut s, &text, UiAction::Close);
+    press(&win, &mut s, &text, UiAction::OpenMenu);
+    press(&win, &mut s, &text, UiAction::Menu(MenuItem::Security));
+    expect_screen(&win, s.app(), &mut text, "9-kiosk-security");
+    press(&win, &mut s, &text, UiAction::Menu(MenuItem::Quit));
+    expect_screen(&win, s.app(), &mut text, "10-kiosk-quit-passcode");
+    keys(&win, &digits);
+    assert_eq!(
+        wait_exit(&mut exe2, Duration::from_secs(20), "アプリを終了"),
+        0
+    );
     eprintln!(
         "wine smoke test passed in {} ms",
         started.elapsed().as_millis()

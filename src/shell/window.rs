@@ -18,7 +18,7 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::keyboard::{Key, ModifiersState, NamedKey};
 use winit::window::{Fullscreen, Window, WindowId};
 
-use crate::app::{App, Event, Millis, UiAction};
+use crate::app::{App, Command, Event, Millis, UiAction};
 use crate::card::pcsc::ReaderEvent;
 use crate::ui::canvas::Canvas;
 use crate::ui::render::{render, Frame};
@@ -38,8 +38,8 @@ pub struct WindowOptions {
     /// Borderless fullscreen (the kiosk) rather than a 1280×800 window.
     pub fullscreen: bool,
     /// `--kiosk`: fullscreen without decorations, and the window ignores requests to close
-    /// it (Alt+F4, the taskbar, the window manager): leaving is the app's decision, behind
-    /// the passcode.
+    /// it (Alt+F4, the taskbar, the window manager): the way out is the app's アプリを終了
+    /// (セキュリティ設定), behind the passcode.
     pub kiosk: bool,
     /// Watch PC/SC readers and report card placement to the app: `Some(preferred reader)`
     /// in production; `None` in the demo, whose virtual reader reports through the worker.
@@ -104,6 +104,7 @@ pub fn run(
         start: started,
         animating: false,
         first_frame: true,
+        quit: false,
     };
     let result = event_loop.run_app(&mut kiosk).map_err(ShellError::Display);
     if let Some(worker) = kiosk.worker.take() {
@@ -129,6 +130,8 @@ struct Kiosk {
     start: Instant,
     animating: bool,
     first_frame: bool,
+    /// The app asked to end (the only way out in kiosk mode).
+    quit: bool,
 }
 
 impl Kiosk {
@@ -161,6 +164,15 @@ impl Kiosk {
         if self.app.state().name() != before {
             // A new screen starts without focus; Tab brings it back.
             self.focus = Focus::default();
+        }
+        // Quitting is the window's business (the app asked for it behind the passcode);
+        // the rest is the worker's.
+        let (quit, commands): (Vec<_>, Vec<_>) = commands
+            .into_iter()
+            .partition(|c| matches!(c, Command::Quit));
+        if !quit.is_empty() {
+            info!("the app asked to quit");
+            self.quit = true;
         }
         if let Some(worker) = &self.worker {
             for command in commands {
@@ -283,7 +295,7 @@ impl Kiosk {
 }
 
 /// Whether a request to close the window (Alt+F4, the window manager) ends the app: always,
-/// except in kiosk mode, where the app alone decides to quit.
+/// except in kiosk mode, where only the app's own アプリを終了 (behind the passcode) does.
 fn close_allowed(options: &WindowOptions) -> bool {
     !options.kiosk
 }
@@ -395,6 +407,10 @@ impl ApplicationHandler<Event> for Kiosk {
     }
 
     fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        if self.quit {
+            event_loop.exit();
+            return;
+        }
         // Wake for the spinner or for the app's next tick, whichever comes first; otherwise
         // sleep until an event arrives (idle CPU 0).
         let animation = self.animating.then(|| Instant::now() + ANIMATION_STEP);

@@ -149,6 +149,8 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
             open_url(&url);
             Vec::new()
         }
+        // The window ends the app itself (shell::window); nothing to do off the UI thread.
+        Command::Quit => Vec::new(),
         Command::ListReaders => vec![Event::Readers(list_readers(&backends.reader))],
         Command::UseReader(name) => {
             backends.reader.choose(name);
@@ -335,5 +337,6 @@ fn command_name(c: &Command) -> &'static str {
         Command::Logout => "Logout",
         Command::Deregister => "Deregister",
         Command::OpenUrl(_) => "OpenUrl",
+        Command::Quit => "Quit",
     }
 }
