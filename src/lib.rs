@@ -6,7 +6,10 @@
 //! - [`center`] speaks center JSON: domain model, wire bodies, HTTPS client, reference center (demo).
 //! - [`ui`] draws pixels into memory: canvas, text, widgets, screens, strings.
 //! - [`shell`] touches the OS: window, worker thread, logging, headless PNG renderer.
-#![forbid(unsafe_code)]
+//!
+//! `unsafe` is denied crate-wide; only `shell::windows` (the Win32 calls: DPAPI, the
+//! single-instance mutex, the browser) allows it, with a SAFETY comment on each block.
+#![deny(unsafe_code)]
 
 pub mod app;
 pub mod card;

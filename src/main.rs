@@ -19,16 +19,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use log::{error, info, LevelFilter};
+use log::{error, info, warn, LevelFilter};
 
-use myna_kakunin::shell::config::Overrides;
+use myna_kakunin::shell::config::{self, Overrides};
+use myna_kakunin::shell::instance::{self, InstanceError};
 use myna_kakunin::shell::window::{self, ShellError, WindowOptions};
 use myna_kakunin::shell::{diagnostics, logging};
 use myna_kakunin::ui::text::Text;
 
 const USAGE: &str = "\
-usage: myna-kakunin [--windowed | --fullscreen] [--data-dir DIR] [--center URL] [--trust PEM] [--log LEVEL]
-       myna-kakunin --demo [--fresh] [--windowed | --fullscreen]        (demo build)
+usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--center URL] [--trust PEM] [--log LEVEL]
+       myna-kakunin --demo [--fresh] [--windowed | --fullscreen | --kiosk]   (demo build)
        myna-kakunin screenshots DIR      (demo build)
        myna-kakunin readers
        myna-kakunin read-cert [--reader NAME] [--json]
@@ -51,6 +52,10 @@ usage: myna-kakunin [--windowed | --fullscreen] [--data-dir DIR] [--center URL] 
   --demo        run with virtual demo cards and the in-process reference center
   --windowed    a 1280x800 window (default with --demo)
   --fullscreen  borderless fullscreen kiosk (default without --demo)
+  --kiosk       fullscreen without decorations; closing the window (Alt+F4) is ignored
+  --data-dir    the data folder (config.txt, settings.txt, myna-kakunin.log); default: the
+                executable's folder if portable.txt is there, else %LOCALAPPDATA%\\myna-kakunin
+                (Windows) or ~/.local/share/myna-kakunin
   --log LEVEL   error, warn, info (default), debug or trace; never logs patient data";
 
 /// What the command line asks for.
@@ -59,6 +64,8 @@ enum Mode {
     Kiosk {
         demo: bool,
         fullscreen: Option<bool>,
+        /// `--kiosk`: fullscreen, no decorations, close requests ignored.
+        kiosk: bool,
     },
     Screenshots(PathBuf),
     ReferenceCenter {
@@ -200,6 +207,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut fresh = false;
     let mut overrides = Overrides::default();
     let mut fullscreen = None;
+    let mut kiosk = false;
     let mut log = LevelFilter::Info;
     let mut mode = None;
     let mut sub: Option<String> = None;
@@ -228,6 +236,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--trust" => overrides.trust_pem = Some(PathBuf::from(value("--trust")?)),
             "--windowed" => fullscreen = Some(false),
             "--fullscreen" => fullscreen = Some(true),
+            "--kiosk" => kiosk = true,
             "--log" => {
                 let level = it.next().ok_or("--log needs a level")?;
                 log = logging::parse_level(&level).ok_or(format!("unknown log level {level}"))?;
@@ -265,8 +274,15 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         None if options.any() => return Err("these options need a subcommand".to_owned()),
         None => {}
     }
+    if kiosk && fullscreen == Some(false) {
+        return Err("--kiosk is always fullscreen; it cannot be --windowed".to_owned());
+    }
     Ok(Args {
-        mode: mode.unwrap_or(Mode::Kiosk { demo, fullscreen }),
+        mode: mode.unwrap_or(Mode::Kiosk {
+            demo,
+            fullscreen,
+            kiosk,
+        }),
         log,
         overrides,
         fresh,
@@ -282,7 +298,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    logging::init(args.log);
+    // The kiosk also logs to a file in its data folder (a GUI .exe has no console).
+    let log_file = match args.mode {
+        Mode::Kiosk { demo: false, .. } => {
+            Some(config::data_dir(&args.overrides).join(logging::LOG_FILE))
+        }
+        _ => None,
+    };
+    if let Err(e) = logging::init(args.log, log_file.as_deref()) {
+        warn!("no log file in the data folder: {e}");
+    }
     match args.mode {
         Mode::Help => {
             println!("{USAGE}");
@@ -304,11 +329,19 @@ fn main() -> ExitCode {
         Mode::VirtualCardList => virtual_card_list(),
         Mode::BenchCard { reader, runs, card } => bench_card(reader, runs, &card),
         Mode::ReferenceCenter { listen, cert, key } => serve_reference_center(listen, &cert, &key),
-        Mode::Kiosk { demo, fullscreen } => kiosk(
+        Mode::Kiosk {
+            demo,
+            fullscreen,
+            kiosk: kiosk_mode,
+        } => kiosk(
             demo,
             args.fresh,
             &args.overrides,
-            fullscreen.unwrap_or(!demo),
+            WindowOptions {
+                fullscreen: fullscreen.unwrap_or(!demo),
+                kiosk: kiosk_mode,
+                watch_readers: None,
+            },
             started,
         ),
     }
@@ -495,13 +528,31 @@ fn kiosk(
     demo: bool,
     fresh: bool,
     overrides: &Overrides,
-    fullscreen: bool,
+    options: WindowOptions,
     started: std::time::Instant,
 ) -> ExitCode {
     info!(
-        "myna-kakunin {} starting (demo: {demo})",
-        env!("CARGO_PKG_VERSION")
+        "myna-kakunin {} starting (demo: {demo}, kiosk mode: {})",
+        env!("CARGO_PKG_VERSION"),
+        options.kiosk
     );
+    // One production kiosk at a time (the demo has no data folder and may run beside it).
+    let _instance = if demo {
+        None
+    } else {
+        match instance::claim(&config::data_dir(overrides)) {
+            Ok(guard) => Some(guard),
+            Err(InstanceError::AlreadyRunning) => {
+                info!("another kiosk is already running; this launch ends");
+                eprintln!("myna-kakunin is already running (its window was brought forward where the system allows)");
+                return ExitCode::SUCCESS;
+            }
+            Err(InstanceError::Io(e)) => {
+                warn!("cannot check for another running kiosk: {e}");
+                None
+            }
+        }
+    };
     let text = match Text::load() {
         Ok(t) => t,
         Err(_) => {
@@ -517,8 +568,8 @@ fn kiosk(
         text,
         backends,
         WindowOptions {
-            fullscreen,
             watch_readers,
+            ..options
         },
         started,
     ) {
@@ -609,10 +660,25 @@ mod tests {
             a.mode,
             Mode::Kiosk {
                 demo: false,
-                fullscreen: None
+                fullscreen: None,
+                kiosk: false
             }
         );
         assert_eq!(a.log, LevelFilter::Info);
+    }
+
+    #[test]
+    fn kiosk_mode_is_fullscreen_only() {
+        assert_eq!(
+            parse(&["--kiosk"]).expect("valid").mode,
+            Mode::Kiosk {
+                demo: false,
+                fullscreen: None,
+                kiosk: true
+            }
+        );
+        assert!(parse(&["--kiosk", "--fullscreen"]).is_ok());
+        assert!(parse(&["--kiosk", "--windowed"]).is_err());
     }
 
     #[test]
@@ -622,7 +688,8 @@ mod tests {
             a.mode,
             Mode::Kiosk {
                 demo: true,
-                fullscreen: Some(false)
+                fullscreen: Some(false),
+                kiosk: false
             }
         );
         assert_eq!(a.log, LevelFilter::Trace);

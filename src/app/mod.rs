@@ -139,6 +139,8 @@ pub enum MenuItem {
     Deregister,
     /// ログアウト.
     Logout,
+    /// アプリを終了: leave the app, behind the passcode.
+    Quit,
 }
 
 impl UiAction {
@@ -315,6 +317,8 @@ pub enum Command {
     Deregister,
     /// Open a web page in the browser.
     OpenUrl(String),
+    /// End the app: the shell closes the window (the passcode was given).
+    Quit,
     /// Demo: put demo card `index` on the virtual reader, replacing any other.
     DemoPlaceCard(u8),
     /// Demo: take the card off the virtual reader.
@@ -483,6 +487,13 @@ pub enum State {
         /// Feedback from the last attempt.
         notice: Option<DigitNotice>,
     },
+    /// アプリの終了: the passcode before the app ends.
+    QuitPasscode {
+        /// Digits typed so far.
+        entry: DigitEntry,
+        /// Feedback from the last attempt.
+        notice: Option<DigitNotice>,
+    },
     /// パスコード登録 / new passcode.
     NewPasscode {
         /// Why.
@@ -563,6 +574,7 @@ impl State {
             State::AccountPassword { .. } => "AccountPassword",
             State::EnterPasscode { .. } => "EnterPasscode",
             State::CurrentPasscode { .. } => "CurrentPasscode",
+            State::QuitPasscode { .. } => "QuitPasscode",
             State::NewPasscode { .. } => "NewPasscode",
             State::ConfirmPasscode { .. } => "ConfirmPasscode",
             State::SelectAuth => "SelectAuth",
@@ -854,6 +866,32 @@ impl App {
                 }
             }
             (State::CurrentPasscode { .. }, Ui(A::Back)) => State::Security,
+
+            // --- アプリの終了 ------------------------------------------------------------------
+            (State::Security, Ui(A::Menu(MenuItem::Quit))) => State::QuitPasscode {
+                entry: DigitEntry::default(),
+                notice: None,
+            },
+            (State::QuitPasscode { mut entry, notice }, Ui(A::Digit(d))) => {
+                entry.push(d);
+                if !entry.is_complete() {
+                    State::QuitPasscode { entry, notice }
+                } else if self.passcode_matches(&entry) {
+                    out.push(Command::Quit);
+                    State::Security
+                } else {
+                    entry.clear();
+                    State::QuitPasscode {
+                        entry,
+                        notice: Some(DigitNotice::WrongPasscode),
+                    }
+                }
+            }
+            (State::QuitPasscode { mut entry, notice }, Ui(A::DeleteDigit)) => {
+                entry.pop();
+                State::QuitPasscode { entry, notice }
+            }
+            (State::QuitPasscode { .. }, Ui(A::Back)) => State::Security,
             (
                 State::NewPasscode {
                     purpose,

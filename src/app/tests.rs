@@ -829,3 +829,33 @@ fn an_outcome_left_behind_read_done_is_dropped_after_a_minute() {
     );
     assert_eq!(a.next_wakeup(), None);
 }
+
+#[test]
+fn quitting_asks_for_the_passcode_first() {
+    let mut a = unlocked();
+    ui(&mut a, UiAction::OpenMenu);
+    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    assert!(ui(&mut a, UiAction::Menu(MenuItem::Quit)).is_empty());
+    assert_eq!(a.state().name(), "QuitPasscode");
+    // A wrong passcode: no quit, the pad clears and says so.
+    type_digits(&mut a, &[9, 9, 9]);
+    assert!(ui(&mut a, UiAction::Digit(9)).is_empty());
+    assert!(matches!(
+        a.state(),
+        State::QuitPasscode {
+            notice: Some(DigitNotice::WrongPasscode),
+            ..
+        }
+    ));
+    // ← goes back to セキュリティ設定 without quitting.
+    assert!(ui(&mut a, UiAction::Back).is_empty());
+    assert_eq!(a.state().name(), "Security");
+    // The right passcode (訂正 works on the way): the app asks to quit.
+    ui(&mut a, UiAction::Menu(MenuItem::Quit));
+    type_digits(&mut a, &[1, 2, 7]);
+    ui(&mut a, UiAction::DeleteDigit);
+    type_digits(&mut a, &[3]);
+    let cmds = ui(&mut a, UiAction::Digit(4));
+    assert!(matches!(cmds.as_slice(), [Command::Quit]), "{cmds:?}");
+    assert_eq!(a.state().name(), "Security");
+}

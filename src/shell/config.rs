@@ -60,15 +60,42 @@ pub enum StartupError {
     Io(io::Error),
 }
 
-/// The data folder: `%LOCALAPPDATA%\myna-kakunin` on Windows, `$XDG_DATA_HOME/myna-kakunin`
-/// or `~/.local/share/myna-kakunin` elsewhere.
+/// The file that makes a copy portable: with it beside the executable, the data folder is
+/// the executable's own folder.
+pub const PORTABLE_MARKER: &str = "portable.txt";
+
+/// The data folder: `--data-dir` if given, else [`default_data_dir`].
+pub fn data_dir(o: &Overrides) -> PathBuf {
+    o.data_dir.clone().unwrap_or_else(default_data_dir)
+}
+
+/// The data folder: the executable's folder when [`PORTABLE_MARKER`] is there, else
+/// `%LOCALAPPDATA%\myna-kakunin` on Windows, `$XDG_DATA_HOME/myna-kakunin` or
+/// `~/.local/share/myna-kakunin` elsewhere.
 pub fn default_data_dir() -> PathBuf {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let portable = exe_dir.filter(|dir| dir.join(PORTABLE_MARKER).is_file());
     let env = |k: &str| {
         std::env::var_os(k)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    if cfg!(windows) {
+    pick_data_dir(portable, cfg!(windows), env)
+}
+
+/// The rule of [`default_data_dir`], given the portable folder (if marked), the system and
+/// the environment.
+fn pick_data_dir(
+    portable: Option<PathBuf>,
+    windows: bool,
+    env: impl Fn(&str) -> Option<PathBuf>,
+) -> PathBuf {
+    if let Some(dir) = portable {
+        return dir;
+    }
+    if windows {
         if let Some(local) = env("LOCALAPPDATA") {
             return local.join("myna-kakunin");
         }
@@ -124,7 +151,7 @@ fn parse_config(text: &str) -> Result<(Option<String>, Option<PathBuf>), usize> 
 /// damaged-settings screen), the PC/SC reader the settings name, the HTTPS center.
 /// Returns the app, its backends and the reader to watch.
 pub fn production(o: &Overrides) -> Result<(App, Backends, Option<String>), StartupError> {
-    let data_dir = o.data_dir.clone().unwrap_or_else(default_data_dir);
+    let data_dir = data_dir(o);
     let center = center_config(&data_dir, o)?;
     let trust = match &center.trust_pem {
         None => Trust::Bundled,
@@ -166,6 +193,42 @@ mod tests {
         assert_eq!(t, Some(PathBuf::from("/etc/ca.pem")));
         assert_eq!(parse_config("center_url=x\ncolour=blue\n"), Err(2));
         assert_eq!(parse_config("center_url=\n"), Err(1));
+    }
+
+    #[test]
+    fn the_data_folder_is_beside_the_exe_when_portable_else_per_user() {
+        let env = |k: &str| match k {
+            "LOCALAPPDATA" => Some(PathBuf::from(r"C:\Users\k\AppData\Local")),
+            "XDG_DATA_HOME" => Some(PathBuf::from("/home/k/.data")),
+            "HOME" => Some(PathBuf::from("/home/k")),
+            _ => None,
+        };
+        let portable = Some(PathBuf::from(r"D:\kiosk"));
+        assert_eq!(
+            pick_data_dir(portable.clone(), true, env),
+            PathBuf::from(r"D:\kiosk")
+        );
+        assert_eq!(
+            pick_data_dir(portable, false, env),
+            PathBuf::from(r"D:\kiosk")
+        );
+        assert_eq!(
+            pick_data_dir(None, true, env),
+            PathBuf::from(r"C:\Users\k\AppData\Local").join("myna-kakunin")
+        );
+        assert_eq!(
+            pick_data_dir(None, false, env),
+            PathBuf::from("/home/k/.data/myna-kakunin")
+        );
+        let home_only = |k: &str| (k == "HOME").then(|| PathBuf::from("/home/k"));
+        assert_eq!(
+            pick_data_dir(None, false, home_only),
+            PathBuf::from("/home/k/.local/share/myna-kakunin")
+        );
+        assert_eq!(
+            pick_data_dir(None, true, |_| None),
+            PathBuf::from("myna-kakunin-data")
+        );
     }
 
     #[test]

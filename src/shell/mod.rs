@@ -5,11 +5,15 @@ pub mod config;
 pub mod diagnostics;
 pub mod headless;
 pub mod icon;
+pub mod instance;
 pub mod logging;
 pub mod png;
 pub mod settings;
 pub mod window;
 pub mod worker;
+
+#[cfg(windows)]
+pub mod windows;
 
 #[cfg(feature = "demo")]
 pub mod bench;

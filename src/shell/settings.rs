@@ -9,10 +9,12 @@
 //!
 //! The passcode is stored only as a salted PBKDF2 hash; the account password never. Secrets
 //! the kiosk must keep (device credential, refresh token) are protected by
-//! [`protect`]/[`unprotect`]: the file is readable by its owner only (mode 0600) on Unix;
-//! Windows protection (DPAPI) arrives with the Windows build.
+//! [`protect`]/[`unprotect`]: on Unix the file is readable by its owner only (mode 0600) and
+//! the values are kept as they are; on Windows each is sealed with DPAPI for the signed-in
+//! user and stored as `dpapi:<hex>`, so a copied file opens for no other user or machine
+//! (it is then reported as damaged, and the kiosk offers registration again).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -43,6 +45,9 @@ pub enum Damage {
     Checksum,
     /// A line that is not `key=value`, an unknown version, or a value that does not parse.
     Content,
+    /// A stored secret cannot be opened here (on Windows: sealed for another user or
+    /// machine; elsewhere: sealed on Windows).
+    Secret,
 }
 
 impl From<io::Error> for SettingsError {
@@ -88,7 +93,7 @@ impl Store {
     /// Writes the settings atomically: temp file, flush to disk, rename, flush the folder.
     pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
         fs::create_dir_all(&self.dir)?;
-        let mut bytes = encode(settings).into_bytes();
+        let mut bytes = encode(settings)?.into_bytes();
         let temp = self.dir.join(TEMP_NAME);
         let written = write_private(&temp, &bytes);
         wipe_vec(&mut bytes);
@@ -127,24 +132,54 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Flushes a rename to disk. Best effort: not every system can open a folder for syncing.
 fn sync_dir(dir: &Path) {
     #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
+    if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
     #[cfg(not(unix))]
     let _ = dir;
 }
 
-/// Protects a secret for storage. On Unix the file's mode protects it; see the module docs.
-fn protect(secret: &str) -> String {
-    escape(secret)
+/// The stored form of a secret sealed with DPAPI: this prefix, then the blob in hex.
+const SEALED: &str = "dpapi:";
+
+/// Protects a secret for storage. Unix: the file's mode protects it (module docs).
+#[cfg(not(windows))]
+fn protect(secret: &str) -> io::Result<String> {
+    Ok(escape(secret))
 }
 
-/// Undoes [`protect`].
+/// Undoes [`protect`]. A value sealed on Windows cannot be opened here.
+#[cfg(not(windows))]
 fn unprotect(stored: &str) -> Option<SensitiveText> {
+    if stored.starts_with(SEALED) {
+        return None;
+    }
     unescape(stored).map(SensitiveText::new)
 }
 
-fn encode(s: &Settings) -> String {
+/// Protects a secret for storage: DPAPI for the signed-in user, then hex.
+#[cfg(windows)]
+fn protect(secret: &str) -> io::Result<String> {
+    let sealed = super::windows::protect(secret.as_bytes())
+        .map_err(|e| io::Error::from_raw_os_error(e.0 as i32))?;
+    Ok(format!("{SEALED}{}", hex(&sealed)))
+}
+
+/// Undoes [`protect`]; `None` if the value is not sealed or DPAPI refuses it.
+#[cfg(windows)]
+fn unprotect(stored: &str) -> Option<SensitiveText> {
+    let sealed = unhex_vec(stored.strip_prefix(SEALED)?)?;
+    let plain = super::windows::unprotect(&sealed).ok()?;
+    match String::from_utf8(plain) {
+        Ok(text) => Some(SensitiveText::new(text)),
+        Err(e) => {
+            wipe_vec(&mut e.into_bytes());
+            None
+        }
+    }
+}
+
+fn encode(s: &Settings) -> io::Result<String> {
     let mut out = String::new();
     let mut line = |k: &str, v: &str| {
         out.push_str(k);
@@ -166,16 +201,16 @@ fn encode(s: &Settings) -> String {
     if let Some(r) = &s.registration {
         line("institution_code", &escape(&r.institution_code));
         line("user_id", &escape(&r.user_id));
-        line("device_credential", &protect(r.device_credential.expose()));
+        line("device_credential", &protect(r.device_credential.expose())?);
         if let Some(t) = &r.refresh_token {
-            line("refresh_token", &protect(t.expose()));
+            line("refresh_token", &protect(t.expose())?);
         }
     }
     let sum = digest::digest(&digest::SHA256, out.as_bytes());
     out.push_str("sha256=");
     out.push_str(&hex(sum.as_ref()));
     out.push('\n');
-    out
+    Ok(out)
 }
 
 fn decode(bytes: &[u8]) -> Result<Settings, Damage> {
@@ -206,8 +241,8 @@ fn decode(bytes: &[u8]) -> Result<Settings, Damage> {
             "passcode_hash" => hash = Some(unhex::<HASH_LEN>(value)?),
             "institution_code" => code = Some(unescape(value).ok_or(Damage::Content)?),
             "user_id" => user = Some(unescape(value).ok_or(Damage::Content)?),
-            "device_credential" => credential = Some(unprotect(value).ok_or(Damage::Content)?),
-            "refresh_token" => refresh = Some(unprotect(value).ok_or(Damage::Content)?),
+            "device_credential" => credential = Some(unprotect(value).ok_or(Damage::Secret)?),
+            "refresh_token" => refresh = Some(unprotect(value).ok_or(Damage::Secret)?),
             _ => return Err(Damage::Content),
         }
     }
@@ -256,6 +291,20 @@ fn hex(bytes: &[u8]) -> String {
         s.push(char::from(DIGITS[usize::from(b & 0x0F)]));
     }
     s
+}
+
+/// Hex of any even length, for sealed secrets.
+#[cfg(any(windows, test))]
+fn unhex_vec(s: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16).filter(|_| !c.is_ascii_uppercase());
+    let bytes = s.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|pair| Some((digit(pair[0])? << 4 | digit(pair[1])?) as u8))
+        .collect()
 }
 
 fn unhex<const N: usize>(s: &str) -> Result<[u8; N], Damage> {
@@ -335,9 +384,12 @@ mod tests {
     #[test]
     fn round_trip_keeps_everything() {
         let s = full();
-        assert_eq!(decode(encode(&s).as_bytes()), Ok(s));
+        assert_eq!(decode(encode(&s).expect("encodes").as_bytes()), Ok(s));
         let fresh = Settings::default();
-        assert_eq!(decode(encode(&fresh).as_bytes()), Ok(fresh));
+        assert_eq!(
+            decode(encode(&fresh).expect("encodes").as_bytes()),
+            Ok(fresh)
+        );
     }
 
     #[test]
@@ -375,7 +427,7 @@ mod tests {
 
     #[test]
     fn any_flipped_byte_is_reported_as_damage() {
-        let good = encode(&full()).into_bytes();
+        let good = encode(&full()).expect("encodes").into_bytes();
         for i in 0..good.len() {
             let mut bad = good.clone();
             bad[i] ^= 0x01;
@@ -385,7 +437,7 @@ mod tests {
 
     #[test]
     fn every_truncation_is_reported_as_damage() {
-        let good = encode(&full()).into_bytes();
+        let good = encode(&full()).expect("encodes").into_bytes();
         for n in 0..good.len() {
             assert!(decode(&good[..n]).is_err(), "truncated to {n} was accepted");
         }
@@ -393,7 +445,7 @@ mod tests {
 
     #[test]
     fn the_passcode_is_stored_only_as_its_hash() {
-        let text = encode(&full());
+        let text = encode(&full()).expect("encodes");
         assert!(text.contains("passcode_hash="));
         assert!(!text.contains("1234"), "{text}");
     }
@@ -413,6 +465,34 @@ mod tests {
         let sum = hex(digest::digest(&digest::SHA256, body.as_bytes()).as_ref());
         let text = format!("{body}sha256={sum}\n");
         assert_eq!(decode(text.as_bytes()), Err(Damage::Content));
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn a_secret_sealed_on_windows_is_damage_here() {
+        let text = encode(&full()).expect("encodes");
+        let start = text.find("device_credential=").expect("stored") + "device_credential=".len();
+        let end = start + text[start..].find('\n').expect("a line");
+        let body = format!(
+            "{}{SEALED}00ff{}",
+            &text[..start],
+            &text[end..text.rfind("sha256=").expect("sum")]
+        );
+        let sum = hex(digest::digest(&digest::SHA256, body.as_bytes()).as_ref());
+        let sealed = format!("{body}sha256={sum}\n");
+        assert_eq!(decode(sealed.as_bytes()), Err(Damage::Secret));
+    }
+
+    #[test]
+    fn hex_of_any_length_round_trips() {
+        assert_eq!(
+            unhex_vec(&hex(&[0, 1, 0xab, 0xff])),
+            Some(vec![0, 1, 0xab, 0xff])
+        );
+        assert_eq!(unhex_vec(""), Some(vec![]));
+        assert_eq!(unhex_vec("abc"), None);
+        assert_eq!(unhex_vec("AB"), None);
+        assert_eq!(unhex_vec("zz"), None);
     }
 
     #[test]

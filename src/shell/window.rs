@@ -10,7 +10,7 @@ use std::num::NonZeroU32;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use log::{debug, error, info};
+use log::{debug, error, info, warn};
 use winit::application::ApplicationHandler;
 use winit::dpi::{LogicalSize, PhysicalPosition};
 use winit::event::{ElementState, MouseButton, StartCause, TouchPhase, WindowEvent};
@@ -18,7 +18,7 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::keyboard::{Key, ModifiersState, NamedKey};
 use winit::window::{Fullscreen, Window, WindowId};
 
-use crate::app::{App, Event, Millis, UiAction};
+use crate::app::{App, Command, Event, Millis, UiAction};
 use crate::card::pcsc::ReaderEvent;
 use crate::ui::canvas::Canvas;
 use crate::ui::render::{render, Frame};
@@ -37,6 +37,10 @@ const ANIMATION_STEP: Duration = Duration::from_millis(100);
 pub struct WindowOptions {
     /// Borderless fullscreen (the kiosk) rather than a 1280×800 window.
     pub fullscreen: bool,
+    /// `--kiosk`: fullscreen without decorations, and the window ignores requests to close
+    /// it (Alt+F4, the taskbar, the window manager): the way out is the app's アプリを終了
+    /// (セキュリティ設定), behind the passcode.
+    pub kiosk: bool,
     /// Watch PC/SC readers and report card placement to the app: `Some(preferred reader)`
     /// in production; `None` in the demo, whose virtual reader reports through the worker.
     pub watch_readers: Option<Option<String>>,
@@ -100,6 +104,7 @@ pub fn run(
         start: started,
         animating: false,
         first_frame: true,
+        quit: false,
     };
     let result = event_loop.run_app(&mut kiosk).map_err(ShellError::Display);
     if let Some(worker) = kiosk.worker.take() {
@@ -125,6 +130,8 @@ struct Kiosk {
     start: Instant,
     animating: bool,
     first_frame: bool,
+    /// The app asked to end (the only way out in kiosk mode).
+    quit: bool,
 }
 
 impl Kiosk {
@@ -157,6 +164,15 @@ impl Kiosk {
         if self.app.state().name() != before {
             // A new screen starts without focus; Tab brings it back.
             self.focus = Focus::default();
+        }
+        // Quitting is the window's business (the app asked for it behind the passcode);
+        // the rest is the worker's.
+        let (quit, commands): (Vec<_>, Vec<_>) = commands
+            .into_iter()
+            .partition(|c| matches!(c, Command::Quit));
+        if !quit.is_empty() {
+            info!("the app asked to quit");
+            self.quit = true;
         }
         if let Some(worker) = &self.worker {
             for command in commands {
@@ -283,6 +299,12 @@ fn our_key(key: &Key, text: Option<&str>, shift: bool) -> Option<keys::Key> {
     })
 }
 
+/// Whether a request to close the window (Alt+F4, the window manager) ends the app: always,
+/// except in kiosk mode, where only the app's own アプリを終了 (behind the passcode) does.
+fn close_allowed(options: &WindowOptions) -> bool {
+    !options.kiosk
+}
+
 impl ApplicationHandler<Event> for Kiosk {
     fn resumed(&mut self, event_loop: &ActiveEventLoop) {
         if self.view.is_some() {
@@ -299,8 +321,24 @@ impl ApplicationHandler<Event> for Kiosk {
             Ok(icon) => attrs = attrs.with_window_icon(Some(icon)),
             Err(e) => debug!("window icon rejected: {e}"),
         }
-        if self.options.fullscreen {
+        if self.options.fullscreen || self.options.kiosk {
             attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(None)));
+            // Without a window manager (a bare X11 kiosk session) nobody applies the
+            // fullscreen state: open the window over the whole monitor anyway.
+            if let Some(monitor) = event_loop.primary_monitor() {
+                attrs = attrs
+                    .with_inner_size(monitor.size())
+                    .with_position(monitor.position());
+            }
+        }
+        if self.options.kiosk {
+            attrs = attrs.with_decorations(false);
+        }
+        #[cfg(windows)]
+        {
+            // A second launch finds this window by its class (shell::instance).
+            use winit::platform::windows::WindowAttributesExtWindows;
+            attrs = attrs.with_class_name(super::windows::WINDOW_CLASS);
         }
         let window = match event_loop.create_window(attrs) {
             Ok(w) => Rc::new(w),
@@ -339,7 +377,15 @@ impl ApplicationHandler<Event> for Kiosk {
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _: WindowId, event: WindowEvent) {
         match event {
-            WindowEvent::CloseRequested => event_loop.exit(),
+            WindowEvent::CloseRequested if close_allowed(&self.options) => event_loop.exit(),
+            WindowEvent::CloseRequested => {
+                warn!("close request ignored: kiosk mode");
+                if let Some(v) = &self.view {
+                    // Back to the front and fullscreen, whatever the request did.
+                    v.window.set_fullscreen(Some(Fullscreen::Borderless(None)));
+                    v.window.focus_window();
+                }
+            }
             WindowEvent::RedrawRequested => self.redraw(),
             WindowEvent::Resized(_) | WindowEvent::ScaleFactorChanged { .. } => {
                 self.request_redraw()
@@ -366,6 +412,10 @@ impl ApplicationHandler<Event> for Kiosk {
     }
 
     fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        if self.quit {
+            event_loop.exit();
+            return;
+        }
         // Wake for the spinner or for the app's next tick, whichever comes first; otherwise
         // sleep until an event arrives (idle CPU 0).
         let animation = self.animating.then(|| Instant::now() + ANIMATION_STEP);
@@ -377,5 +427,22 @@ impl ApplicationHandler<Event> for Kiosk {
             Some(at) => event_loop.set_control_flow(ControlFlow::WaitUntil(at)),
             None => event_loop.set_control_flow(ControlFlow::Wait),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kiosk_mode_ignores_close_requests() {
+        let mut options = WindowOptions {
+            fullscreen: true,
+            kiosk: false,
+            watch_readers: None,
+        };
+        assert!(close_allowed(&options));
+        options.kiosk = true;
+        assert!(!close_allowed(&options));
     }
 }

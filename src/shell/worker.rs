@@ -149,6 +149,8 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
             open_url(&url);
             Vec::new()
         }
+        // The window ends the app itself (shell::window); nothing to do off the UI thread.
+        Command::Quit => Vec::new(),
         Command::ListReaders => vec![Event::Readers(list_readers(&backends.reader))],
         Command::UseReader(name) => {
             backends.reader.choose(name);
@@ -177,10 +179,21 @@ fn open_url(url: &str) {
         return;
     }
     #[cfg(windows)]
-    let launched = std::process::Command::new("explorer").arg(url).spawn();
+    match super::windows::open_url(url) {
+        Ok(()) => {}
+        Err(e) => {
+            // ShellExecuteW failed (no association?): explorer.exe hands URLs to the browser.
+            warn!(
+                "ShellExecuteW could not open the link ({}); trying explorer",
+                e.0
+            );
+            if let Err(e) = std::process::Command::new("explorer").arg(url).spawn() {
+                warn!("could not open the browser: {e}");
+            }
+        }
+    }
     #[cfg(not(windows))]
-    let launched = std::process::Command::new("xdg-open").arg(url).spawn();
-    if let Err(e) = launched {
+    if let Err(e) = std::process::Command::new("xdg-open").arg(url).spawn() {
         warn!("could not open the browser: {e}");
     }
 }
@@ -330,6 +343,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Logout => "Logout",
         Command::Deregister => "Deregister",
         Command::OpenUrl(_) => "OpenUrl",
+        Command::Quit => "Quit",
     }
 }
 

@@ -176,6 +176,17 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                 KeyStyle::Staff,
             );
         }
+        State::QuitPasscode { entry, notice } => {
+            b.header(s::QUIT_TITLE, true);
+            digits(
+                &mut b,
+                text,
+                s::QUIT_PROMPT,
+                entry.len(),
+                notice_text(*notice),
+                KeyStyle::Staff,
+            );
+        }
         State::NewPasscode {
             purpose,
             entry,
@@ -1525,6 +1536,7 @@ fn security(b: &mut Builder<'_>, t: &Text, visual: bool) {
     for (label, item) in [
         (s::DEREGISTER, MenuItem::Deregister),
         (s::LOGOUT, MenuItem::Logout),
+        (s::QUIT, MenuItem::Quit),
     ] {
         let w = button_width(label);
         b.scene.push(

@@ -394,6 +394,12 @@ pub const VISUAL_CHECK_NOTE: &str =
 pub const DEREGISTER: &str = "デバイス登録解除";
 /// ログアウト.
 pub const LOGOUT: &str = "ログアウト";
+/// アプリを終了 (セキュリティ設定).
+pub const QUIT: &str = "アプリを終了";
+/// アプリの終了: the passcode screen before the app ends.
+pub const QUIT_TITLE: &str = "アプリの終了";
+/// Prompt for the passcode before the app ends.
+pub const QUIT_PROMPT: &str = "アプリを終了するには、パスコード（数字4桁）を入力してください";
 /// オン.
 pub const ON: &str = "オン";
 /// オフ.

@@ -1,0 +1,588 @@
+//! Windows smoke test: the cross-built myna-kakunin.exe under wine, in Xvfb, against the
+//! reference center over HTTPS on loopback. Run by `.ci/windows-smoke.sh`, which installs
+//! wine, prepares a prefix with the test-only bcryptprimitives shim and sets
+//! `MYNA_WINE_EXE` (the .exe) and `WINEPREFIX`; ignored in a plain `cargo test`.
+//!
+//! 1. A fresh data folder boots into 利用規約; the window matches the headless render.
+//! 2. 初期登録 with the demo account on the on-screen keyboard (HTTPS POST /v1/devices),
+//!    パスコード登録, 認証選択: every screen as the headless render draws it.
+//! 3. A second launch exits at once and leaves the first running.
+//! 4. Alt+F4 closes the window; the exe exits 0. The settings hold the secrets sealed
+//!    with DPAPI (`dpapi:`), and the log file is in the data folder.
+//! 5. Relaunched with `--kiosk`: パスコード入力 (the sealed secrets opened again), fullscreen;
+//!    the passcode unlocks (HTTPS POST /v1/sessions/refresh, GET /v1/app-version); Alt+F4
+//!    is ignored; セキュリティ設定 → アプリを終了 and the passcode end it with exit 0.
+//!
+//! Every wait has a deadline; every process is killed on the way out.
+#![cfg(feature = "demo")]
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use myna_kakunin::app::passcode::{PasscodeHash, SALT_LEN};
+use myna_kakunin::app::settings::{Registration, Settings};
+use myna_kakunin::app::{App, Boot, KeyLayer, MenuItem, UiAction};
+use myna_kakunin::card::pcsc::PcscReader;
+use myna_kakunin::center::reference::{
+    demo_registration, LocalCenter, ReferenceCenter, DEMO_ACTIVATION_CODE, DEMO_INSTITUTION_CODE,
+    DEMO_PASSWORD, DEMO_USER_ID,
+};
+use myna_kakunin::center::Center;
+use myna_kakunin::sensitive::SensitiveText;
+use myna_kakunin::shell::demo::system_clock;
+use myna_kakunin::shell::headless::{render_app, Session};
+use myna_kakunin::shell::png::write_png;
+use myna_kakunin::shell::worker::{Backends, ReaderBackend};
+use myna_kakunin::ui::render::Frame;
+use myna_kakunin::ui::screens::{view, Size};
+use myna_kakunin::ui::strings::APP_NAME;
+use myna_kakunin::ui::text::Text;
+
+const SCREEN_DEADLINE: Duration = Duration::from_secs(30);
+/// The X screen: room for a 1280×800 window plus the frame wine draws without a window
+/// manager (a smaller screen makes wine shrink the window).
+const SCREEN: Size = Size { w: 1400, h: 900 };
+const PASSCODE: [u8; 4] = [2, 5, 8, 0];
+
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Stops every wine process of the prefix when dropped.
+struct WineServer;
+
+impl Drop for WineServer {
+    fn drop(&mut self) {
+        let _ = tool("timeout").args(["10", "wineserver", "-k"]).status();
+    }
+}
+
+fn tool(name: &str) -> Command {
+    let mut c = Command::new(name);
+    c.stdin(Stdio::null());
+    c
+}
+
+fn run(c: Command, what: &str) -> Output {
+    // Every tool call is bounded by `timeout`, so a stuck X client cannot hang the test.
+    let mut t = tool("timeout");
+    t.arg("15").arg(c.get_program());
+    t.args(c.get_args());
+    for (k, v) in c.get_envs() {
+        if let Some(v) = v {
+            t.env(k, v);
+        }
+    }
+    let out = t
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run ({e}); is it installed?"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wine-smoke");
+    fs::create_dir_all(&dir).expect("target dir is writable");
+    dir
+}
+
+fn save(name: &str, w: usize, h: usize, px: &[u32]) {
+    let mut f = fs::File::create(artifacts().join(name)).expect("artifact file");
+    write_png(&mut f, w as u32, h as u32, px).expect("artifact written");
+}
+
+/// Starts Xvfb on a free display with a 24-bit [`SCREEN`].
+fn start_xvfb() -> (Killed, String) {
+    for n in 200..260 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = tool("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1400x900x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (apt-get install xvfb)");
+        let mut xvfb = Killed(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (xvfb, display);
+            }
+            if let Ok(Some(_)) = xvfb.0.try_wait() {
+                break; // lost a race for this display; try the next one
+            }
+            sleep(Duration::from_millis(50));
+        }
+        drop(xvfb);
+    }
+    panic!("no free X display for Xvfb");
+}
+
+/// The window's content as 0x00RRGGBB pixels, via ImageMagick's `import`.
+fn screenshot(display: &str, window: &str) -> (usize, usize, Vec<u32>) {
+    let mut c = tool("import");
+    c.args([
+        "-display", display, "-window", window, "-depth", "8", "ppm:-",
+    ]);
+    parse_ppm(&run(c, "import").stdout)
+}
+
+fn parse_ppm(data: &[u8]) -> (usize, usize, Vec<u32>) {
+    // P6 <ws> width <ws> height <ws> 255 <single ws> RGB...
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&data[start..i]).into_owned());
+    }
+    assert_eq!(fields[0], "P6", "import wrote a binary PPM");
+    let w: usize = fields[1].parse().expect("width");
+    let h: usize = fields[2].parse().expect("height");
+    let rgb = &data[i + 1..];
+    assert_eq!(rgb.len(), w * h * 3, "PPM body size");
+    let px = rgb
+        .chunks_exact(3)
+        .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
+        .collect();
+    (w, h, px)
+}
+
+/// The kiosk's window on the X display, and the size its content is laid out for.
+struct Win {
+    display: String,
+    id: String,
+    size: Size,
+}
+
+/// Waits until the window shows what the headless renderer draws for `app`: not blank,
+/// and the same pixels (wine draws nothing of ours: softbuffer hands it our frame).
+fn expect_screen(win: &Win, app: &App, text: &mut Text, name: &str) {
+    let (display, window, size) = (win.display.as_str(), win.id.as_str(), win.size);
+    let want = render_app(app, size, text, Frame::default());
+    let deadline = Instant::now() + SCREEN_DEADLINE;
+    loop {
+        let (w, h, got) = screenshot(display, window);
+        let blank = got.iter().all(|&p| p == got[0]);
+        let differing = if (w, h) == (size.w as usize, size.h as usize) {
+            got.iter().zip(&want).filter(|(a, b)| a != b).count()
+        } else {
+            usize::MAX
+        };
+        if differing == 0 && !blank {
+            save(&format!("{name}.png"), w, h, &got);
+            return;
+        }
+        if Instant::now() > deadline {
+            save(&format!("{name}-window.png"), w, h, &got);
+            save(
+                &format!("{name}-expected.png"),
+                size.w as usize,
+                size.h as usize,
+                &want,
+            );
+            panic!(
+                "{name}: window ({w}x{h}, blank: {blank}) differs from the headless render in \
+                 {differing} pixels; see {}",
+                artifacts().display()
+            );
+        }
+        sleep(Duration::from_millis(200));
+    }
+}
+
+/// Clicks the middle of `action` as the headless scene of `app` places it.
+fn click(win: &Win, app: &App, text: &Text, action: UiAction) {
+    let scene = view(app, win.size, text);
+    let r = scene
+        .rect_of(action)
+        .unwrap_or_else(|| panic!("{action:?} is not on screen"));
+    let (x, y) = r.center();
+    let mut c = tool("xdotool");
+    c.env("DISPLAY", &win.display).args([
+        "mousemove",
+        "--window",
+        &win.id,
+        &x.to_string(),
+        &y.to_string(),
+        "click",
+        "1",
+    ]);
+    run(c, "xdotool click");
+}
+
+/// Clicks `action` in the window and steps the expected session the same way.
+fn press(win: &Win, s: &mut Session, text: &Text, action: UiAction) {
+    click(win, s.app(), text, action);
+    s.act_and_settle(action);
+    // The kiosk handles one click before the next arrives: wine queues input per window,
+    // and a click on a key that moved (a layer change) must see the new layer.
+    sleep(Duration::from_millis(60));
+}
+
+/// Types `value` into the focused field with the on-screen keyboard, switching layers.
+fn type_on_keyboard(win: &Win, s: &mut Session, text: &Text, value: &str) {
+    for ch in value.chars() {
+        let action = UiAction::Type(ch);
+        for layer in [
+            None,
+            Some(KeyLayer::Upper),
+            Some(KeyLayer::Lower),
+            Some(KeyLayer::Symbols),
+        ] {
+            let on_screen = view(s.app(), win.size, text).rect_of(action).is_some();
+            if on_screen {
+                break;
+            }
+            if let Some(layer) = layer {
+                let switch = UiAction::KeyboardLayer(layer);
+                if view(s.app(), win.size, text).rect_of(switch).is_some() {
+                    press(win, s, text, switch);
+                }
+            }
+        }
+        press(win, s, text, action);
+    }
+}
+
+fn keys(win: &Win, keys: &[&str]) {
+    let mut c = tool("xdotool");
+    c.env("DISPLAY", &win.display)
+        .args(["windowfocus", "--sync", &win.id, "key", "--delay", "60"])
+        .args(keys);
+    run(c, "xdotool key");
+}
+
+/// The kiosk's window: the visible top-level window titled with the app's name.
+fn find_window(display: &str, size: Size) -> Win {
+    let mut search = tool("xdotool");
+    search.env("DISPLAY", display).args([
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        &format!("^{APP_NAME}$"),
+    ]);
+    let found = run(search, "xdotool search");
+    let id = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .next()
+        .expect("a window id")
+        .trim()
+        .to_owned();
+    Win {
+        display: display.to_owned(),
+        id,
+        size,
+    }
+}
+
+/// The Windows path wine gives a Unix path (drive Z: is the root).
+fn wine_path(p: &Path) -> String {
+    format!("Z:{}", p.display()).replace('/', "\\")
+}
+
+/// Starts the exe under wine with `args`, its output in `log`.
+fn start_exe(exe: &str, display: &str, args: &[&str], log: &Path) -> Killed {
+    let log = fs::File::create(log).expect("log file");
+    let child = tool("wine")
+        .arg(exe)
+        .args(args)
+        .env("DISPLAY", display)
+        .env("WINEDEBUG", "-all")
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log)
+        .spawn()
+        .expect("wine runs");
+    Killed(child)
+}
+
+/// Waits for `child` to exit within `limit`; its exit code.
+fn wait_exit(child: &mut Killed, limit: Duration, what: &str) -> i32 {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(Some(status)) = child.0.try_wait() {
+            return status.code().unwrap_or(-1);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: still running after {limit:?}"
+        );
+        sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits until `path` holds `needle`.
+fn wait_for_text(path: &Path, needle: &str, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        let text = fs::read_to_string(path).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never showed {needle:?}:\n{text}",
+            path.display()
+        );
+        sleep(Duration::from_millis(100));
+    }
+}
+
+/// A session like the kiosk's: the given settings, no PC/SC reader in use, and an
+/// in-process reference center with the demo records.
+fn expected_session(settings: Settings, center: LocalCenter) -> Session {
+    let backends = Backends {
+        reader: ReaderBackend::Pcsc(PcscReader::new(None)),
+        center: Box::new(center),
+        store: None,
+    };
+    Session::new(App::new(Boot::Settings(Box::new(settings)), None), backends)
+}
+
+#[test]
+#[ignore = "needs wine, Xvfb and the cross-built exe: run .ci/windows-smoke.sh"]
+fn the_exe_runs_under_wine_against_the_reference_center() {
+    let exe = std::env::var("MYNA_WINE_EXE").expect("MYNA_WINE_EXE names the .exe");
+    assert!(
+        std::env::var_os("WINEPREFIX").is_some(),
+        "WINEPREFIX is set"
+    );
+    let _wineserver = WineServer;
+    let (_xvfb, display) = start_xvfb();
+    // Screenshots of an earlier run must not be mistaken for this one's.
+    let _ = fs::remove_dir_all(artifacts());
+    let work = artifacts();
+    let data = work.join("data");
+    let _ = fs::remove_dir_all(&data);
+    fs::create_dir_all(&data).expect("data folder");
+
+    // The reference center (TEST ONLY) over HTTPS on a free loopback port.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let pki = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pki/tls");
+    let center_log = work.join("center.log");
+    let mut center = Killed(
+        tool(env!("CARGO_BIN_EXE_myna-kakunin"))
+            .args(["reference-center", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--tls-cert")
+            .arg(pki.join("server.cert.pem"))
+            .arg("--tls-key")
+            .arg(pki.join("server.key.pem"))
+            .stdout(Stdio::piped())
+            .stderr(fs::File::create(&center_log).expect("center log"))
+            .spawn()
+            .expect("the reference center starts"),
+    );
+    let mut first_line = String::new();
+    BufReader::new(center.0.stdout.take().expect("piped"))
+        .read_line(&mut first_line)
+        .expect("the center says where it listens");
+    assert!(first_line.contains("listening"), "{first_line}");
+    fs::write(
+        data.join("config.txt"),
+        format!(
+            "center_url=https://127.0.0.1:{port}\ntrust_pem={}\n",
+            wine_path(&pki.join("ca.cert.pem"))
+        ),
+    )
+    .expect("config.txt");
+    let data_arg = wine_path(&data);
+
+    let mut text = Text::load().expect("embedded font parses");
+    let local = || LocalCenter::new(ReferenceCenter::with_demo_records(), Box::new(system_clock));
+
+    // 1. Fresh: 利用規約.
+    let started = Instant::now();
+    let mut exe1 = start_exe(
+        &exe,
+        &display,
+        &["--windowed", "--data-dir", &data_arg, "--log", "debug"],
+        &work.join("exe-1.log"),
+    );
+    let win = find_window(&display, Size::DESIGN);
+    let mut s = expected_session(Settings::default(), local());
+    expect_screen(&win, s.app(), &mut text, "1-terms");
+    eprintln!("first screen after {} ms", started.elapsed().as_millis());
+
+    // 2. 初期登録 on the on-screen keyboard, over HTTPS.
+    press(&win, &mut s, &text, UiAction::AcceptTerms);
+    for (field, value) in [
+        DEMO_INSTITUTION_CODE,
+        DEMO_USER_ID,
+        DEMO_PASSWORD,
+        DEMO_ACTIVATION_CODE,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        press(&win, &mut s, &text, UiAction::FocusField(field as u8));
+        type_on_keyboard(&win, &mut s, &text, value);
+    }
+    expect_screen(&win, s.app(), &mut text, "2-register-filled");
+    press(&win, &mut s, &text, UiAction::Submit);
+    assert_eq!(s.app().state().name(), "Registered");
+    expect_screen(&win, s.app(), &mut text, "3-registered");
+    wait_for_text(
+        &center_log,
+        "POST /v1/devices: HTTP 201",
+        Duration::from_secs(5),
+    );
+
+    // パスコード登録 (twice, keyboard digits), then start-up.
+    press(&win, &mut s, &text, UiAction::Ok);
+    expect_screen(&win, s.app(), &mut text, "4-new-passcode");
+    for _ in 0..2 {
+        let digits: Vec<String> = PASSCODE.iter().map(|d| d.to_string()).collect();
+        let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+        keys(&win, &digits);
+        for d in PASSCODE {
+            s.act_and_settle(UiAction::Digit(d));
+        }
+    }
+    expect_screen(&win, s.app(), &mut text, "5-passcode-registered");
+    press(&win, &mut s, &text, UiAction::Ok);
+    assert_eq!(s.app().state().name(), "SelectAuth");
+    expect_screen(&win, s.app(), &mut text, "6-auth-select");
+
+    // 3. A second launch ends at once; the first keeps running.
+    let mut second = start_exe(
+        &exe,
+        &display,
+        &["--windowed", "--data-dir", &data_arg],
+        &work.join("exe-second.log"),
+    );
+    assert_eq!(
+        wait_exit(&mut second, Duration::from_secs(20), "second launch"),
+        0
+    );
+    let said = fs::read_to_string(work.join("exe-second.log")).unwrap_or_default();
+    assert!(said.contains("already running"), "{said}");
+    assert!(
+        matches!(exe1.0.try_wait(), Ok(None)),
+        "the first kiosk still runs"
+    );
+
+    // 4. Alt+F4 closes a normal window; exit 0.
+    keys(&win, &["alt+F4"]);
+    assert_eq!(wait_exit(&mut exe1, Duration::from_secs(20), "Alt+F4"), 0);
+    let settings = fs::read_to_string(data.join("settings.txt")).expect("settings saved");
+    for key in ["device_credential=dpapi:", "refresh_token=dpapi:"] {
+        assert!(settings.contains(key), "{key} missing:\n{settings}");
+    }
+    let log = fs::read_to_string(data.join("myna-kakunin.log")).expect("a log file");
+    assert!(log.contains("screen Terms -> Register"), "{log}");
+    for secret in [DEMO_PASSWORD, DEMO_ACTIVATION_CODE] {
+        assert!(
+            !log.contains(secret) && !settings.contains(secret),
+            "{secret} leaked"
+        );
+    }
+
+    // 5. Again in kiosk mode: パスコード入力, fullscreen; the passcode unlocks over HTTPS.
+    let mut exe2 = start_exe(
+        &exe,
+        &display,
+        &["--kiosk", "--data-dir", &data_arg, "--log", "debug"],
+        &work.join("exe-2.log"),
+    );
+    let win = find_window(&display, SCREEN);
+    let mut registered = local();
+    let enrollment = registered
+        .register_device(&demo_registration())
+        .expect("the demo account registers");
+    let settings = Settings {
+        terms_accepted: true,
+        registration: Some(Registration {
+            institution_code: DEMO_INSTITUTION_CODE.to_owned(),
+            user_id: DEMO_USER_ID.to_owned(),
+            device_credential: SensitiveText::from(enrollment.device.expose()),
+            refresh_token: Some(SensitiveText::from(
+                enrollment.session.refresh_token.expose(),
+            )),
+        }),
+        passcode: Some(PasscodeHash::derive(b"2580", [7; SALT_LEN])),
+        visual_check: true,
+        reader: None,
+    };
+    let mut s = expected_session(settings, registered);
+    assert_eq!(s.app().state().name(), "EnterPasscode");
+    expect_screen(&win, s.app(), &mut text, "7-kiosk-passcode");
+    let refreshes = |log: &str| log.matches("POST /v1/sessions/refresh: HTTP 200").count();
+    let before = refreshes(&fs::read_to_string(&center_log).unwrap_or_default());
+    let digits: Vec<String> = PASSCODE.iter().map(|d| d.to_string()).collect();
+    let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+    keys(&win, &digits);
+    for d in PASSCODE {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    expect_screen(&win, s.app(), &mut text, "8-kiosk-unlocked");
+    let center_text = wait_for_text(
+        &center_log,
+        "GET /v1/app-version: HTTP 200",
+        Duration::from_secs(5),
+    );
+    assert!(
+        refreshes(&center_text) > before,
+        "the unlock renewed the session over HTTPS:\n{center_text}"
+    );
+
+    keys(&win, &["alt+F4"]);
+    sleep(Duration::from_secs(2));
+    assert!(
+        matches!(exe2.0.try_wait(), Ok(None)),
+        "kiosk mode ignores Alt+F4"
+    );
+    let log = fs::read_to_string(data.join("myna-kakunin.log")).expect("a log file");
+    assert!(log.contains("close request ignored: kiosk mode"), "{log}");
+
+    // The way out: ⚙ → セキュリティ設定 → アプリを終了 → the passcode; exit 0.
+    press(&win, &mut s, &text, UiAction::Close);
+    press(&win, &mut s, &text, UiAction::OpenMenu);
+    press(&win, &mut s, &text, UiAction::Menu(MenuItem::Security));
+    expect_screen(&win, s.app(), &mut text, "9-kiosk-security");
+    press(&win, &mut s, &text, UiAction::Menu(MenuItem::Quit));
+    expect_screen(&win, s.app(), &mut text, "10-kiosk-quit-passcode");
+    keys(&win, &digits);
+    assert_eq!(
+        wait_exit(&mut exe2, Duration::from_secs(20), "アプリを終了"),
+        0
+    );
+    eprintln!(
+        "wine smoke test passed in {} ms",
+        started.elapsed().as_millis()
+    );
+}
