@@ -475,6 +475,10 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     }
     expect_screen(&win, s.app(), &mut text, "5-passcode-registered");
     press(&win, &mut s, &text, UiAction::Ok);
+    // The unread お知らせ come first (manual P.5), then 認証選択.
+    assert_eq!(s.app().state().name(), "Notices");
+    expect_screen(&win, s.app(), &mut text, "6-notices");
+    press(&win, &mut s, &text, UiAction::Close);
     assert_eq!(s.app().state().name(), "SelectAuth");
     expect_screen(&win, s.app(), &mut text, "6-auth-select");
 
@@ -524,6 +528,14 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     let enrollment = registered
         .register_device(&demo_registration())
         .expect("the demo account registers");
+    // The first run closed the お知らせ, which marks them read: the expected center agrees.
+    let read: Vec<_> = registered
+        .notices()
+        .expect("notices")
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    registered.mark_notices_read(&read).expect("marked read");
     let settings = Settings {
         terms_accepted: true,
         registration: Some(Registration {
