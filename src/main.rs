@@ -498,30 +498,44 @@ fn kiosk(
     fullscreen: bool,
     started: std::time::Instant,
 ) -> ExitCode {
+    // First of all: the face's parse (about 100 ms) runs beside everything else, and the
+    // first screen is drawn from the glyph atlas without waiting for it.
+    let text = Text::load_in_background();
     info!(
         "myna-kakunin {} starting (demo: {demo})",
         env!("CARGO_PKG_VERSION")
     );
-    let text = match Text::load() {
-        Ok(t) => t,
-        Err(_) => {
-            error!("the embedded font does not parse; the build is broken");
-            return ExitCode::FAILURE;
-        }
+    // The settings and backends (the demo's: its passcode hash and registration, about
+    // 12 ms) are made on a thread while this one connects to the display.
+    let wire = move |overrides: &Overrides| {
+        let wired = wiring(demo, fresh, overrides);
+        log::debug!(
+            "start-up: app and backends ready {:.1} ms after start",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        wired
     };
-    let Some((app, backends, watch_readers)) = wiring(demo, fresh, overrides) else {
+    let owned = overrides.clone();
+    let thread = std::thread::Builder::new()
+        .name("wiring".into())
+        .spawn(move || wire(&owned));
+    let (display, wired) = match thread {
+        // A wiring thread that panicked has nothing to run: as a failed wiring.
+        Ok(thread) => (window::connect(started), thread.join().ok().flatten()),
+        // No thread: one after the other.
+        Err(_) => (window::connect(started), wire(overrides)),
+    };
+    let Some((app, backends, watch_readers)) = wired else {
         return ExitCode::from(2);
     };
-    match window::run(
-        app,
-        text,
-        backends,
-        WindowOptions {
+    let result = display.and_then(|display| {
+        let options = WindowOptions {
             fullscreen,
             watch_readers,
-        },
-        started,
-    ) {
+        };
+        window::run(display, app, text, backends, options, started)
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(ShellError::Display(e)) => {
             error!("no display to open the window on: {e}");

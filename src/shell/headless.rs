@@ -189,3 +189,80 @@ pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
     shot(&s, "21-pin-entry")?;
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::passcode::PasscodeHash;
+    use crate::app::settings::{Registration, Settings};
+    use crate::app::{Boot, Event};
+    use crate::sensitive::SensitiveText;
+
+    /// A registered kiosk: it boots into パスコード入力 (passcode 1234).
+    fn registered() -> Settings {
+        Settings {
+            terms_accepted: true,
+            registration: Some(Registration {
+                institution_code: "1234567890".to_owned(),
+                user_id: "W0000001".to_owned(),
+                device_credential: SensitiveText::from("device"),
+                refresh_token: Some(SensitiveText::from("refresh")),
+            }),
+            passcode: Some(PasscodeHash::derive(b"1234", [7; 16])),
+            visual_check: true,
+            reader: None,
+        }
+    }
+
+    /// The first screen in the states a person sees before the passcode is right: as it
+    /// boots, with digits typed, after a wrong passcode.
+    fn first_screens(mut app: App) -> Vec<(String, Vec<u32>, Vec<u32>)> {
+        let mut screens = Vec::new();
+        let mut shoot = |app: &App, name: &str| {
+            assert_eq!(app.state().name(), "EnterPasscode", "{name}");
+            let mut with_atlas = Text::atlas_only_until_needed();
+            let mut face_only = Text::without_atlas();
+            let atlas = render_app(app, Size::DESIGN, &mut with_atlas, Frame::default());
+            let face = render_app(app, Size::DESIGN, &mut face_only, Frame::default());
+            assert!(
+                !with_atlas.needed_the_face(),
+                "{name}: the first screen needs a glyph outside the atlas (build.rs ATLAS_TEXT)"
+            );
+            screens.push((name.to_owned(), atlas, face));
+        };
+        shoot(&app, "boot");
+        for (i, d) in [9, 9, 9].into_iter().enumerate() {
+            app.step(Event::Ui(UiAction::Digit(d)), Millis(i as u64));
+            shoot(&app, &format!("{} digits", i + 1));
+        }
+        let commands = app.step(Event::Ui(UiAction::Digit(9)), Millis(3));
+        assert!(
+            commands.is_empty(),
+            "a wrong passcode asks nothing of the worker"
+        );
+        shoot(&app, "wrong passcode");
+        screens
+    }
+
+    #[test]
+    fn the_first_screen_is_drawn_from_the_atlas_exactly_as_from_the_face() {
+        let app = App::new(Boot::Settings(Box::new(registered())), None);
+        for (name, atlas, face) in first_screens(app) {
+            assert!(atlas == face, "{name}: the atlas changed pixels");
+        }
+    }
+
+    #[cfg(feature = "demo")]
+    #[test]
+    fn the_demo_first_screen_is_drawn_from_the_atlas_exactly_as_from_the_face() {
+        let (mut app, _) = super::super::demo::setup(|| 1_796_050_800);
+        // And with a card on the virtual reader (カードリーダー上 on the tray).
+        let _ = app.step(Event::Ui(UiAction::DemoToggleCard(0)), Millis(0));
+        let (app_without_card, _) = super::super::demo::setup(|| 1_796_050_800);
+        for app in [app_without_card, app] {
+            for (name, atlas, face) in first_screens(app) {
+                assert!(atlas == face, "{name}: the atlas changed pixels");
+            }
+        }
+    }
+}
