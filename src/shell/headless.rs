@@ -112,20 +112,26 @@ impl Session {
 /// Writes a PNG of every screen of the demo flow into `dir`; returns the file names.
 #[cfg(feature = "demo")]
 pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
-    use super::demo;
-    use crate::app::MenuItem;
-
     std::fs::create_dir_all(dir)?;
     let mut text = Text::load().map_err(|_| io::Error::other("embedded font does not parse"))?;
-    let mut s = Session::from_pair(demo::setup(demo::system_clock));
     let mut written = Vec::new();
-    let mut shot = |s: &Session, name: &str| -> io::Result<()> {
+    demo_tour(&mut |s: &Session, name: &str| {
         let file = format!("{name}.png");
         write_screen(s.app(), size, &mut text, &dir.join(&file))?;
         written.push(file);
         Ok(())
-    };
+    })?;
+    Ok(written)
+}
 
+/// Walks the demo flow through every screen, calling `shot` with the session and the
+/// screen's name at each. The screenshots and `myna-kakunin bench` (redraw times) use it.
+#[cfg(feature = "demo")]
+pub fn demo_tour(shot: &mut dyn FnMut(&Session, &str) -> io::Result<()>) -> io::Result<()> {
+    use super::demo;
+    use crate::app::MenuItem;
+
+    let mut s = Session::from_pair(demo::setup(demo::system_clock));
     shot(&s, "01-passcode")?;
     for d in [9, 9, 9, 9] {
         s.act_and_settle(UiAction::Digit(d));
@@ -186,8 +192,7 @@ pub fn demo_screenshots(dir: &Path, size: Size) -> io::Result<Vec<String>> {
     for d in [1, 2] {
         s.act_and_settle(UiAction::Digit(d));
     }
-    shot(&s, "21-pin-entry")?;
-    Ok(written)
+    shot(&s, "21-pin-entry")
 }
 
 #[cfg(test)]
