@@ -75,11 +75,11 @@ fn parse_pam(data: &[u8]) -> Result<(u32, u32, &[u8]), String> {
 // --- The start-up glyph atlas ------------------------------------------------------------
 //
 // fontdue parses a face whole: BIZ UDPGothic takes about 100 ms and 70 MB, which the first
-// frame would wait for. The atlas holds the glyphs of the first screen (パスコード入力 with the
-// demo ribbon and tray), rasterised here by the same fontdue with the same settings, so
-// `ui::text::Text` draws that screen at once while the face is parsed on a thread. The
-// unit tests check every atlas glyph against the parsed face, bit for bit, and that the first
-// screen needs nothing outside the atlas.
+// frame would wait for. The atlas holds the glyphs of the first screen (パスコード入力, with
+// the demo ribbon and tray in the demo build) at the common display scales, rasterised here
+// by the same fontdue with the same settings, so `ui::text::Text` draws that screen at once
+// while the face is parsed on a thread. The unit tests check every atlas glyph against the
+// parsed face, bit for bit, and that the first screen needs nothing outside the atlas.
 
 /// The font the atlas is cut from (ui::text embeds the same file).
 const ATLAS_FONT: &str = "fonts/BIZUDPGothic-Regular.ttf";
@@ -108,9 +108,15 @@ const ATLAS_TEXT: &[(AtlasText, &[&str])] = &[
     (AtlasText::Item("PASSCODE_WRONG"), &["LABEL"]),
     (AtlasText::Chars("!"), &["LABEL"]),
     (AtlasText::Item("KEY_DELETE"), &["BUTTON"]),
-    // The keypad, and the passcode on the demo ribbon.
-    (AtlasText::Chars("0123456789"), &["KEY", "SMALL"]),
+    // The keypad.
+    (AtlasText::Chars("0123456789"), &["KEY"]),
+];
+
+/// What the demo build's first screen draws besides: the デモ ribbon and the card tray.
+const ATLAS_DEMO_TEXT: &[(AtlasText, &[&str])] = &[
     (AtlasText::Item("demo_ribbon"), &["SMALL"]),
+    // The passcode on the ribbon.
+    (AtlasText::Chars("0123456789"), &["SMALL"]),
     (AtlasText::Item("DEMO_TRAY"), &["SMALL-2"]),
     (AtlasText::Item("DEMO_ON_READER"), &["SMALL-4"]),
     // Each tray card: the holder, then what it shows.
@@ -118,6 +124,20 @@ const ATLAS_TEXT: &[(AtlasText, &[&str])] = &[
     // The tray's page arrows.
     (AtlasText::Chars("＜＞"), &["BUTTON"]),
 ];
+
+/// The display scales the atlas is cut for: 100 % (a 1280×800 screen), and 125 %, 150 % and
+/// 200 %, which Windows picks for tablets whose screens are 1280×800 logical pixels at a
+/// higher resolution (1600×1000, 1920×1200, 2560×1600). At another scale the first frame
+/// waits for the face's parse, as it did before the atlas. Layout is always measured at
+/// 100 %, so every scale needs those sizes too.
+const ATLAS_SCALES: &[f32] = &[1.0, 1.25, 1.5, 2.0];
+
+/// A logical text size at `scale` in device pixels, as ui::render's `Painter::font` computes it.
+fn device_px(px: u16, scale: f32) -> u16 {
+    (f32::from(px) * scale)
+        .round()
+        .clamp(1.0, f32::from(u16::MAX)) as u16
+}
 
 /// Rasterises the atlas into OUT_DIR/glyph-atlas.bin. The format (little-endian), read by
 /// ui::text:
@@ -142,7 +162,10 @@ fn write_glyph_atlas(out: &Path) {
     let (strings, theme, cards) = (read(STRINGS_RS), read(THEME_RS), read(DEMO_CARDS_RS));
     let sizes = theme_sizes(&theme);
     let mut wanted: BTreeSet<(char, u16)> = BTreeSet::new();
-    for (source, size_names) in ATLAS_TEXT {
+    // The production build has no demo ribbon or tray; their glyphs stay out of it.
+    let demo = env::var_os("CARGO_FEATURE_DEMO").is_some();
+    let demo_text = if demo { ATLAS_DEMO_TEXT } else { &[] };
+    for (source, size_names) in ATLAS_TEXT.iter().chain(demo_text) {
         let text = match source {
             AtlasText::Item(name) => item_literals(&strings, name)
                 .unwrap_or_else(|| fail(&format!("{STRINGS_RS}: no pub const or fn {name}"))),
@@ -153,7 +176,10 @@ fn write_glyph_atlas(out: &Path) {
         for name in *size_names {
             let px = size_px(&sizes, name)
                 .unwrap_or_else(|| fail(&format!("{THEME_RS}: no size {name}")));
-            wanted.extend(text.chars().filter(|c| !c.is_control()).map(|c| (c, px)));
+            for &scale in ATLAS_SCALES {
+                let px = device_px(px, scale);
+                wanted.extend(text.chars().filter(|c| !c.is_control()).map(|c| (c, px)));
+            }
         }
     }
     let font_bytes = fs::read(ATLAS_FONT).unwrap_or_else(|e| fail(&format!("{ATLAS_FONT}: {e}")));

@@ -158,14 +158,24 @@ fn machine() -> String {
 /// interleaved run by run so that a change in the machine's load touches them alike.
 fn startup(exe: &Path, options: &KioskBenchOptions, display: &str) -> Result<String, String> {
     use kiosk::KioskCommand;
-    let mut commands = vec![(
-        "this demo build (--demo --windowed)".to_owned(),
-        KioskCommand::demo(exe),
-    )];
+    let mut commands = vec![
+        (
+            "this demo build (--demo --windowed)".to_owned(),
+            KioskCommand::demo(exe),
+        ),
+        (
+            "this demo build at 150 % (WINIT_X11_SCALE_FACTOR=1.5: 1920x1200 pixels)".to_owned(),
+            KioskCommand::demo_at_scale(exe, "1.5"),
+        ),
+    ];
     if let Some(baseline) = &options.baseline {
         commands.push((
             format!("baseline {} (--demo --windowed)", baseline.display()),
             KioskCommand::demo(baseline),
+        ));
+        commands.push((
+            format!("baseline {} at 150 %", baseline.display()),
+            KioskCommand::demo_at_scale(baseline, "1.5"),
         ));
     }
     // The production kiosk needs a registered data folder; the center is not asked
@@ -191,6 +201,7 @@ fn startup(exe: &Path, options: &KioskBenchOptions, display: &str) -> Result<Str
                     "--center".into(),
                     "https://127.0.0.1:9".into(),
                 ],
+                env: Vec::new(),
             },
         ));
     }

@@ -219,21 +219,42 @@ mod tests {
         }
     }
 
-    /// The first screen in the states a person sees before the passcode is right: as it
-    /// boots, with digits typed, after a wrong passcode.
+    /// The app's screen at `scale` (1280×800 logical pixels), as the window draws it.
+    fn render_at(app: &App, text: &mut Text, scale: f32) -> Vec<u32> {
+        let (w, h) = (
+            (Size::DESIGN.w as f32 * scale) as u32,
+            (Size::DESIGN.h as f32 * scale) as u32,
+        );
+        let mut pixels = vec![0; (w * h) as usize];
+        let scene = view(app, Size::DESIGN, text);
+        let mut canvas = Canvas::new(&mut pixels, w, h).expect("buffer fits");
+        let frame = Frame {
+            scale,
+            ..Frame::default()
+        };
+        render(&scene, &mut canvas, text, frame);
+        pixels
+    }
+
+    /// The first screen in the states a person sees before the passcode is right (as it
+    /// boots, with digits typed, after a wrong passcode), at each display scale the atlas is
+    /// cut for: (what, drawn from the atlas, drawn from the face).
     fn first_screens(mut app: App) -> Vec<(String, Vec<u32>, Vec<u32>)> {
         let mut screens = Vec::new();
         let mut shoot = |app: &App, name: &str| {
             assert_eq!(app.state().name(), "EnterPasscode", "{name}");
-            let mut with_atlas = Text::atlas_only_until_needed();
-            let mut face_only = Text::without_atlas();
-            let atlas = render_app(app, Size::DESIGN, &mut with_atlas, Frame::default());
-            let face = render_app(app, Size::DESIGN, &mut face_only, Frame::default());
-            assert!(
-                !with_atlas.needed_the_face(),
-                "{name}: the first screen needs a glyph outside the atlas (build.rs ATLAS_TEXT)"
-            );
-            screens.push((name.to_owned(), atlas, face));
+            for scale in [1.0, 1.25, 1.5, 2.0] {
+                let mut with_atlas = Text::atlas_only_until_needed();
+                let mut face_only = Text::without_atlas();
+                let atlas = render_at(app, &mut with_atlas, scale);
+                let face = render_at(app, &mut face_only, scale);
+                assert!(
+                    !with_atlas.needed_the_face(),
+                    "{name} at {scale}: the first screen needs a glyph outside the atlas \
+                     (build.rs ATLAS_TEXT)"
+                );
+                screens.push((format!("{name} at {scale}"), atlas, face));
+            }
         };
         shoot(&app, "boot");
         for (i, d) in [9, 9, 9].into_iter().enumerate() {

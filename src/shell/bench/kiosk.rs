@@ -53,6 +53,8 @@ pub struct KioskCommand {
     pub exe: OsString,
     /// Its arguments.
     pub args: Vec<OsString>,
+    /// Environment variables to set for it.
+    pub env: Vec<(String, String)>,
 }
 
 impl KioskCommand {
@@ -61,6 +63,16 @@ impl KioskCommand {
         Self {
             exe: exe.into(),
             args: vec!["--demo".into(), "--windowed".into()],
+            env: Vec::new(),
+        }
+    }
+
+    /// This binary as the demo kiosk at a display scale of `scale` (winit's
+    /// WINIT_X11_SCALE_FACTOR): a 1280×800 logical window of `scale` times the pixels.
+    pub fn demo_at_scale(exe: &Path, scale: &str) -> Self {
+        Self {
+            env: vec![("WINIT_X11_SCALE_FACTOR".to_owned(), scale.to_owned())],
+            ..Self::demo(exe)
         }
     }
 
@@ -70,6 +82,7 @@ impl KioskCommand {
             .args(&self.args)
             .args(["--log", "trace"])
             .env("DISPLAY", display)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut proc = Proc::start("the kiosk", &mut command)?;
