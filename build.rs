@@ -1,11 +1,14 @@
 //! Build script: turns images/icon.pam into the window icon's RGBA bytes (OUT_DIR/icon.rs),
-//! so the binary needs no image decoder. Fails the build if the image is malformed.
+//! so the binary needs no image decoder, and rasterises the glyphs of the first screen into a
+//! start-up atlas (OUT_DIR/glyph-atlas.bin, see `write_glyph_atlas`). Fails the build if the
+//! image is malformed or a string the atlas names is gone.
 //!
 //! For a Windows target only, it also compiles the .exe's resources: the application
 //! manifest (per-monitor-v2 DPI aware, asInvoker, common controls v6), the icon (an .ico
 //! written here from the same image) and the version information, with mingw's windres
 //! (binutils-mingw-w64; `WINDRES` overrides the tool). Linux builds never need windres.
 
+use std::collections::BTreeSet;
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,6 +30,7 @@ fn main() {
         pixels
     );
     fs::write(out.join("icon.rs"), code).unwrap_or_else(|e| fail(&format!("writing icon.rs: {e}")));
+    write_glyph_atlas(&out);
 
     if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
         println!("cargo:rerun-if-env-changed=WINDRES");
@@ -307,4 +311,296 @@ fn parse_pam(data: &[u8]) -> Result<(u32, u32, &[u8]), String> {
         return Err(format!("{} pixel bytes for {w}x{h}", pixels.len()));
     }
     Ok((w, h, pixels))
+}
+
+// --- The start-up glyph atlas ------------------------------------------------------------
+//
+// fontdue parses a face whole: BIZ UDPGothic takes about 100 ms and 70 MB, which the first
+// frame would wait for. The atlas holds the glyphs of the first screen (パスコード入力, with
+// the demo ribbon and tray in the demo build) at the common display scales, rasterised here
+// by the same fontdue with the same settings, so `ui::text::Text` draws that screen at once
+// while the face is parsed on a thread. The unit tests check every atlas glyph against the
+// parsed face, bit for bit, and that the first screen needs nothing outside the atlas.
+
+/// The font the atlas is cut from (ui::text embeds the same file).
+const ATLAS_FONT: &str = "fonts/BIZUDPGothic-Regular.ttf";
+/// Where the words come from.
+const STRINGS_RS: &str = "src/ui/strings.rs";
+const THEME_RS: &str = "src/ui/theme.rs";
+const DEMO_CARDS_RS: &str = "src/card/virtual_card.rs";
+
+/// Where some text of the first screen comes from.
+enum AtlasText {
+    /// The string literals of a `pub const` or `pub fn` of ui::strings (format placeholders
+    /// removed).
+    Item(&'static str),
+    /// These characters.
+    Chars(&'static str),
+    /// The string literals of the demo tray's cards (card::virtual_card::DEMO_CARDS).
+    DemoCards,
+}
+
+/// What the first screen draws, and at which sizes: names of ui::theme::size constants,
+/// optionally minus a number, as ui::screens and ui::render use them.
+const ATLAS_TEXT: &[(AtlasText, &[&str])] = &[
+    (AtlasText::Item("PASSCODE_TITLE"), &["TITLE"]),
+    (AtlasText::Item("PASSCODE_PROMPT"), &["BODY"]),
+    // The wrong-passcode band and its mark (drawn at 22 px, the LABEL size).
+    (AtlasText::Item("PASSCODE_WRONG"), &["LABEL"]),
+    (AtlasText::Chars("!"), &["LABEL"]),
+    (AtlasText::Item("KEY_DELETE"), &["BUTTON"]),
+    // The keypad.
+    (AtlasText::Chars("0123456789"), &["KEY"]),
+];
+
+/// What the demo build's first screen draws besides: the デモ ribbon and the card tray.
+const ATLAS_DEMO_TEXT: &[(AtlasText, &[&str])] = &[
+    (AtlasText::Item("demo_ribbon"), &["SMALL"]),
+    // The passcode on the ribbon.
+    (AtlasText::Chars("0123456789"), &["SMALL"]),
+    (AtlasText::Item("DEMO_TRAY"), &["SMALL-2"]),
+    (AtlasText::Item("DEMO_ON_READER"), &["SMALL-4"]),
+    // Each tray card: the holder, then what it shows.
+    (AtlasText::DemoCards, &["SMALL", "SMALL-4"]),
+    // The tray's page arrows.
+    (AtlasText::Chars("＜＞"), &["BUTTON"]),
+];
+
+/// The display scales the atlas is cut for: 100 % (a 1280×800 screen), and 125 %, 150 % and
+/// 200 %, which Windows picks for tablets whose screens are 1280×800 logical pixels at a
+/// higher resolution (1600×1000, 1920×1200, 2560×1600). At another scale the first frame
+/// waits for the face's parse, as it did before the atlas. Layout is always measured at
+/// 100 %, so every scale needs those sizes too.
+const ATLAS_SCALES: &[f32] = &[1.0, 1.25, 1.5, 2.0];
+
+/// A logical text size at `scale` in device pixels, as ui::render's `Painter::font` computes it.
+fn device_px(px: u16, scale: f32) -> u16 {
+    (f32::from(px) * scale)
+        .round()
+        .clamp(1.0, f32::from(u16::MAX)) as u16
+}
+
+/// Rasterises the atlas into OUT_DIR/glyph-atlas.bin. The format (little-endian), read by
+/// ui::text:
+///
+/// ```text
+/// "MKATLAS1"  u64 length of the font file
+/// u16 sizes,  per size:  u16 px, f32 ascent (NaN: the face has no line metrics)
+/// u32 glyphs, per glyph: u32 char, u16 px, i32 xmin, i32 ymin, u32 width, u32 height,
+///                        f32 advance_width, f32 advance_height,
+///                        f32 bounds xmin, ymin, width, height,
+///                        width × height coverage bytes
+/// ```
+///
+/// Glyphs are sorted by (char, px); characters the face lacks are left out (they are drawn
+/// with the fallback face or the missing-glyph box, which the full path handles).
+fn write_glyph_atlas(out: &Path) {
+    for input in [ATLAS_FONT, STRINGS_RS, THEME_RS, DEMO_CARDS_RS] {
+        println!("cargo:rerun-if-changed={input}");
+    }
+    let read =
+        |path: &str| fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("{path}: {e}")));
+    let (strings, theme, cards) = (read(STRINGS_RS), read(THEME_RS), read(DEMO_CARDS_RS));
+    let sizes = theme_sizes(&theme);
+    let mut wanted: BTreeSet<(char, u16)> = BTreeSet::new();
+    // The production build has no demo ribbon or tray; their glyphs stay out of it.
+    let demo = env::var_os("CARGO_FEATURE_DEMO").is_some();
+    let demo_text = if demo { ATLAS_DEMO_TEXT } else { &[] };
+    for (source, size_names) in ATLAS_TEXT.iter().chain(demo_text) {
+        let text = match source {
+            AtlasText::Item(name) => item_literals(&strings, name)
+                .unwrap_or_else(|| fail(&format!("{STRINGS_RS}: no pub const or fn {name}"))),
+            AtlasText::Chars(chars) => (*chars).to_owned(),
+            AtlasText::DemoCards => demo_card_literals(&cards)
+                .unwrap_or_else(|| fail(&format!("{DEMO_CARDS_RS}: no DEMO_CARDS table"))),
+        };
+        for name in *size_names {
+            let px = size_px(&sizes, name)
+                .unwrap_or_else(|| fail(&format!("{THEME_RS}: no size {name}")));
+            for &scale in ATLAS_SCALES {
+                let px = device_px(px, scale);
+                wanted.extend(text.chars().filter(|c| !c.is_control()).map(|c| (c, px)));
+            }
+        }
+    }
+    let font_bytes = fs::read(ATLAS_FONT).unwrap_or_else(|e| fail(&format!("{ATLAS_FONT}: {e}")));
+    // Must match ui::text::face_settings (the bit-for-bit test fails otherwise).
+    let settings = fontdue::FontSettings {
+        scale: 40.0,
+        ..fontdue::FontSettings::default()
+    };
+    let font = fontdue::Font::from_bytes(font_bytes.as_slice(), settings)
+        .unwrap_or_else(|e| fail(&format!("{ATLAS_FONT}: {e}")));
+    let atlas = encode_atlas(&font, font_bytes.len(), &wanted);
+    fs::write(out.join("glyph-atlas.bin"), atlas)
+        .unwrap_or_else(|e| fail(&format!("writing glyph-atlas.bin: {e}")));
+}
+
+/// Encodes the glyphs of `wanted` that `font` has, in the format of `write_glyph_atlas`.
+fn encode_atlas(font: &fontdue::Font, font_len: usize, wanted: &BTreeSet<(char, u16)>) -> Vec<u8> {
+    let mut b = b"MKATLAS1".to_vec();
+    b.extend_from_slice(&(font_len as u64).to_le_bytes());
+    let pxs: BTreeSet<u16> = wanted.iter().map(|&(_, px)| px).collect();
+    b.extend_from_slice(&(pxs.len() as u16).to_le_bytes());
+    for &px in &pxs {
+        let ascent = font
+            .horizontal_line_metrics(f32::from(px))
+            .map_or(f32::NAN, |m| m.ascent);
+        b.extend_from_slice(&px.to_le_bytes());
+        b.extend_from_slice(&ascent.to_bits().to_le_bytes());
+    }
+    let glyphs: Vec<(char, u16)> = wanted
+        .iter()
+        .copied()
+        .filter(|&(c, _)| font.lookup_glyph_index(c) != 0)
+        .collect();
+    b.extend_from_slice(&(glyphs.len() as u32).to_le_bytes());
+    for (c, px) in glyphs {
+        let (m, coverage) = font.rasterize(c, f32::from(px));
+        b.extend_from_slice(&u32::from(c).to_le_bytes());
+        b.extend_from_slice(&px.to_le_bytes());
+        b.extend_from_slice(&m.xmin.to_le_bytes());
+        b.extend_from_slice(&m.ymin.to_le_bytes());
+        b.extend_from_slice(&(m.width as u32).to_le_bytes());
+        b.extend_from_slice(&(m.height as u32).to_le_bytes());
+        for v in [
+            m.advance_width,
+            m.advance_height,
+            m.bounds.xmin,
+            m.bounds.ymin,
+            m.bounds.width,
+            m.bounds.height,
+        ] {
+            b.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+        b.extend_from_slice(&coverage);
+    }
+    b
+}
+
+/// The `pub const NAME: u16 = N;` lines of theme.rs's `size` module.
+fn theme_sizes(theme: &str) -> Vec<(String, u16)> {
+    let start = theme
+        .find("pub mod size")
+        .unwrap_or_else(|| fail(&format!("{THEME_RS}: no size module")));
+    theme[start..]
+        .lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("pub const ")?;
+            let (name, value) = rest.split_once(": u16 = ")?;
+            Some((name.to_owned(), value.trim_end_matches(';').parse().ok()?))
+        })
+        .collect()
+}
+
+/// `NAME` or `NAME-N` in pixels.
+fn size_px(sizes: &[(String, u16)], spec: &str) -> Option<u16> {
+    let (name, minus) = match spec.split_once('-') {
+        Some((name, n)) => (name, n.parse::<u16>().ok()?),
+        None => (spec, 0),
+    };
+    let px = sizes.iter().find(|(n, _)| n == name)?.1;
+    px.checked_sub(minus)
+}
+
+/// The text of the string literals of `pub const NAME` or `pub fn NAME` in `src`, with
+/// format placeholders (`{name}`) removed.
+fn item_literals(src: &str, name: &str) -> Option<String> {
+    let (start, is_fn) = match src.find(&format!("pub const {name}:")) {
+        Some(i) => (i, false),
+        None => (src.find(&format!("pub fn {name}("))?, true),
+    };
+    let body = &src[start..];
+    // A const ends at the first `;` outside a literal; a fn at its closing brace.
+    let mut text = String::new();
+    let mut depth = 0usize;
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                let literal = read_literal(&mut chars)?;
+                text.push_str(&if is_fn {
+                    strip_placeholders(&literal)
+                } else {
+                    literal
+                });
+            }
+            ';' if !is_fn => return Some(text),
+            '{' if is_fn => depth += 1,
+            '}' if is_fn => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(text);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The string literals between `static DEMO_CARDS` and the end of its table.
+fn demo_card_literals(src: &str) -> Option<String> {
+    let start = src.find("static DEMO_CARDS")?;
+    let end = start + src[start..].find("\n];")?;
+    let mut text = String::new();
+    let mut chars = src[start..end].chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            text.push_str(&read_literal(&mut chars)?);
+        }
+    }
+    Some(text)
+}
+
+/// Reads a string literal's body up to its closing quote, resolving `\n`, `\"`, `\\` and
+/// `\u{…}`; a line-continuation backslash skips the newline and the indentation after it.
+fn read_literal(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
+    let mut s = String::new();
+    loop {
+        match chars.next()? {
+            '"' => return Some(s),
+            '\\' => match chars.next()? {
+                'n' => s.push('\n'),
+                't' => s.push('\t'),
+                '"' => s.push('"'),
+                '\\' => s.push('\\'),
+                '\'' => s.push('\''),
+                '\n' => {
+                    while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                        chars.next();
+                    }
+                }
+                'u' => {
+                    let hex: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                    s.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => fail(&format!("unsupported escape \\{other} in a string literal")),
+            },
+            c => s.push(c),
+        }
+    }
+}
+
+/// A format string's literal text: `{…}` placeholders removed, `{{` and `}}` unescaped.
+fn strip_placeholders(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some('{')) | ('}', Some('}')) => {
+                out.push(c);
+                chars.next();
+            }
+            ('{', _) => {
+                for inner in chars.by_ref() {
+                    if inner == '}' {
+                        break;
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }

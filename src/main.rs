@@ -9,6 +9,8 @@
 //! myna-kakunin pin-status           diagnostics: PIN tries left, no try used
 //! myna-kakunin virtual-card         a demo card on vsmartcard-vpcd (demo build)
 //! myna-kakunin bench-card           APDU timings through PC/SC (demo build)
+//! myna-kakunin bench                the performance targets: start-up, redraw, idle, checks,
+//!                                   memory, sizes (demo build)
 //! myna-kakunin reference-center --listen 127.0.0.1:PORT --tls-cert PEM --tls-key PEM
 //!                                   the reference center over HTTPS on loopback (demo build)
 //! ```
@@ -36,6 +38,8 @@ usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--ce
        myna-kakunin pin-status [--reader NAME]
        myna-kakunin virtual-card [--vpcd HOST:PORT] --card ID | --list   (demo build)
        myna-kakunin bench-card --reader NAME [--runs N] [--card ID]     (demo build)
+       myna-kakunin bench [--runs N] [--only PARTS] [--production BIN] [--baseline BIN] [--display :N]
+                                         (demo build)
        myna-kakunin reference-center --listen 127.0.0.1:PORT --tls-cert PEM --tls-key PEM
                                          (demo build; TEST-ONLY server, loopback only)
        myna-kakunin --version
@@ -48,6 +52,10 @@ usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--ce
   virtual-card  serve a demo card to pcscd through vsmartcard-vpcd (default 127.0.0.1:35963);
                 --list prints each demo card: id, demo PIN, what it shows
   bench-card    time a certificate read and a PIN flow, APDU by APDU (default 50 runs)
+  bench         measure the targets of DESIGN.md: PARTS is a comma list of check, redraw,
+                startup, idle, sizes (default all); --runs: starts and checks of each kind
+                (default 20); starts its own Xvfb (or uses --display) and its own pcscd;
+                --production and --baseline start those builds too (interleaved)
 
   --demo        run with virtual demo cards and the in-process reference center
   --windowed    a 1280x800 window (default with --demo)
@@ -99,6 +107,14 @@ enum Mode {
         runs: usize,
         card: String,
     },
+    /// Demo: measure the performance targets.
+    Bench {
+        runs: usize,
+        parts: Vec<String>,
+        production: Option<PathBuf>,
+        baseline: Option<PathBuf>,
+        display: Option<String>,
+    },
 }
 
 /// vpcd's first slot on loopback (jpki.md §5.2).
@@ -113,6 +129,10 @@ struct SubOptions {
     card: Option<String>,
     list: bool,
     runs: Option<String>,
+    only: Option<String>,
+    production: Option<String>,
+    baseline: Option<String>,
+    display: Option<String>,
 }
 
 impl SubOptions {
@@ -123,6 +143,24 @@ impl SubOptions {
             || self.card.is_some()
             || self.list
             || self.runs.is_some()
+            || self.only.is_some()
+            || self.production.is_some()
+            || self.baseline.is_some()
+            || self.display.is_some()
+    }
+}
+
+/// The parts of `bench`, as `--only` names them.
+const BENCH_PARTS: [&str; 5] = ["check", "redraw", "startup", "idle", "sizes"];
+
+/// `--runs N` (a positive number), or `default`.
+fn positive_runs(runs: Option<&str>, default: usize) -> Result<usize, String> {
+    match runs {
+        None => Ok(default),
+        Some(n) => match n.parse() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("--runs needs a positive number, not {n}")),
+        },
     }
 }
 
@@ -137,6 +175,10 @@ fn subcommand(name: &str, o: SubOptions) -> Result<Mode, String> {
             ("--card", o.card.is_some()),
             ("--list", o.list),
             ("--runs", o.runs.is_some()),
+            ("--only", o.only.is_some()),
+            ("--production", o.production.is_some()),
+            ("--baseline", o.baseline.is_some()),
+            ("--display", o.display.is_some()),
         ];
         match given
             .iter()
@@ -178,15 +220,39 @@ fn subcommand(name: &str, o: SubOptions) -> Result<Mode, String> {
         "bench-card" => {
             only(&["--reader", "--runs", "--card"], &o)?;
             let reader = o.reader.ok_or("bench-card needs --reader NAME")?;
-            let runs = match o.runs {
-                None => 50,
-                Some(n) => match n.parse() {
-                    Ok(n) if n > 0 => n,
-                    _ => return Err(format!("--runs needs a positive number, not {n}")),
-                },
-            };
+            let runs = positive_runs(o.runs.as_deref(), 50)?;
             let card = o.card.unwrap_or_else(|| "taro".to_owned());
             Ok(Mode::BenchCard { reader, runs, card })
+        }
+        "bench" => {
+            only(
+                &[
+                    "--runs",
+                    "--only",
+                    "--production",
+                    "--baseline",
+                    "--display",
+                ],
+                &o,
+            )?;
+            let runs = positive_runs(o.runs.as_deref(), 20)?;
+            let parts = match &o.only {
+                None => BENCH_PARTS.iter().map(|p| (*p).to_owned()).collect(),
+                Some(list) => {
+                    let parts: Vec<String> = list.split(',').map(str::to_owned).collect();
+                    if let Some(bad) = parts.iter().find(|p| !BENCH_PARTS.contains(&p.as_str())) {
+                        return Err(format!("--only: no part {bad} (parts: {BENCH_PARTS:?})"));
+                    }
+                    parts
+                }
+            };
+            Ok(Mode::Bench {
+                runs,
+                parts,
+                production: o.production.map(PathBuf::from),
+                baseline: o.baseline.map(PathBuf::from),
+                display: o.display,
+            })
         }
         other => Err(format!("unknown subcommand {other}")),
     }
@@ -222,9 +288,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--vpcd" => options.vpcd = Some(value("--vpcd")?),
             "--card" => options.card = Some(value("--card")?),
             "--runs" => options.runs = Some(value("--runs")?),
+            "--only" => options.only = Some(value("--only")?),
+            "--production" => options.production = Some(value("--production")?),
+            "--baseline" => options.baseline = Some(value("--baseline")?),
+            "--display" => options.display = Some(value("--display")?),
             "--json" => options.json = true,
             "--list" => options.list = true,
-            "readers" | "read-cert" | "pin-status" | "virtual-card" | "bench-card"
+            "readers" | "read-cert" | "pin-status" | "virtual-card" | "bench-card" | "bench"
                 if sub.is_none() && mode.is_none() =>
             {
                 sub = Some(a.clone());
@@ -328,6 +398,13 @@ fn main() -> ExitCode {
         Mode::VirtualCard { vpcd, card } => virtual_card(vpcd, &card),
         Mode::VirtualCardList => virtual_card_list(),
         Mode::BenchCard { reader, runs, card } => bench_card(reader, runs, &card),
+        Mode::Bench {
+            runs,
+            parts,
+            production,
+            baseline,
+            display,
+        } => bench(runs, &parts, production, baseline, display),
         Mode::ReferenceCenter { listen, cert, key } => serve_reference_center(listen, &cert, &key),
         Mode::Kiosk {
             demo,
@@ -433,6 +510,48 @@ fn bench_card(reader: String, runs: usize, id: &str) -> ExitCode {
     }
 }
 
+#[cfg(feature = "demo")]
+fn bench(
+    runs: usize,
+    parts: &[String],
+    production: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    display: Option<String>,
+) -> ExitCode {
+    use myna_kakunin::shell::bench::{run_kiosk_bench, BenchPart, KioskBenchOptions};
+    let options = KioskBenchOptions {
+        runs,
+        frames: 200,
+        idle_seconds: 10,
+        // Checked by the argument parser; in the order the parts run.
+        parts: BenchPart::ALL
+            .into_iter()
+            .filter(|p| parts.iter().any(|n| BenchPart::from_name(n) == Some(*p)))
+            .collect(),
+        production,
+        baseline,
+        display,
+    };
+    match run_kiosk_bench(&options, &mut std::io::stdout()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("myna-kakunin bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "demo"))]
+fn bench(
+    _: usize,
+    _: &[String],
+    _: Option<PathBuf>,
+    _: Option<PathBuf>,
+    _: Option<String>,
+) -> ExitCode {
+    needs_demo("bench")
+}
+
 #[cfg(not(feature = "demo"))]
 fn virtual_card(_: SocketAddr, _: &str) -> ExitCode {
     needs_demo("virtual-card")
@@ -531,6 +650,9 @@ fn kiosk(
     options: WindowOptions,
     started: std::time::Instant,
 ) -> ExitCode {
+    // First of all: the face's parse (about 100 ms) runs beside everything else, and the
+    // first screen is drawn from the glyph atlas without waiting for it.
+    let text = Text::load_in_background();
     info!(
         "myna-kakunin {} starting (demo: {demo}, kiosk mode: {})",
         env!("CARGO_PKG_VERSION"),
@@ -553,26 +675,37 @@ fn kiosk(
             }
         }
     };
-    let text = match Text::load() {
-        Ok(t) => t,
-        Err(_) => {
-            error!("the embedded font does not parse; the build is broken");
-            return ExitCode::FAILURE;
-        }
+    // The settings and backends (the demo's: its passcode hash and registration, about
+    // 12 ms) are made on a thread while this one connects to the display.
+    let wire = move |overrides: &Overrides| {
+        let wired = wiring(demo, fresh, overrides);
+        log::debug!(
+            "start-up: app and backends ready {:.1} ms after start",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        wired
     };
-    let Some((app, backends, watch_readers)) = wiring(demo, fresh, overrides) else {
+    let owned = overrides.clone();
+    let thread = std::thread::Builder::new()
+        .name("wiring".into())
+        .spawn(move || wire(&owned));
+    let (display, wired) = match thread {
+        // A wiring thread that panicked has nothing to run: as a failed wiring.
+        Ok(thread) => (window::connect(started), thread.join().ok().flatten()),
+        // No thread: one after the other.
+        Err(_) => (window::connect(started), wire(overrides)),
+    };
+    let Some((app, backends, watch_readers)) = wired else {
         return ExitCode::from(2);
     };
-    match window::run(
-        app,
-        text,
-        backends,
-        WindowOptions {
+    let result = display.and_then(|display| {
+        let options = WindowOptions {
             watch_readers,
             ..options
-        },
-        started,
-    ) {
+        };
+        window::run(display, app, text, backends, options, started)
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(ShellError::Display(e)) => {
             error!("no display to open the window on: {e}");
@@ -785,6 +918,49 @@ mod tests {
         assert!(parse(&["bench-card"]).is_err());
         assert!(parse(&["bench-card", "--reader", "R", "--runs", "0"]).is_err());
         assert!(parse(&["bench-card", "--reader", "R", "--runs", "x"]).is_err());
+    }
+
+    #[test]
+    fn bench_takes_runs_parts_and_builds() {
+        assert_eq!(
+            parse(&["bench"]).expect("valid").mode,
+            Mode::Bench {
+                runs: 20,
+                parts: BENCH_PARTS.iter().map(|p| (*p).to_owned()).collect(),
+                production: None,
+                baseline: None,
+                display: None,
+            }
+        );
+        assert_eq!(
+            parse(&[
+                "bench",
+                "--runs",
+                "12",
+                "--only",
+                "startup,idle",
+                "--production",
+                "p",
+                "--baseline",
+                "b",
+                "--display",
+                ":5"
+            ])
+            .expect("valid")
+            .mode,
+            Mode::Bench {
+                runs: 12,
+                parts: vec!["startup".to_owned(), "idle".to_owned()],
+                production: Some(PathBuf::from("p")),
+                baseline: Some(PathBuf::from("b")),
+                display: Some(":5".to_owned()),
+            }
+        );
+        assert!(parse(&["bench", "--only", "startup,nap"]).is_err());
+        assert!(parse(&["bench", "--runs", "0"]).is_err());
+        assert!(parse(&["bench", "--reader", "R"]).is_err());
+        assert!(parse(&["bench-card", "--reader", "R", "--only", "check"]).is_err());
+        assert!(parse(&["--display", ":1"]).is_err(), "no subcommand");
     }
 
     #[cfg(feature = "demo")]

@@ -1,11 +1,23 @@
-//! `bench-card` (demo build): times a certificate read and a PIN flow through the real PC/SC
-//! stack, APDU by APDU, over many runs, and reports the median and 90th percentile of each
-//! step. A measurement tool, not a test: nothing here asserts a time.
+//! Benchmarks (demo build). Measurements, not tests: nothing here asserts a time.
 //!
-//! The PIN flow verifies a demo card's own PIN (from the demo catalogue), so the tries are
-//! restored at every run; a wrong PIN stops the bench at the first run, using one try.
+//! - `bench-card` (this file): times a certificate read and a PIN flow through the real
+//!   PC/SC stack, APDU by APDU, over many runs, and reports the median and 90th percentile
+//!   of each step. The PIN flow verifies a demo card's own PIN (from the demo catalogue), so
+//!   the tries are restored at every run; a wrong PIN stops the bench at the first run,
+//!   using one try.
+//! - `bench` ([`run_kiosk_bench`]): the performance targets of DESIGN.md on the release
+//!   build: start-up to the first passcode frame under Xvfb ([`kiosk`]), the full redraw of
+//!   every screen ([`redraw`]), the idle cost of the real window ([`kiosk`]), qualification
+//!   checks through pcscd + vpcd and HTTPS with each part timed and the APDUs listed
+//!   ([`check`]), peak memory and binary sizes.
+
+pub mod check;
+pub mod kiosk;
+pub mod process;
+pub mod redraw;
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ring::digest;
@@ -14,6 +26,419 @@ use super::diagnostics::{CountingChannel, Exchange};
 use crate::card::apdu::{Command, StatusWord};
 use crate::card::pcsc::PcscReader;
 use crate::card::{jpki, CardChannel, CardError};
+
+/// What `myna-kakunin bench` measures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskBenchOptions {
+    /// Starts of the kiosk, and checks of each kind (median of these).
+    pub runs: usize,
+    /// Redraws of each screen.
+    pub frames: usize,
+    /// Seconds the window is left alone on each screen.
+    pub idle_seconds: u64,
+    /// The parts to run.
+    pub parts: Vec<BenchPart>,
+    /// A production build to start as well (its start-up and size).
+    pub production: Option<PathBuf>,
+    /// Another demo build to start the same way, interleaved (before/after a change).
+    pub baseline: Option<PathBuf>,
+    /// An X display to use rather than a new Xvfb.
+    pub display: Option<String>,
+}
+
+/// A part of `myna-kakunin bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchPart {
+    /// Qualification checks through pcscd + vpcd and HTTPS; memory.
+    Check,
+    /// The full redraw of every screen, headless.
+    Redraw,
+    /// Start-up to the first frame, in a real window.
+    Startup,
+    /// The real window left alone.
+    Idle,
+    /// Binary sizes.
+    Sizes,
+}
+
+impl BenchPart {
+    /// Every part, in the order they run (checks first, so that this process's peak memory
+    /// is the checks').
+    pub const ALL: [BenchPart; 5] = [
+        BenchPart::Check,
+        BenchPart::Redraw,
+        BenchPart::Startup,
+        BenchPart::Idle,
+        BenchPart::Sizes,
+    ];
+
+    /// The part named `name` (as `--only` takes it).
+    pub fn from_name(name: &str) -> Option<BenchPart> {
+        Some(match name {
+            "check" => BenchPart::Check,
+            "redraw" => BenchPart::Redraw,
+            "startup" => BenchPart::Startup,
+            "idle" => BenchPart::Idle,
+            "sizes" => BenchPart::Sizes,
+            _ => return None,
+        })
+    }
+}
+
+/// Runs the parts of `options`, writing each part's report to `out` as it finishes.
+pub fn run_kiosk_bench(
+    options: &KioskBenchOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("where is this binary? {e}"))?;
+    let mut write = |text: String| {
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    };
+    write(machine());
+    let wants = |part| options.parts.contains(&part);
+    if wants(BenchPart::Check) {
+        let report = check::run(&exe, options.runs)?;
+        write(format_check(&report));
+    }
+    if wants(BenchPart::Redraw) {
+        let times = redraw::every_screen(options.frames).map_err(|e| e.to_string())?;
+        write(format_redraw(&times, options.frames));
+    }
+    if wants(BenchPart::Startup) || wants(BenchPart::Idle) {
+        // The X server lives for both parts.
+        let xvfb = match &options.display {
+            Some(_) => None,
+            None => Some(process::start_xvfb()?),
+        };
+        let display = match (&options.display, &xvfb) {
+            (Some(d), _) => d.clone(),
+            (None, Some(x)) => x.display.clone(),
+            (None, None) => return Err("no X display".to_owned()),
+        };
+        if wants(BenchPart::Startup) {
+            write(startup(&exe, options, &display)?);
+        }
+        if wants(BenchPart::Idle) {
+            let report = kiosk::idle(&exe, &display, options.idle_seconds)?;
+            write(format_idle(&report));
+        }
+    }
+    if wants(BenchPart::Sizes) {
+        write(sizes(&exe, options));
+    }
+    Ok(())
+}
+
+/// The machine: CPU, cores, load, kernel.
+fn machine() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split(':')
+                .nth(1)
+                .map(str::trim)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = read("/proc/loadavg");
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let kernel = read("/proc/sys/kernel/osrelease");
+    format!(
+        "machine: {cpu}, {cores} cores, Linux {}; load average at start {}\n",
+        kernel.trim(),
+        load.join(" ")
+    )
+}
+
+/// Start-up of this demo build, and of the production and baseline builds if given,
+/// interleaved run by run so that a change in the machine's load touches them alike.
+fn startup(exe: &Path, options: &KioskBenchOptions, display: &str) -> Result<String, String> {
+    use kiosk::KioskCommand;
+    let mut commands = vec![
+        (
+            "this demo build (--demo --windowed)".to_owned(),
+            KioskCommand::demo(exe),
+        ),
+        (
+            "this demo build at 150 % (WINIT_X11_SCALE_FACTOR=1.5: 1920x1200 pixels)".to_owned(),
+            KioskCommand::demo_at_scale(exe, "1.5"),
+        ),
+    ];
+    if let Some(baseline) = &options.baseline {
+        commands.push((
+            format!("baseline {} (--demo --windowed)", baseline.display()),
+            KioskCommand::demo(baseline),
+        ));
+        commands.push((
+            format!("baseline {} at 150 %", baseline.display()),
+            KioskCommand::demo_at_scale(baseline, "1.5"),
+        ));
+    }
+    // The production kiosk needs a registered data folder; the center is not asked
+    // anything before the passcode, so an unused address does.
+    let data = std::env::temp_dir().join(format!("myna-bench-data-{}", std::process::id()));
+    if let Some(production) = &options.production {
+        let (app, _) = super::demo::setup(super::demo::system_clock);
+        let _ = std::fs::remove_dir_all(&data);
+        super::settings::Store::new(&data)
+            .save(app.settings())
+            .map_err(|e| format!("writing the production data folder: {e:?}"))?;
+        commands.push((
+            format!(
+                "production {} (registered data folder, --windowed)",
+                production.display()
+            ),
+            KioskCommand {
+                exe: production.into(),
+                args: vec![
+                    "--windowed".into(),
+                    "--data-dir".into(),
+                    data.clone().into(),
+                    "--center".into(),
+                    "https://127.0.0.1:9".into(),
+                ],
+                env: Vec::new(),
+            },
+        ));
+    }
+    let mut results: Vec<Vec<kiosk::StartRun>> = vec![Vec::new(); commands.len()];
+    // One warm-up start of each, then the runs, taking turns.
+    for round in 0..=options.runs {
+        for ((_, command), runs) in commands.iter().zip(&mut results) {
+            let run = kiosk::start_once(command, display)?;
+            if round > 0 {
+                runs.push(run);
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    let matches = kiosk::first_frame_matches(exe, display)?;
+    let mut out = format!(
+        "\nstart-up to the first passcode frame under Xvfb ({} runs each after 1 warm-up, \
+         interleaved; ms: median / p90 / min / max)\n",
+        options.runs
+    );
+    for ((name, _), runs) in commands.iter().zip(&results) {
+        let _ = writeln!(out, "  {name}");
+        let stat = |label: &str, values: Vec<f64>, out: &mut String| {
+            if values.is_empty() {
+                return;
+            }
+            let _ = writeln!(out, "    {label:<44} {}", stats(&values));
+        };
+        stat(
+            "in process (main → first frame presented)",
+            runs.iter().map(|r| r.in_process_ms).collect(),
+            &mut out,
+        );
+        stat(
+            "from spawn (parent spawn → that log line read)",
+            runs.iter().map(|r| r.spawn_ms).collect(),
+            &mut out,
+        );
+        for (_, name) in kiosk::MILESTONES {
+            let values = runs
+                .iter()
+                .filter_map(|r| {
+                    r.milestones
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| *v)
+                })
+                .collect();
+            stat(&format!("  of which: main → {name}"), values, &mut out);
+        }
+        stat(
+            "first frame drawn (scene + pixels)",
+            runs.iter().filter_map(|r| r.draw_ms).collect(),
+            &mut out,
+        );
+        stat(
+            "first frame presented (softbuffer → X)",
+            runs.iter().filter_map(|r| r.present_ms).collect(),
+            &mut out,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  the window's first frame is the headless パスコード入力, pixel for pixel: {}",
+        if matches { "yes" } else { "NO" }
+    );
+    Ok(out)
+}
+
+/// "median / p90 / min / max" of `values` (milliseconds), 1 decimal.
+fn stats(values: &[f64]) -> String {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = |p: usize| sorted[(sorted.len() * p).div_ceil(100).max(1) - 1];
+    format!(
+        "{:>7.1} {:>7.1} {:>7.1} {:>7.1}",
+        rank(50),
+        rank(90),
+        sorted[0],
+        sorted[sorted.len() - 1]
+    )
+}
+
+fn format_redraw(times: &redraw::ScreenTimes, frames: usize) -> String {
+    let mut out = format!(
+        "\nfull redraw at 1280x800, headless (scene + pixels into a reused buffer; {frames} \
+         redraws per screen after 1 that fills the glyph cache; ms: median / p90 / max)\n"
+    );
+    let mut medians = Vec::new();
+    for (name, t) in times {
+        let median = percentile(t, 50);
+        medians.push(median);
+        let _ = writeln!(
+            out,
+            "  {name:<28} {} {} {}",
+            ms(t, 50),
+            ms(t, 90),
+            ms(t, 100)
+        );
+    }
+    let _ = writeln!(out, "  slowest screen's median: {}", ms(&medians, 100));
+    out
+}
+
+fn format_idle(report: &kiosk::IdleReport) -> String {
+    let mut out = "\nidle: the demo window left alone (CPU from /proc/PID/stat utime+stime, all \
+                   threads; frames from its trace log)\n"
+        .to_owned();
+    for idle in &report.screens {
+        let _ = writeln!(
+            out,
+            "  {:<14} {:>5.1} s: CPU {:>5.1} ms, {} frames drawn",
+            idle.screen, idle.seconds, idle.cpu_ms, idle.frames
+        );
+    }
+    let kb =
+        |v: Option<u64>| v.map_or("?".to_owned(), |kb| format!("{:.1} MB", kb as f64 / 1024.0));
+    let _ = writeln!(
+        out,
+        "  the window process: peak resident (VmHWM) {}, resident now (VmRSS) {}",
+        kb(report.peak_kb),
+        kb(report.rss_kb)
+    );
+    out
+}
+
+fn format_check(r: &check::CheckReport) -> String {
+    let kb =
+        |v: Option<u64>| v.map_or("?".to_owned(), |kb| format!("{:.1} MB", kb as f64 / 1024.0));
+    let mut out = format!(
+        "\nqualification checks: reader \"{}\" (pcscd + vpcd + virtual-card taro), reference \
+         center over HTTPS on loopback; {} of each\n",
+        r.reader,
+        r.visual.len()
+    );
+    let _ = writeln!(
+        out,
+        "  log-in (passcode → 認証選択): app {:.2} ms (steps {:.2}, {} frames {:.2}), center {:.2} ms",
+        millis(r.login.app()),
+        millis(r.login.step),
+        r.login.frames,
+        millis(r.login.render),
+        millis(r.login.center)
+    );
+    for (name, checks) in [("目視", &r.visual), ("暗証番号", &r.pin)] {
+        let Some(first) = checks.first() else {
+            continue;
+        };
+        let rest = if checks.len() > 1 {
+            &checks[1..]
+        } else {
+            &checks[..]
+        };
+        let col = |f: &dyn Fn(&check::CheckTimes) -> Duration| {
+            let all: Vec<Duration> = rest.iter().map(f).collect();
+            format!(
+                "{:>8.2} {:>8.2} {:>8.2}",
+                millis(f(first)),
+                ms_f(&all, 50),
+                ms_f(&all, 90)
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {name} check, {} frames; ms: first check / median / p90 of the others",
+            first.frames
+        );
+        let _ = writeln!(out, "    app (steps + frames)  {}", col(&|t| t.app()));
+        let _ = writeln!(out, "      App::step           {}", col(&|t| t.step));
+        let _ = writeln!(out, "      frames              {}", col(&|t| t.render));
+        let _ = writeln!(out, "    card (PC/SC)          {}", col(&|t| t.card));
+        let _ = writeln!(out, "    network (HTTPS)       {}", col(&|t| t.center));
+        let _ = writeln!(out, "    other commands        {}", col(&|t| t.other));
+        let _ = writeln!(out, "    whole check           {}", col(&|t| t.wall));
+        let names: Vec<&str> = first.commands.iter().map(|(n, _)| *n).collect();
+        let _ = writeln!(out, "    commands: {}", names.join(", "));
+    }
+    let reads = r.cert_len.div_ceil(256);
+    let _ = writeln!(
+        out,
+        "  APDUs (certificate {} bytes: 2 SELECT + ⌈{}/256⌉ = {} READ BINARY expected)",
+        r.cert_len, r.cert_len, reads
+    );
+    for (name, list) in [("目視", &r.visual_apdus), ("暗証番号", &r.pin_apdus)] {
+        for apdus in list {
+            let labels: Vec<String> = apdus
+                .exchanges
+                .iter()
+                .map(|e| {
+                    let sw = e.sw.map_or_else(|| "----".to_owned(), |sw| sw.to_string());
+                    format!("{} ({sw})", e.label())
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    {name} {}: {} APDUs: {}",
+                apdus.command,
+                apdus.exchanges.len(),
+                labels.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  memory of this process: resident before {}, peak (VmHWM) after the checks {}, resident after {}",
+        kb(r.rss_before_kb),
+        kb(r.peak_kb),
+        kb(r.rss_after_kb)
+    );
+    out
+}
+
+fn sizes(exe: &Path, options: &KioskBenchOptions) -> String {
+    let size = |p: &Path| {
+        std::fs::metadata(p).map_or("?".to_owned(), |m| {
+            format!("{} bytes ({:.2} MB)", m.len(), m.len() as f64 / 1_048_576.0)
+        })
+    };
+    let mut out = format!(
+        "\nbinary sizes\n  this demo build {}: {}\n",
+        exe.display(),
+        size(exe)
+    );
+    for path in options.production.iter().chain(&options.baseline) {
+        let _ = writeln!(out, "  {}: {}", path.display(), size(path));
+    }
+    out
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A percentile of `times` in milliseconds.
+fn ms_f(times: &[Duration], p: u32) -> f64 {
+    millis(percentile(times, p))
+}
 
 /// The DER prefix of a SHA-256 DigestInfo (jpki.md §1.7).
 const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [

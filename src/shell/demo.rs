@@ -9,7 +9,7 @@ use crate::app::settings::{Registration, Settings};
 use crate::app::{App, Boot, DemoSetup, DemoTrayCard};
 use crate::card::virtual_card::{demo_cards, VirtualReader};
 use crate::center::reference::{demo_registration, LocalCenter, ReferenceCenter};
-use crate::center::Center;
+use crate::center::{Center, CenterError};
 use crate::sensitive::SensitiveText;
 
 use super::worker::{Backends, ReaderBackend};
@@ -54,33 +54,39 @@ pub fn setup_with(
     clock: impl FnMut() -> i64 + Send + 'static,
 ) -> (App, Backends) {
     let mut center = LocalCenter::new(center, Box::new(clock));
-    let registration = demo_registration();
-    let settings = match center.register_device(&registration) {
-        Ok(enrollment) => Settings {
+    let settings = register(&mut center).unwrap_or_else(|e| {
+        // Cannot happen with the demo records; if it did, the demo starts at 初期登録.
+        log::warn!("demo registration failed: {}", e.log_name());
+        Settings {
             terms_accepted: true,
-            registration: Some(Registration {
-                institution_code: registration.institution_code.as_str().to_owned(),
-                user_id: registration.user_id.as_str().to_owned(),
-                device_credential: SensitiveText::from(enrollment.device.expose()),
-                refresh_token: Some(SensitiveText::from(
-                    enrollment.session.refresh_token.expose(),
-                )),
-            }),
-            passcode: Some(PasscodeHash::derive(PASSCODE.as_bytes(), salt())),
-            visual_check: true,
-            reader: None,
-        },
-        Err(e) => {
-            // Cannot happen with the demo records; if it did, the demo starts at 初期登録.
-            log::warn!("demo registration failed: {}", e.log_name());
-            Settings {
-                terms_accepted: true,
-                ..Settings::default()
-            }
+            ..Settings::default()
         }
-    };
+    });
     let app = App::new(Boot::Settings(Box::new(settings)), Some(demo_setup(false)));
     (app, backends(center))
+}
+
+/// Registers this device with `center` under the demo account and returns what the kiosk
+/// keeps after 初期登録 and パスコード登録 (the passcode is [`PASSCODE`]): the credential and
+/// refresh token the center issued. `myna-kakunin bench` uses it with the reference center
+/// over HTTPS.
+pub fn register(center: &mut dyn Center) -> Result<Settings, CenterError> {
+    let registration = demo_registration();
+    let enrollment = center.register_device(&registration)?;
+    Ok(Settings {
+        terms_accepted: true,
+        registration: Some(Registration {
+            institution_code: registration.institution_code.as_str().to_owned(),
+            user_id: registration.user_id.as_str().to_owned(),
+            device_credential: SensitiveText::from(enrollment.device.expose()),
+            refresh_token: Some(SensitiveText::from(
+                enrollment.session.refresh_token.expose(),
+            )),
+        }),
+        passcode: Some(PasscodeHash::derive(PASSCODE.as_bytes(), salt())),
+        visual_check: true,
+        reader: None,
+    })
 }
 
 /// The demo kiosk on a fresh device: 利用規約, then 初期登録 with the demo account shown on

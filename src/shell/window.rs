@@ -10,7 +10,7 @@ use std::num::NonZeroU32;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use log::{debug, error, info, warn};
+use log::{debug, error, info, trace, warn};
 use winit::application::ApplicationHandler;
 use winit::dpi::{LogicalSize, PhysicalPosition};
 use winit::event::{ElementState, MouseButton, StartCause, TouchPhase, WindowEvent};
@@ -55,18 +55,33 @@ pub enum ShellError {
     Worker(std::io::Error),
 }
 
-/// Opens the window and runs until it is closed. `started` is when the process started, so
-/// the first-frame log line tells start-up time as a person sees it.
+/// The connection to the display and its event loop, made before the window opens.
+pub struct Display(EventLoop<Event>);
+
+/// Connects to the display (X11: the connection, extensions and keymap; tens of
+/// milliseconds), which the kiosk does while it loads its settings. `started` is when the
+/// process started, for the log.
+pub fn connect(started: Instant) -> Result<Display, ShellError> {
+    let event_loop = EventLoop::<Event>::with_user_event()
+        .build()
+        .map_err(ShellError::Display)?;
+    debug!(
+        "start-up: display connected {:.1} ms after start",
+        ms(started.elapsed())
+    );
+    Ok(Display(event_loop))
+}
+
+/// Opens the window on `display` and runs until it is closed. `started` is when the
+/// process started, so the first-frame log line tells start-up time as a person sees it.
 pub fn run(
+    Display(event_loop): Display,
     app: App,
     text: Text,
     backends: Backends,
     options: WindowOptions,
     started: Instant,
 ) -> Result<(), ShellError> {
-    let event_loop = EventLoop::<Event>::with_user_event()
-        .build()
-        .map_err(ShellError::Display)?;
     let proxy = event_loop.create_proxy();
     // The watch lives as long as the window; dropping it stops its thread.
     let _watch = options.watch_readers.clone().and_then(|preferred| {
@@ -105,6 +120,7 @@ pub fn run(
         animating: false,
         first_frame: true,
         quit: false,
+        frames: 0,
     };
     let result = event_loop.run_app(&mut kiosk).map_err(ShellError::Display);
     if let Some(worker) = kiosk.worker.take() {
@@ -132,6 +148,8 @@ struct Kiosk {
     first_frame: bool,
     /// The app asked to end (the only way out in kiosk mode).
     quit: bool,
+    /// Frames drawn so far.
+    frames: u64,
 }
 
 impl Kiosk {
@@ -255,21 +273,35 @@ impl Kiosk {
         self.animating = scene.is_animated();
         // The scene borrows the app immutably while the glyph cache needs `&mut`; both are
         // fields, so they split cleanly.
+        let drawing = Instant::now();
         if let Some(mut canvas) = Canvas::new(&mut buffer, w.get(), h.get()) {
             render(&scene, &mut canvas, &mut self.text, frame);
         }
         drop(scene);
+        let presenting = Instant::now();
         if let Err(e) = buffer.present() {
             error!("present failed: {e}");
         }
+        self.frames += 1;
+        // `myna-kakunin bench` reads these two lines (start-up, and redraws while idle).
+        trace!(
+            "frame {} {}x{}: drawn in {:.2} ms, presented in {:.2} ms",
+            self.frames,
+            w,
+            h,
+            ms(presenting - drawing),
+            ms(presenting.elapsed())
+        );
         if self.first_frame {
             self.first_frame = false;
-            info!(
-                "first frame {} ms after start",
-                self.start.elapsed().as_millis()
-            );
+            info!("first frame {:.1} ms after start", ms(self.start.elapsed()));
         }
     }
+}
+
+/// A duration in milliseconds, for the log.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// A winit key press as the UI's key; `text` is what the key typed, if anything.
@@ -354,6 +386,10 @@ impl ApplicationHandler<Event> for Kiosk {
             Ok(surface) => {
                 window.request_redraw();
                 self.view = Some(View { window, surface });
+                debug!(
+                    "start-up: window open {:.1} ms after start",
+                    ms(self.start.elapsed())
+                );
             }
             Err(e) => {
                 error!("cannot draw into the window: {e}");

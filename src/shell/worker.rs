@@ -320,7 +320,7 @@ impl Drop for Worker {
 }
 
 /// A short name of a command for logs. Never includes data.
-fn command_name(c: &Command) -> &'static str {
+pub fn command_name(c: &Command) -> &'static str {
     match c {
         Command::ReadCertificate => "ReadCertificate",
         Command::CheckQualification(_) => "CheckQualification",

@@ -31,13 +31,25 @@ impl Default for Frame {
 
 /// Draws `scene` into `canvas`.
 pub fn render(scene: &Scene<'_>, canvas: &mut Canvas<'_>, text: &mut Text, frame: Frame) {
-    canvas.clear(theme::PAGE);
     let mut p = Painter {
         canvas,
         text,
         scale: frame.scale,
     };
-    for w in &scene.widgets {
+    // A screen starts with the page: a borderless panel over the whole canvas (so without
+    // rounded corners). Clearing with its colour draws the very same pixels, so the canvas
+    // is filled once rather than twice (a full fill is a good part of a frame).
+    let page = match scene.widgets.first() {
+        Some(Widget {
+            rect,
+            kind: Kind::Panel { fill, border: None },
+            ..
+        }) if p.covers_canvas(*rect) => Some(*fill),
+        _ => None,
+    };
+    p.canvas.clear(page.unwrap_or(theme::PAGE));
+    let skip = usize::from(page.is_some());
+    for w in scene.widgets.iter().skip(skip) {
         p.widget(w, frame.anim_ms);
     }
     if let Some(w) = frame.focus.and_then(|i| scene.widgets.get(i)) {
@@ -60,6 +72,15 @@ impl Painter<'_, '_, '_> {
         let x = self.px(r.x);
         let y = self.px(r.y);
         Rect::new(x, y, self.px(r.right()) - x, self.px(r.bottom()) - y)
+    }
+
+    /// Whether `r` (logical) covers the whole canvas.
+    fn covers_canvas(&self, r: Rect) -> bool {
+        let dr = self.rect(r);
+        dr.x <= 0
+            && dr.y <= 0
+            && dr.right() >= self.canvas.width()
+            && dr.bottom() >= self.canvas.height()
     }
 
     fn font(&self, size: u16) -> u16 {
@@ -498,6 +519,42 @@ mod tests {
         assert_eq!(c.pixel(30, 10), Some(theme::PAGE), "nothing further out");
         render(&scene, &mut c, &mut text, Frame::default());
         assert_eq!(c.pixel(30, 16), Some(theme::PAGE), "no ring without focus");
+    }
+
+    #[test]
+    fn the_page_panel_is_drawn_by_the_clear_and_other_first_widgets_are_not() {
+        let mut text = Text::load().expect("embedded font parses");
+        let draw = |scene: &Scene<'_>, text: &mut Text, scale: f32| {
+            let mut px = vec![0; 40 * 30];
+            let mut c = Canvas::new(&mut px, 40, 30).expect("buffer fits");
+            let frame = Frame {
+                scale,
+                ..Frame::default()
+            };
+            render(scene, &mut c, text, frame);
+            px
+        };
+        let panel = || Kind::Panel {
+            fill: 0x00AA00,
+            border: None,
+        };
+        // Over the whole canvas: all of it in the panel's colour, then what follows.
+        let mut page = Scene::default();
+        page.push(Rect::new(0, 0, 40, 30), panel(), None);
+        page.push(Rect::new(5, 5, 2, 2), Kind::Rule { color: 3 }, None);
+        let px = draw(&page, &mut text, 1.0);
+        assert_eq!(px.iter().filter(|&&p| p == 0x00AA00).count(), 40 * 30 - 4);
+        assert_eq!(px[5 * 40 + 5], 3);
+        // At scale 2 the same logical page covers the canvas from half its size.
+        let mut half = Scene::default();
+        half.push(Rect::new(0, 0, 20, 15), panel(), None);
+        assert!(draw(&half, &mut text, 2.0).iter().all(|&p| p == 0x00AA00));
+        // A smaller first panel is drawn as a panel on the page colour.
+        let mut small = Scene::default();
+        small.push(Rect::new(10, 10, 20, 10), panel(), None);
+        let px = draw(&small, &mut text, 1.0);
+        assert_eq!(px[0], theme::PAGE);
+        assert_eq!(px[15 * 40 + 20], 0x00AA00);
     }
 
     #[test]
