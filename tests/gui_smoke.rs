@@ -5,8 +5,8 @@
 #![cfg(feature = "demo")]
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -19,117 +19,11 @@ use myna_kakunin::ui::screens::{view, Size};
 use myna_kakunin::ui::text::Text;
 use myna_kakunin::ui::Kind;
 
+#[path = "support/x11.rs"]
+mod x11;
+use x11::{run, screenshot, start_xvfb, tool, Killed};
+
 const SCREEN_DEADLINE: Duration = Duration::from_secs(20);
-
-/// A child process killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn tool(name: &str) -> Command {
-    let mut c = Command::new(name);
-    c.stdin(Stdio::null());
-    c
-}
-
-fn run(c: Command, what: &str) -> Output {
-    // Every tool call is bounded by `timeout`, so a stuck X client cannot hang the test.
-    let mut t = tool("timeout");
-    t.arg("10").arg(c.get_program());
-    t.args(c.get_args());
-    for (k, v) in c.get_envs() {
-        if let Some(v) = v {
-            t.env(k, v);
-        }
-    }
-    let out = t
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run ({e}); is it installed?"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Starts Xvfb on a free display with a 24-bit 1280×800 screen.
-fn start_xvfb() -> (Killed, String) {
-    for n in 140..200 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-        {
-            continue;
-        }
-        let display = format!(":{n}");
-        let child = tool("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb runs (apt-get install xvfb)");
-        let mut xvfb = Killed(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (xvfb, display);
-            }
-            if let Ok(Some(_)) = xvfb.0.try_wait() {
-                break; // lost a race for this display; try the next one
-            }
-            sleep(Duration::from_millis(50));
-        }
-        drop(xvfb);
-    }
-    panic!("no free X display for Xvfb");
-}
-
-/// The window's content as 0x00RRGGBB pixels, via ImageMagick's `import`.
-fn screenshot(display: &str, window: &str) -> (usize, usize, Vec<u32>) {
-    let mut c = tool("import");
-    c.args([
-        "-display", display, "-window", window, "-depth", "8", "ppm:-",
-    ]);
-    parse_ppm(&run(c, "import").stdout)
-}
-
-fn parse_ppm(data: &[u8]) -> (usize, usize, Vec<u32>) {
-    // P6 <ws> width <ws> height <ws> 255 <single ws> RGB...
-    let mut fields = Vec::new();
-    let mut i = 0;
-    while fields.len() < 4 {
-        while data[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        while !data[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        fields.push(String::from_utf8_lossy(&data[start..i]).into_owned());
-    }
-    assert_eq!(fields[0], "P6", "import wrote a binary PPM");
-    let w: usize = fields[1].parse().expect("width");
-    let h: usize = fields[2].parse().expect("height");
-    let rgb = &data[i + 1..];
-    assert_eq!(rgb.len(), w * h * 3, "PPM body size");
-    let px = rgb
-        .chunks_exact(3)
-        .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
-        .collect();
-    (w, h, px)
-}
 
 fn artifacts() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gui-smoke");
@@ -220,7 +114,7 @@ fn keys(display: &str, keys: &[&str]) {
 
 #[test]
 fn the_visual_flow_runs_in_a_real_window() {
-    let (_xvfb, display) = start_xvfb();
+    let (_xvfb, display) = start_xvfb(140..200, "1280x800x24");
     let log_path = artifacts().join("app.log");
     let log = fs::File::create(&log_path).expect("log file");
     let app = Command::new(env!("CARGO_BIN_EXE_myna-kakunin"))
