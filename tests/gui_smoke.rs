@@ -114,7 +114,7 @@ fn keys(display: &str, keys: &[&str]) {
 
 #[test]
 fn the_visual_flow_runs_in_a_real_window() {
-    let (_xvfb, display) = start_xvfb(140..200, "1280x800x24");
+    let (_xvfb, display) = start_xvfb("1280x800x24");
     let log_path = artifacts().join("app.log");
     let log = fs::File::create(&log_path).expect("log file");
     let app = Command::new(env!("CARGO_BIN_EXE_myna-kakunin"))

@@ -2,10 +2,10 @@
 //! `wine_smoke`): processes that die with the test, tool calls with a deadline, a private
 //! Xvfb, and screenshots as pixels.
 
-use std::ops::Range;
-use std::path::Path;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
-use std::thread::sleep;
+use std::sync::mpsc;
+use std::thread::{self, sleep};
 use std::time::{Duration, Instant};
 
 /// Every tool call (xdotool, import) ends within this many seconds.
@@ -50,35 +50,61 @@ pub fn run(c: Command, what: &str) -> Output {
     out
 }
 
-/// Starts Xvfb on a free display of `displays` with a 24-bit `screen` (e.g. "1280x800x24").
-pub fn start_xvfb(displays: Range<u32>, screen: &str) -> (Killed, String) {
-    for n in displays {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-        {
-            continue;
-        }
-        let display = format!(":{n}");
-        let child = tool("Xvfb")
-            .args([display.as_str(), "-screen", "0", screen, "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb runs (apt-get install xvfb)");
-        let mut xvfb = Killed(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
+/// An Xvfb of the test's own. Dropped, it is asked to stop (SIGTERM, so that it removes
+/// its lock file and socket) and killed if it has not within two seconds.
+pub struct Xvfb(Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = tool("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(2);
         while Instant::now() < deadline {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (xvfb, display);
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
             }
-            if let Ok(Some(_)) = xvfb.0.try_wait() {
-                break; // lost a race for this display; try the next one
-            }
-            sleep(Duration::from_millis(50));
+            sleep(Duration::from_millis(20));
         }
-        drop(xvfb);
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
-    panic!("no free X display for Xvfb");
+}
+
+/// Starts Xvfb with a 24-bit `screen` (e.g. "1280x800x24") on a display it finds free
+/// itself (`-displayfd`), and waits until it is ready; returns it and its display name.
+pub fn start_xvfb(screen: &str) -> (Xvfb, String) {
+    let mut child = tool("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            screen,
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb runs (apt-get install xvfb)");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let xvfb = Xvfb(child);
+    // Xvfb writes the display number once it accepts connections; read it with a deadline.
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("Xvfb names its display within 10 s");
+    let n: u32 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("Xvfb said {line:?}"));
+    (xvfb, format!(":{n}"))
 }
 
 /// The window's content as 0x00RRGGBB pixels, via ImageMagick's `import`.
