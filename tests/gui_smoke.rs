@@ -7,13 +7,11 @@
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use myna_kakunin::app::{MenuItem, UiAction};
 use myna_kakunin::shell::demo;
 use myna_kakunin::shell::headless::{render_app, Session};
-use myna_kakunin::shell::png::write_png;
 use myna_kakunin::ui::render::Frame;
 use myna_kakunin::ui::screens::{view, Size};
 use myna_kakunin::ui::text::Text;
@@ -21,7 +19,7 @@ use myna_kakunin::ui::Kind;
 
 #[path = "support/x11.rs"]
 mod x11;
-use x11::{run, screenshot, start_xvfb, tool, Killed};
+use x11::{run, start_xvfb, tool, wait_for_pixels, Expect, Killed};
 
 const SCREEN_DEADLINE: Duration = Duration::from_secs(20);
 
@@ -29,11 +27,6 @@ fn artifacts() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gui-smoke");
     fs::create_dir_all(&dir).expect("target dir is writable");
     dir
-}
-
-fn save(name: &str, w: usize, h: usize, px: &[u32]) {
-    let mut f = fs::File::create(artifacts().join(name)).expect("artifact file");
-    write_png(&mut f, w as u32, h as u32, px).expect("artifact written");
 }
 
 /// Waits until the window shows exactly what the headless renderer draws for `session`.
@@ -53,38 +46,15 @@ fn expect_screen(display: &str, window: &str, session: &Session, text: &mut Text
         let (x, y) = ((i % size.w as usize) as i32, (i / size.w as usize) as i32);
         !moving.iter().any(|r| r.contains(x, y))
     };
-    let deadline = Instant::now() + SCREEN_DEADLINE;
-    loop {
-        let (w, h, got) = screenshot(display, window);
-        let same_size = (w, h) == (size.w as usize, size.h as usize);
-        let differing = if same_size {
-            got.iter()
-                .zip(&want)
-                .enumerate()
-                .filter(|(i, (a, b))| a != b && still(*i))
-                .count()
-        } else {
-            usize::MAX
-        };
-        if differing == 0 {
-            save(&format!("{name}.png"), w, h, &got);
-            return;
-        }
-        if Instant::now() > deadline {
-            save(&format!("{name}-window.png"), w, h, &got);
-            save(
-                &format!("{name}-expected.png"),
-                size.w as usize,
-                size.h as usize,
-                &want,
-            );
-            panic!(
-                "{name}: window ({w}x{h}) differs from the headless render in {differing} pixels; see {}",
-                artifacts().display()
-            );
-        }
-        sleep(Duration::from_millis(100));
-    }
+    let expect = Expect {
+        want: &want,
+        size: (size.w as usize, size.h as usize),
+        compared: &still,
+        deadline: SCREEN_DEADLINE,
+        poll: Duration::from_millis(100),
+        dir: &artifacts(),
+    };
+    wait_for_pixels(display, window, &expect, name);
 }
 
 fn click(display: &str, window: &str, session: &Session, text: &Text, action: UiAction) {

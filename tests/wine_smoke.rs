@@ -36,7 +36,6 @@ use myna_kakunin::center::Center;
 use myna_kakunin::sensitive::SensitiveText;
 use myna_kakunin::shell::demo::system_clock;
 use myna_kakunin::shell::headless::{render_app, Session};
-use myna_kakunin::shell::png::write_png;
 use myna_kakunin::shell::worker::{Backends, ReaderBackend};
 use myna_kakunin::ui::render::Frame;
 use myna_kakunin::ui::screens::{view, Size};
@@ -45,7 +44,7 @@ use myna_kakunin::ui::text::Text;
 
 #[path = "support/x11.rs"]
 mod x11;
-use x11::{run, screenshot, start_xvfb, tool, Killed};
+use x11::{run, start_xvfb, tool, wait_for_pixels, Expect, Killed};
 
 const SCREEN_DEADLINE: Duration = Duration::from_secs(30);
 /// The X screen: room for a 1280×800 window plus the frame wine draws without a window
@@ -68,11 +67,6 @@ fn artifacts() -> PathBuf {
     dir
 }
 
-fn save(name: &str, w: usize, h: usize, px: &[u32]) {
-    let mut f = fs::File::create(artifacts().join(name)).expect("artifact file");
-    write_png(&mut f, w as u32, h as u32, px).expect("artifact written");
-}
-
 /// The kiosk's window on the X display, and the size its content is laid out for.
 struct Win {
     display: String,
@@ -85,35 +79,15 @@ struct Win {
 fn expect_screen(win: &Win, app: &App, text: &mut Text, name: &str) {
     let (display, window, size) = (win.display.as_str(), win.id.as_str(), win.size);
     let want = render_app(app, size, text, Frame::default());
-    let deadline = Instant::now() + SCREEN_DEADLINE;
-    loop {
-        let (w, h, got) = screenshot(display, window);
-        let blank = got.iter().all(|&p| p == got[0]);
-        let differing = if (w, h) == (size.w as usize, size.h as usize) {
-            got.iter().zip(&want).filter(|(a, b)| a != b).count()
-        } else {
-            usize::MAX
-        };
-        if differing == 0 && !blank {
-            save(&format!("{name}.png"), w, h, &got);
-            return;
-        }
-        if Instant::now() > deadline {
-            save(&format!("{name}-window.png"), w, h, &got);
-            save(
-                &format!("{name}-expected.png"),
-                size.w as usize,
-                size.h as usize,
-                &want,
-            );
-            panic!(
-                "{name}: window ({w}x{h}, blank: {blank}) differs from the headless render in \
-                 {differing} pixels; see {}",
-                artifacts().display()
-            );
-        }
-        sleep(Duration::from_millis(200));
-    }
+    let expect = Expect {
+        want: &want,
+        size: (size.w as usize, size.h as usize),
+        compared: &|_| true,
+        deadline: SCREEN_DEADLINE,
+        poll: Duration::from_millis(200),
+        dir: &artifacts(),
+    };
+    wait_for_pixels(display, window, &expect, name);
 }
 
 /// Clicks the middle of `action` as the headless scene of `app` places it.

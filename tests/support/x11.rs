@@ -2,11 +2,15 @@
 //! `wine_smoke`): processes that die with the test, tool calls with a deadline, a private
 //! Xvfb, and screenshots as pixels.
 
+use std::fs;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread::{self, sleep};
 use std::time::{Duration, Instant};
+
+use myna_kakunin::shell::png::write_png;
 
 /// Every tool call (xdotool, import) ends within this many seconds.
 const TOOL_LIMIT_SECS: &str = "15";
@@ -141,4 +145,58 @@ pub fn parse_ppm(data: &[u8]) -> (usize, usize, Vec<u32>) {
         .map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]))
         .collect();
     (w, h, px)
+}
+
+/// How [`wait_for_pixels`] compares a window with its expected image.
+pub struct Expect<'a> {
+    /// The expected pixels, `size.0 × size.1`, row by row.
+    pub want: &'a [u32],
+    /// Width and height of the expected image.
+    pub size: (usize, usize),
+    /// Which pixel indices are compared (a moving countdown may be left out).
+    pub compared: &'a dyn Fn(usize) -> bool,
+    /// How long the window may take to show it.
+    pub deadline: Duration,
+    /// How often a screenshot is taken.
+    pub poll: Duration,
+    /// Where the screenshots go.
+    pub dir: &'a Path,
+}
+
+/// Waits until `window` shows exactly `e.want` on every compared pixel and is not one
+/// uniform colour; saves it as `<name>.png`. At the deadline it saves the window and the
+/// expected image beside each other and panics with the number of differing pixels.
+pub fn wait_for_pixels(display: &str, window: &str, e: &Expect<'_>, name: &str) {
+    let save = |file: String, w: usize, h: usize, px: &[u32]| {
+        let mut f = fs::File::create(e.dir.join(file)).expect("artifact file");
+        write_png(&mut f, w as u32, h as u32, px).expect("artifact written");
+    };
+    let deadline = Instant::now() + e.deadline;
+    loop {
+        let (w, h, got) = screenshot(display, window);
+        let blank = got.iter().all(|&p| p == got[0]);
+        let differing = if (w, h) == e.size {
+            got.iter()
+                .zip(e.want)
+                .enumerate()
+                .filter(|(i, (a, b))| a != b && (e.compared)(*i))
+                .count()
+        } else {
+            usize::MAX
+        };
+        if differing == 0 && !blank {
+            save(format!("{name}.png"), w, h, &got);
+            return;
+        }
+        if Instant::now() > deadline {
+            save(format!("{name}-window.png"), w, h, &got);
+            save(format!("{name}-expected.png"), e.size.0, e.size.1, e.want);
+            panic!(
+                "{name}: window ({w}x{h}, blank: {blank}) differs from the headless render in \
+                 {differing} pixels; see {}",
+                e.dir.display()
+            );
+        }
+        sleep(e.poll);
+    }
 }
