@@ -206,7 +206,7 @@ fn card_events_do_not_unlock() {
     assert!(matches!(a.state(), State::EnterPasscode { .. }));
 }
 
-// --- SelectAuthVisual ---------------------------------------------------------------------
+// --- SelectAuth (目視) ----------------------------------------------------------------------
 
 #[test]
 fn next_without_a_card_waits_for_one() {
