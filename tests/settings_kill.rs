@@ -32,6 +32,7 @@ fn generation(n: u32) -> Settings {
         )),
         visual_check: n.is_multiple_of(2),
         reader: Some(format!("Reader {n}")),
+        passcode_failures: (n % 11) as u8,
     }
 }
 

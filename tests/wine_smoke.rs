@@ -417,6 +417,7 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
         passcode: Some(PasscodeHash::derive(b"2580", [7; SALT_LEN])),
         visual_check: true,
         reader: None,
+        passcode_failures: 0,
     };
     let mut s = expected_session(settings, registered);
     assert_eq!(s.app().state().name(), "EnterPasscode");

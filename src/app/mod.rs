@@ -629,6 +629,25 @@ pub struct DemoTray {
     pub page: u8,
 }
 
+/// What the deployer decided for this kiosk (config.txt and the command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Minutes without use after which the kiosk locks itself to パスコード入力
+    /// (`lock_after_minutes=` in config.txt; 0 = never).
+    pub lock_after_minutes: u32,
+    /// `--kiosk`: no browser is ever started; a link shows its address on screen instead.
+    pub kiosk: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            lock_after_minutes: 30,
+            kiosk: false,
+        }
+    }
+}
+
 /// How the app starts, decided by the shell from the settings file.
 #[derive(Debug)]
 pub enum Boot {
@@ -641,6 +660,8 @@ pub enum Boot {
 /// The app: state plus what it keeps.
 #[derive(Debug)]
 pub struct App {
+    #[allow(dead_code)] // read by the idle lock and the link rule (next commits)
+    options: Options,
     state: State,
     /// When an outcome waiting behind 読み取り完了 is dropped if nobody presses 次へ.
     done_by: Option<Millis>,
@@ -654,11 +675,17 @@ impl App {
     /// Starts where the settings say: 利用規約 on a fresh device, パスコード入力 when
     /// registered, the damaged-settings screen when the file is broken.
     pub fn new(boot: Boot, demo: Option<DemoSetup>) -> Self {
+        Self::with_options(boot, Options::default(), demo)
+    }
+
+    /// As [`App::new`], with the deployer's options.
+    pub fn with_options(boot: Boot, options: Options, demo: Option<DemoSetup>) -> Self {
         let (state, settings) = match boot {
             Boot::Damaged => (State::SettingsDamaged, Settings::default()),
             Boot::Settings(s) => (first_screen(&s), *s),
         };
         Self {
+            options,
             state,
             done_by: None,
             settings,

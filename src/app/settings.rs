@@ -19,6 +19,21 @@ pub struct Settings {
     pub visual_check: bool,
     /// The card reader chosen in カードリーダー選択, if any.
     pub reader: Option<String>,
+    /// Wrong passcodes in a row since the last right one (the gate's count). Kept across
+    /// restarts, so restarting the kiosk neither clears the count nor shortens a wait.
+    pub passcode_failures: u8,
+}
+
+/// Why the settings could not be written, as the brain needs to know it: the band on
+/// screen says what to check for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveProblem {
+    /// The disk holding the data folder is full.
+    Full,
+    /// The data folder or file cannot be written (read-only medium, permissions).
+    ReadOnly,
+    /// Any other failure to write.
+    Other,
 }
 
 /// A registered device.
@@ -43,6 +58,7 @@ impl fmt::Debug for Settings {
             .field("passcode_set", &self.passcode.is_some())
             .field("visual_check", &self.visual_check)
             .field("reader", &self.reader)
+            .field("passcode_failures", &self.passcode_failures)
             .finish()
     }
 }

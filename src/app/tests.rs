@@ -24,6 +24,7 @@ fn registered(demo: Option<DemoSetup>) -> App {
         passcode: Some(PasscodeHash::derive(b"1234", [3; 16])),
         visual_check: true,
         reader: None,
+        passcode_failures: 0,
     };
     App::new(Boot::Settings(Box::new(settings)), demo)
 }

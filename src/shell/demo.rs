@@ -86,6 +86,7 @@ pub fn register(center: &mut dyn Center) -> Result<Settings, CenterError> {
         passcode: Some(PasscodeHash::derive(PASSCODE.as_bytes(), salt())),
         visual_check: true,
         reader: None,
+        passcode_failures: 0,
     })
 }
 

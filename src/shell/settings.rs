@@ -372,6 +372,7 @@ mod tests {
             passcode: Some(PasscodeHash::derive(b"1234", [9; SALT_LEN])),
             visual_check: true,
             reader: Some("ACS ACR39U ICC Reader 00 00".into()),
+            passcode_failures: 3,
         }
     }
 
