@@ -100,8 +100,11 @@ impl Session {
         (self.app, self.backends)
     }
 
-    /// A person acts; the resulting commands are queued, not run.
+    /// A person acts; the resulting commands are queued, not run. A person's press comes
+    /// at least [`SETTLE_MS`](crate::app::SETTLE_MS) after the one before, so the clock
+    /// moves that far first (a test of hurried presses feeds them with [`Session::feed`]).
     pub fn act(&mut self, action: UiAction) {
+        self.now = self.now.after(crate::app::SETTLE_MS);
         self.feed(crate::app::Event::Ui(action));
     }
 
@@ -282,6 +285,17 @@ pub fn demo_tour(
     s.act_and_settle(A::Close);
     shot(s.app(), "024-auth-select-visual", text)?;
 
+    // --- The gate: five wrong passcodes make the pad wait; パスコードを忘れた場合 --------------
+    let mut g = Session::from_pair(demo::setup(clock));
+    for _ in 0..5 {
+        digits(&mut g, "9999");
+    }
+    shot(g.app(), "025-passcode-wait", text)?;
+    g.act(A::ForgotPasscode);
+    g.advance(31_000);
+    g.act(A::ForgotPasscode);
+    shot(g.app(), "026-login-forgot-passcode", text)?;
+
     // --- 目視: reading, then every demo card ----------------------------------------------
     s.act_and_settle(A::Next);
     shot(s.app(), "030-read-wait-card", text)?;
@@ -341,6 +355,8 @@ pub fn demo_tour(
 
     // --- セキュリティ設定: アカウントパスワード設定 ------------------------------------------
     s.act_and_settle(A::Menu(MenuItem::Security));
+    shot(s.app(), "069-security-passcode", text)?;
+    digits(&mut s, demo::PASSCODE);
     shot(s.app(), "070-security", text)?;
     s.act_and_settle(A::Menu(MenuItem::AccountPassword));
     shot(s.app(), "071-account-password", text)?;
@@ -401,20 +417,20 @@ pub fn demo_tour(
     shot(s.app(), "092-start-pin-confirm", text)?;
     s.act_and_settle(A::Ok);
     shot(s.app(), "093-pin-set-card", text)?;
-    s.act_and_settle(A::DemoToggleCard(0));
-    shot(s.app(), "094-pin-tries", text)?;
+    s.act(A::DemoToggleCard(0));
+    s.run_one(); // the card lands; its tries are asked
+    shot(s.app(), "094-pin-asking-tries", text)?;
+    s.settle();
+    shot(s.app(), "095-pin-tries", text)?;
     digits(&mut s, "99");
-    shot(s.app(), "095-pin-typing", text)?;
+    shot(s.app(), "096-pin-typing", text)?;
     digits(&mut s, "99");
-    s.act_and_settle(A::Next);
-    shot(s.app(), "096-pin-read-wait-card", text)?;
-    s.act(A::ReadCard);
+    s.act(A::Next);
     shot(s.app(), "097-pin-getting-challenge", text)?;
     s.settle();
     shot(s.app(), "098-pin-wrong", text)?;
     digits(&mut s, demo_cards()[0].pin);
     s.act_and_settle(A::Next);
-    s.act_and_settle(A::ReadCard);
     s.act_and_settle(A::Next);
     shot(s.app(), "099-pin-result", text)?;
     s.act_and_settle(A::Close);
@@ -433,16 +449,26 @@ pub fn demo_tour(
     shot(s.app(), "101-pin-locked-error", text)?;
     s.act_and_settle(A::Back);
     s.act_and_settle(A::DemoToggleCard(locked));
+    // The card is taken off while the patient types: the PIN is wiped.
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::Ok);
+    s.act_and_settle(A::DemoToggleCard(0));
+    digits(&mut s, "12");
+    s.act_and_settle(A::DemoToggleCard(0));
+    shot(s.app(), "102-pin-card-removed", text)?;
+    s.act_and_settle(A::Back);
 
     // --- A settings file that cannot be written (fed in as the worker reports it) ---------
-    s.feed(Event::SettingsNotSaved);
+    s.feed(Event::SettingsSaved(Err(
+        crate::app::settings::SaveProblem::Full,
+    )));
     shot(s.app(), "105-settings-not-saved", text)?;
-    s.act_and_settle(A::Ok);
-    unlock(&mut s);
+    s.feed(Event::SettingsSaved(Ok(())));
 
     // --- ログアウト → システムログイン; the lock after five wrong passwords -------------------
     s.act_and_settle(A::OpenMenu);
     s.act_and_settle(A::Menu(MenuItem::Security));
+    digits(&mut s, demo::PASSCODE);
     s.act_and_settle(A::Menu(MenuItem::Logout));
     s.act_and_settle(A::Ok);
     shot(s.app(), "110-login", text)?;
@@ -462,6 +488,7 @@ pub fn demo_tour(
     unlock(&mut s);
     s.act_and_settle(A::OpenMenu);
     s.act_and_settle(A::Menu(MenuItem::Security));
+    digits(&mut s, demo::PASSCODE);
     s.act_and_settle(A::Menu(MenuItem::Deregister));
     s.act_and_settle(A::Ok);
     s.act_and_settle(A::Ok);

@@ -221,10 +221,10 @@ impl Kiosk {
             (pos.x / f64::from(scale)) as i32,
             (pos.y / f64::from(scale)) as i32,
         );
+        // A press on no control still tells the app someone is there (a shown result
+        // stays, the idle lock waits).
         let action = self.scene().and_then(|s| s.hit(x, y));
-        if let Some(action) = action {
-            self.act(action);
-        }
+        self.act(action.unwrap_or(UiAction::Touch));
     }
 
     fn key(&mut self, key: Key, text: Option<&str>) {

@@ -70,7 +70,10 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
             let answer = backends.center.check_qualification(&request).map(Box::new);
             vec![Event::CenterAnswered(answer)]
         }
-        Command::QueryPinTries => vec![Event::PinTries(backends.reader.reader().pin_tries_left())],
+        Command::QueryPinTries { card } => vec![Event::PinTries {
+            card,
+            result: backends.reader.reader().pin_tries_left(),
+        }],
         Command::Authenticate { pin, challenge } => {
             let result = backends
                 .reader
@@ -157,12 +160,12 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
             Vec::new()
         }
         Command::SaveSettings(settings) => match &backends.store {
-            None => Vec::new(),
+            None => vec![Event::SettingsSaved(Ok(()))],
             Some(store) => match store.save(&settings) {
-                Ok(()) => Vec::new(),
+                Ok(()) => vec![Event::SettingsSaved(Ok(()))],
                 Err(e) => {
                     warn!("settings not saved: {e:?}");
-                    vec![Event::SettingsNotSaved]
+                    vec![Event::SettingsSaved(Err(e.save_problem()))]
                 }
             },
         },
@@ -321,30 +324,7 @@ impl Drop for Worker {
 
 /// A short name of a command for logs. Never includes data.
 pub fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::ReadCertificate => "ReadCertificate",
-        Command::CheckQualification(_) => "CheckQualification",
-        Command::DemoPlaceCard(_) => "DemoPlaceCard",
-        Command::DemoRemoveCard => "DemoRemoveCard",
-        Command::QueryPinTries => "QueryPinTries",
-        Command::GetChallenge => "GetChallenge",
-        Command::Authenticate { .. } => "Authenticate",
-        Command::CheckQualificationWithPin { .. } => "CheckQualificationWithPin",
-        Command::ListReaders => "ListReaders",
-        Command::UseReader(_) => "UseReader",
-        Command::SaveSettings(_) => "SaveSettings",
-        Command::Register(_) => "Register",
-        Command::Login { .. } => "Login",
-        Command::RenewSession { .. } => "RenewSession",
-        Command::CheckVersion => "CheckVersion",
-        Command::FetchNotices => "FetchNotices",
-        Command::MarkNoticesRead(_) => "MarkNoticesRead",
-        Command::ChangePassword { .. } => "ChangePassword",
-        Command::Logout => "Logout",
-        Command::Deregister => "Deregister",
-        Command::OpenUrl(_) => "OpenUrl",
-        Command::Quit => "Quit",
-    }
+    c.name()
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! footer with the primary action at the bottom right, demo tray) serves every screen.
 
 use crate::app::{
-    App, DemoTray, DigitNotice, Failure, MenuItem, Message, PasscodePurpose, Question, ReadPhase,
-    State, UiAction,
+    App, DemoTray, DigitNotice, Failure, FormScreen, MenuItem, Message, PadPurpose,
+    PasscodePurpose, PinPad, Question, ReadView, Saving, State, UiAction,
 };
 use crate::center::model::{CheckOutcome, Qualification, Validity};
 use crate::center::CenterError;
@@ -45,13 +45,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             b.header(s::TERMS_TITLE, false);
             terms(&mut b, text);
         }
-        State::Register {
-            form,
-            layer,
-            problem,
-            refused,
-            busy,
-        } => {
+        State::Register(screen) => {
             b.without_tray();
             b.header(s::REGISTER_TITLE, false);
             let spec = FormSpec {
@@ -61,16 +55,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                 submit: s::REGISTER_BUTTON,
                 note: None,
             };
-            form_screen(
-                &mut b,
-                text,
-                &spec,
-                form,
-                *layer,
-                *problem,
-                refused.as_ref(),
-                *busy,
-            );
+            form_screen(&mut b, text, &spec, screen);
         }
         State::Registered => {
             b.header(s::REGISTER_TITLE, false);
@@ -82,40 +67,22 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                 (s::OK, UiAction::Ok, false),
             );
         }
-        State::Login {
-            form,
-            layer,
-            problem,
-            refused,
-            busy,
-        } => {
+        State::Login { screen, reason } => {
             b.without_tray();
-            b.header(s::LOGIN_TITLE, false);
+            b.header(
+                s::LOGIN_TITLE,
+                *reason == Some(crate::app::LoginReason::ForgotPasscode),
+            );
             let spec = FormSpec {
-                lead: None,
+                lead: reason.map(s::login_reason),
                 labels: &s::LOGIN_FIELDS,
                 required: true,
                 submit: s::LOGIN_BUTTON,
                 note: Some(s::LOGIN_LOCK_NOTE),
             };
-            form_screen(
-                &mut b,
-                text,
-                &spec,
-                form,
-                *layer,
-                *problem,
-                refused.as_ref(),
-                *busy,
-            );
+            form_screen(&mut b, text, &spec, screen);
         }
-        State::AccountPassword {
-            form,
-            layer,
-            problem,
-            refused,
-            busy,
-        } => {
+        State::AccountPassword(screen) => {
             b.without_tray();
             b.header(s::ACCOUNT_PASSWORD, true);
             let spec = FormSpec {
@@ -125,16 +92,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                 submit: s::CHANGE_BUTTON,
                 note: Some(s::PASSWORD_RULE),
             };
-            form_screen(
-                &mut b,
-                text,
-                &spec,
-                form,
-                *layer,
-                *problem,
-                refused.as_ref(),
-                *busy,
-            );
+            form_screen(&mut b, text, &spec, screen);
         }
         State::Starting => {
             b.header(s::APP_NAME, false);
@@ -154,38 +112,31 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             b.header(s::NOTICES, false);
             notices(&mut b, text, list);
         }
-        State::EnterPasscode { entry, notice } => {
-            b.header(s::PASSCODE_TITLE, false);
+        State::Passcode(pad) => {
+            let (title, prompt, back) = match pad.purpose {
+                PadPurpose::Unlock => (s::PASSCODE_TITLE, s::PASSCODE_PROMPT, false),
+                PadPurpose::Security => (s::SECURITY, s::PASSCODE_PROMPT, true),
+                PadPurpose::Change => (s::PASSCODE_CHANGE_TITLE, s::PASSCODE_CURRENT_PROMPT, true),
+                PadPurpose::Quit => (s::QUIT_TITLE, s::QUIT_PROMPT, true),
+            };
+            b.header(title, back);
+            let notice = match app.gate_seconds_left() {
+                Some(left) => Some(Label::Owned(SensitiveText::new(s::passcode_wait(left)))),
+                None => notice_text(pad.notice),
+            };
+            let waiting = app.gate_seconds_left().is_some();
             digits(
                 &mut b,
                 text,
-                s::PASSCODE_PROMPT,
-                entry.len(),
-                notice_text(*notice),
+                prompt,
+                pad.entry.len(),
+                notice,
                 KeyStyle::Staff,
+                !waiting,
             );
-        }
-        State::CurrentPasscode { entry, notice } => {
-            b.header(s::PASSCODE_CHANGE_TITLE, true);
-            digits(
-                &mut b,
-                text,
-                s::PASSCODE_CURRENT_PROMPT,
-                entry.len(),
-                notice_text(*notice),
-                KeyStyle::Staff,
-            );
-        }
-        State::QuitPasscode { entry, notice } => {
-            b.header(s::QUIT_TITLE, true);
-            digits(
-                &mut b,
-                text,
-                s::QUIT_PROMPT,
-                entry.len(),
-                notice_text(*notice),
-                KeyStyle::Staff,
-            );
+            if pad.purpose == PadPurpose::Unlock {
+                b.footer(None, Some((s::FORGOT_PASSCODE, UiAction::ForgotPasscode)));
+            }
         }
         State::NewPasscode {
             purpose,
@@ -197,6 +148,9 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                     (s::PASSCODE_SETUP_TITLE, s::PASSCODE_SETUP_PROMPT, false)
                 }
                 PasscodePurpose::Change => (s::PASSCODE_CHANGE_TITLE, s::PASSCODE_NEW_PROMPT, true),
+                PasscodePurpose::Reset => {
+                    (s::PASSCODE_SETUP_TITLE, s::PASSCODE_SETUP_PROMPT, false)
+                }
             };
             b.header(title, back);
             digits(
@@ -206,11 +160,12 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                 entry.len(),
                 notice_text(*notice),
                 KeyStyle::Staff,
+                true,
             );
         }
         State::ConfirmPasscode { purpose, entry, .. } => {
             let title = match purpose {
-                PasscodePurpose::Setup => s::PASSCODE_CONFIRM_TITLE,
+                PasscodePurpose::Setup | PasscodePurpose::Reset => s::PASSCODE_CONFIRM_TITLE,
                 PasscodePurpose::Change => s::PASSCODE_CHANGE_TITLE,
             };
             b.header(title, true);
@@ -221,6 +176,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                 entry.len(),
                 None,
                 KeyStyle::Staff,
+                true,
             );
         }
         State::SelectAuth => {
@@ -240,35 +196,25 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             b.header(s::APP_NAME, false);
             tell(&mut b, text, *m);
         }
-        State::EnterPin {
-            entry,
-            tries,
-            notice,
-        } => {
+        State::EnterPin(pad) => {
             b.header(s::PIN_TITLE, true);
-            pin_entry(
-                &mut b,
-                text,
-                entry.len(),
-                *tries,
-                *notice,
-                entry.is_complete(),
-            );
+            pin_entry(&mut b, text, pad);
         }
-        State::ReadCard { phase, .. } => {
-            b.header(s::READ_TITLE, matches!(phase, ReadPhase::WaitCard));
+        State::ReadCard(check) => {
+            let phase = check.view();
+            b.header(s::READ_TITLE, phase == ReadView::WaitCard);
             read_card(&mut b, phase, text);
         }
-        State::ReadFailed(failure) => {
+        State::ReadFailed { failure, retry } => {
             b.header(s::READ_TITLE, false);
-            read_failed(&mut b, failure, text);
+            read_failed(&mut b, failure, *retry, text);
         }
-        State::ShowResult { outcome, page, .. } => {
+        State::ShowResult(shown) => {
             b.header(s::RESULT_TITLE, false);
             if let Some(left) = app.seconds_left() {
                 b.header_note(s::closes_in(left));
             }
-            result(&mut b, outcome, usize::from(*page), text);
+            result(&mut b, &shown.outcome, usize::from(shown.page), text);
         }
         State::Menu => {
             b.header(s::MENU, true);
@@ -295,6 +241,20 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             b.header(s::SECURITY, true);
             security(&mut b, text, visual);
         }
+    }
+    if let Saving::Failing { problem, .. } = app.saving() {
+        b.status_band(
+            text,
+            Label::Static(s::settings_not_saved(problem)),
+            Tone::Warning,
+        );
+    }
+    if let Some(url) = app.shown_link() {
+        b.status_band(
+            text,
+            Label::Owned(SensitiveText::new(s::link_address(url))),
+            Tone::Info,
+        );
     }
     b.finish()
 }
@@ -431,6 +391,19 @@ impl<'a> Builder<'a> {
             size::SMALL,
             theme::TEXT_SUB,
             Align::End,
+        );
+    }
+
+    /// A band across the screen just above the footer, over whatever is there: what the
+    /// whole kiosk needs said (settings not saved, a link's address in `--kiosk`).
+    fn status_band(&mut self, t: &Text, text: Label<'a>, tone: Tone) {
+        let w = self.size.w - 2 * theme::MARGIN;
+        let h = band_height(t, text.as_str(), w);
+        let y = self.footer.y - h - 8;
+        self.scene.push(
+            Rect::new(theme::MARGIN, y, w, h),
+            Kind::Band { text, tone },
+            None,
         );
     }
 
@@ -654,6 +627,7 @@ fn notice_text(n: Option<DigitNotice>) -> Option<Label<'static>> {
         DigitNotice::WrongPasscode => Some(Label::Static(s::PASSCODE_WRONG)),
         DigitNotice::Mismatch => Some(Label::Static(s::PASSCODE_MISMATCH)),
         DigitNotice::WrongPin(n) => Some(Label::Owned(SensitiveText::new(s::wrong_pin(n)))),
+        DigitNotice::CardChanged => Some(Label::Static(s::PIN_CARD_CHANGED)),
     }
 }
 
@@ -665,6 +639,7 @@ fn digits<'a>(
     typed: usize,
     notice: Option<Label<'a>>,
     style: KeyStyle,
+    keys_enabled: bool,
 ) {
     let c = b.content();
     let mid = c.x + c.w / 2;
@@ -696,7 +671,7 @@ fn digits<'a>(
     }
     // No footer on the staff pad: the keypad may use its band too.
     let bottom = b.footer.bottom() - 16;
-    keypad(b, mid, c.y + 148, bottom, style, false);
+    keypad(b, mid, c.y + 148, bottom, style, keys_enabled, false);
 }
 
 /// A 3×4 keypad centred on `mid` between `top` and `bottom`: 1–9, then 訂正, 0 (and 次へ on
@@ -708,6 +683,7 @@ fn keypad(
     top: i32,
     bottom: i32,
     style: KeyStyle,
+    keys_enabled: bool,
     next_enabled: bool,
 ) {
     const DIGIT_LABELS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -725,6 +701,14 @@ fn keypad(
             key_h,
         )
     };
+    // A pad that takes no digits now (the gate's wait, a PIN pad before the card's tries
+    // are known) shows its keys disabled, and they do nothing.
+    let (key_style, delete_style) = if keys_enabled {
+        (key_style, ButtonStyle::Secondary)
+    } else {
+        (ButtonStyle::Disabled, ButtonStyle::Disabled)
+    };
+    let action = |a: UiAction| keys_enabled.then_some(a);
     for d in 1u8..=9 {
         let i = i32::from(d - 1);
         b.scene.push(
@@ -733,16 +717,16 @@ fn keypad(
                 label: Label::Static(DIGIT_LABELS[usize::from(d)]),
                 style: key_style,
             },
-            Some(UiAction::Digit(d)),
+            action(UiAction::Digit(d)),
         );
     }
     b.scene.push(
         cell(0, 3),
         Kind::Button {
             label: Label::Static(s::KEY_DELETE),
-            style: ButtonStyle::Secondary,
+            style: delete_style,
         },
-        Some(UiAction::DeleteDigit),
+        action(UiAction::DeleteDigit),
     );
     b.scene.push(
         cell(1, 3),
@@ -750,7 +734,7 @@ fn keypad(
             label: Label::Static(DIGIT_LABELS[0]),
             style: key_style,
         },
-        Some(UiAction::Digit(0)),
+        action(UiAction::Digit(0)),
     );
     if style == KeyStyle::Patient {
         let (style, action) = if next_enabled {
@@ -769,30 +753,35 @@ fn keypad(
     }
 }
 
-/// 暗証番号の入力: tries left before typing, the last-try warning, a large pad.
-fn pin_entry(
-    b: &mut Builder<'_>,
-    t: &Text,
-    typed: usize,
-    tries: Option<u8>,
-    notice: Option<DigitNotice>,
-    complete: bool,
-) {
+/// 暗証番号の入力: tries left before typing, the last-try warning, a large pad. The keys take
+/// digits only once the card on the reader has said its tries.
+fn pin_entry(b: &mut Builder<'_>, t: &Text, pad: &PinPad) {
     let c = b.content();
     let mid = c.x + c.w / 2;
     // Left column: what to do and what is at stake; right column: the pad.
     let col_w = c.w / 2 - 32;
     let mut y = b.paragraph(t, c.x, c.y, col_w, s::PIN_PROMPT, size::BODY) + 16;
-    let (status, tone) = match (notice, tries) {
-        (Some(DigitNotice::WrongPin(n)), _) => (
-            Label::Owned(SensitiveText::new(s::wrong_pin(n))),
+    let (typed, tries, complete) = match pad {
+        PinPad::Typing { entry, tries, .. } => (entry.len(), Some(*tries), entry.is_complete()),
+        _ => (0, None, false),
+    };
+    let (status, tone) = match pad {
+        PinPad::Typing {
+            notice: Some(DigitNotice::WrongPin(n)),
+            ..
+        } => (
+            Label::Owned(SensitiveText::new(s::wrong_pin(*n))),
             Tone::Error,
         ),
-        (_, Some(n)) => (
-            Label::Owned(SensitiveText::new(s::pin_tries(n))),
+        PinPad::Typing { tries, .. } => (
+            Label::Owned(SensitiveText::new(s::pin_tries(*tries))),
             Tone::Info,
         ),
-        (_, None) => (Label::Static(s::PIN_SET_CARD), Tone::Warning),
+        PinPad::AskingTries { .. } => (Label::Static(s::PIN_ASKING_TRIES), Tone::Info),
+        PinPad::NoCard {
+            notice: Some(DigitNotice::CardChanged),
+        } => (Label::Static(s::PIN_CARD_CHANGED), Tone::Warning),
+        PinPad::NoCard { .. } => (Label::Static(s::PIN_SET_CARD), Tone::Warning),
     };
     let h = band_height(t, status.as_str(), col_w);
     b.scene.push(
@@ -822,7 +811,15 @@ fn pin_entry(
         None,
     );
     let bottom = b.footer.bottom() - 16;
-    keypad(b, pad_mid, c.y + 44, bottom, KeyStyle::Patient, complete);
+    keypad(
+        b,
+        pad_mid,
+        c.y + 44,
+        bottom,
+        KeyStyle::Patient,
+        tries.is_some(),
+        complete,
+    );
 }
 
 // --- 認証選択（目視） ------------------------------------------------------------------------
@@ -999,16 +996,15 @@ const KEY_PITCH_H: i32 = 60;
 /// A form: labels with 必須 marks, fields (👁 on masked ones), what is wrong, the submit
 /// button, and the on-screen keyboard at the bottom.
 #[allow(clippy::too_many_arguments)]
-fn form_screen<'a>(
-    b: &mut Builder<'a>,
-    t: &Text,
-    spec: &FormSpec,
-    form: &'a crate::app::form::Form,
-    layer: crate::app::KeyLayer,
-    problem: Option<crate::app::FormProblem>,
-    refused: Option<&'a CenterError>,
-    busy: bool,
-) {
+fn form_screen<'a>(b: &mut Builder<'a>, t: &Text, spec: &FormSpec, screen: &'a FormScreen) {
+    let FormScreen {
+        form,
+        layer,
+        problem,
+        refused,
+        busy,
+    } = screen;
+    let (layer, problem, refused, busy) = (*layer, *problem, refused.as_ref(), *busy);
     let c = b.content();
     let mut y = c.y - 16;
     if let Some(lead) = spec.lead {
@@ -1334,7 +1330,7 @@ fn tell(b: &mut Builder<'_>, t: &Text, m: Message) {
         Message::PasscodeRegistered => s::PASSCODE_REGISTERED,
         Message::PasscodeChanged => s::PASSCODE_CHANGED,
         Message::Deregistered => s::DEREGISTERED,
-        Message::SettingsNotSaved => s::SETTINGS_NOT_SAVED,
+        Message::DeviceUnknown => s::DEVICE_UNKNOWN,
         Message::PasswordChanged => s::PASSWORD_CHANGED,
     };
     dialog(b, t, body, None, (s::OK, UiAction::Ok, false));
@@ -1553,18 +1549,18 @@ fn security(b: &mut Builder<'_>, t: &Text, visual: bool) {
 
 // --- マイナンバーカードの読み取り ---------------------------------------------------------------
 
-fn read_card(b: &mut Builder<'_>, phase: &ReadPhase, t: &Text) {
+fn read_card(b: &mut Builder<'_>, phase: ReadView, t: &Text) {
     let c = b.content();
     match phase {
-        ReadPhase::WaitCard => {
+        ReadView::WaitCard => {
             b.paragraph(t, c.x, c.y, c.w, s::READ_PROMPT, size::BODY);
             b.footer(Some((s::READ_BUTTON, UiAction::ReadCard)), None);
         }
-        ReadPhase::GettingChallenge | ReadPhase::Reading | ReadPhase::AskingCenter => {
+        ReadView::Reading | ReadView::Asking => {
             let mid = c.x + c.w / 2;
             b.scene
                 .push(Rect::new(mid - 40, c.y + 40, 80, 80), Kind::Spinner, None);
-            let status = if matches!(phase, ReadPhase::Reading) {
+            let status = if phase == ReadView::Reading {
                 s::READING_CARD
             } else {
                 s::ASKING_CENTER
@@ -1585,7 +1581,7 @@ fn read_card(b: &mut Builder<'_>, phase: &ReadPhase, t: &Text) {
             );
             b.footer(None, None);
         }
-        ReadPhase::Done(_) => {
+        ReadView::Done => {
             b.scene.push(
                 Rect::new(c.x, c.y, c.w, 64),
                 Kind::Band {
@@ -1600,7 +1596,9 @@ fn read_card(b: &mut Builder<'_>, phase: &ReadPhase, t: &Text) {
     }
 }
 
-fn read_failed<'a>(b: &mut Builder<'a>, failure: &'a Failure, t: &Text) {
+/// The error screen: what happened once, what to do next once, and a main button that can
+/// succeed (もう一度読み取る only where reading again can).
+fn read_failed(b: &mut Builder<'_>, failure: &Failure, retry: bool, t: &Text) {
     let c = b.content();
     let advice = match failure {
         Failure::Card(e) => s::card_error(e),
@@ -1614,27 +1612,15 @@ fn read_failed<'a>(b: &mut Builder<'a>, failure: &'a Failure, t: &Text) {
         },
         None,
     );
-    let mut y = b.paragraph(t, c.x, c.y + 96, c.w, advice.what, size::BODY) + 16;
-    if let Failure::Center(CenterError::Rejected { message, .. }) = failure {
-        let h = text_height(t, message, size::BODY, c.w);
-        b.text(
-            Rect::new(c.x, y, c.w, h),
-            Label::Borrowed(message),
-            size::BODY,
-            theme::TEXT,
-            Align::Start,
-        );
-        y += h + 16;
-    }
+    let y = b.paragraph(t, c.x, c.y + 96, c.w, advice.what, size::BODY) + 16;
     b.paragraph(t, c.x, y, c.w, advice.next, size::BODY);
-    if *failure == Failure::Card(crate::card::CardError::PinBlocked) {
-        // Only the municipality can unlock the card: retrying cannot help.
-        b.footer(Some((s::TO_AUTH_SELECT, UiAction::Back)), None);
-    } else {
+    if retry {
         b.footer(
             Some((s::RETRY, UiAction::Retry)),
             Some((s::TO_AUTH_SELECT, UiAction::Back)),
         );
+    } else {
+        b.footer(Some((s::TO_AUTH_SELECT, UiAction::Back)), None);
     }
 }
 
@@ -1831,9 +1817,8 @@ fn bands(o: &CheckOutcome) -> Vec<(&'static str, Tone)> {
     }
     match o.validity {
         Validity::NoQualification => out.push((s::NO_QUALIFICATION, Tone::Error)),
-        Validity::Invalid | Validity::InvalidNewerExists | Validity::MultipleMatches => {
-            out.push((s::INVALID, Tone::Error))
-        }
+        Validity::Invalid | Validity::InvalidNewerExists => out.push((s::INVALID, Tone::Error)),
+        Validity::MultipleMatches => out.push((s::MULTIPLE_MATCHES, Tone::Warning)),
         Validity::Valid | Validity::ValidUnregistered => {}
     }
     if o.is_preschool() {

@@ -139,6 +139,9 @@ pub const MEDICAL_ASSISTANCE_ONLY: &str =
     "医療扶助対象者です\n必要な提出書類等により、資格確認を行ってください";
 /// Band: the qualification is not valid.
 pub const INVALID: &str = "この資格は無効です";
+/// Band: more than one qualification matched (QualificationValidity 5).
+pub const MULTIPLE_MATCHES: &str =
+    "複数の資格が該当しました。資格確認書などで資格を確認してください。";
 /// Band: no qualification found.
 pub const NO_QUALIFICATION: &str = "該当する資格情報がありません";
 /// What a closed result means.
@@ -424,9 +427,41 @@ pub const LOGOUT_QUESTION: &str =
     "システムからログアウトしますか？次回アプリ起動時に、ID及びパスワードの入力が必要になります。";
 /// ログアウトする.
 pub const LOGOUT_BUTTON: &str = "ログアウトする";
-/// Settings could not be written.
-pub const SETTINGS_NOT_SAVED: &str =
-    "設定を保存できませんでした。端末の空き容量を確認し、もう一度操作してください。";
+/// Band: the settings cannot be written; what to check, per cause. The kiosk keeps working
+/// and tries again by itself.
+pub fn settings_not_saved(problem: crate::app::settings::SaveProblem) -> &'static str {
+    use crate::app::settings::SaveProblem as P;
+    match problem {
+        P::Full => "設定を保存できません（端末の空き容量が不足しています）。資格確認は続けられます。不要なファイルを削除して空き容量を確保してください。",
+        P::ReadOnly => "設定を保存できません（保存先に書き込めません）。資格確認は続けられます。データフォルダが読み取り専用になっていないか、端末の管理者に確認してもらってください。",
+        P::Other => "設定を保存できません。資格確認は続けられます。続く場合は端末の管理者にお問い合わせください。",
+    }
+}
+/// Band in `--kiosk`: a link is not opened; its address is shown.
+pub fn link_address(url: &str) -> String {
+    format!("この端末ではブラウザを開けません。別の端末で次のアドレスを開いてください：{url}")
+}
+/// The link on パスコード入力.
+pub const FORGOT_PASSCODE: &str = "パスコードを忘れた場合";
+/// Countdown on a passcode pad after too many wrong passcodes.
+pub fn passcode_wait(seconds: u64) -> String {
+    format!("パスコードを続けて間違えたため、{seconds} 秒後に入力できます。")
+}
+/// Why システムログイン is asked for, in one sentence.
+pub fn login_reason(reason: crate::app::LoginReason) -> &'static str {
+    use crate::app::LoginReason as R;
+    match reason {
+        R::SessionEnded => "ログインの有効期限が切れたため、IDとパスワードでログインしてください。",
+        R::PasscodeLocked => "パスコードを10回続けて間違えたため、パスコードでは開けません。IDとパスワードでログインし、新しいパスコードを登録してください。",
+        R::ForgotPasscode => "IDとパスワードでログインすると、新しいパスコードを登録できます。",
+    }
+}
+/// The center no longer knows this device.
+pub const DEVICE_UNKNOWN: &str = "この端末の登録がオンライン資格確認等システムで解除されています。OK を押して初期登録をやり直してください。";
+/// The PIN was wiped because the card moved before it was sent.
+pub const PIN_CARD_CHANGED: &str = "カードが外されたため、入力した暗証番号を消去しました。カードをセットし直し、もう一度入力してください。";
+/// The card's tries are being asked.
+pub const PIN_ASKING_TRIES: &str = "カードを確認しています…";
 /// Countdown on the result.
 pub fn closes_in(seconds: u64) -> String {
     format!("操作がないため {seconds} 秒後に閉じます")

@@ -293,7 +293,7 @@ enum Part {
 fn part(command: &Command) -> Part {
     match command {
         Command::ReadCertificate
-        | Command::QueryPinTries
+        | Command::QueryPinTries { .. }
         | Command::Authenticate { .. }
         | Command::ListReaders
         | Command::UseReader(_) => Part::Card,
