@@ -2,7 +2,7 @@
 //! with their data (no digit, no PIN, no patient field, no token can reach a log this way).
 
 use super::input::{Command, Event, UiAction};
-use super::state::{Check, PadPurpose, PinPad, PinRead, State, VisualRead};
+use super::state::{Check, Message, PadPurpose, PinPad, PinRead, Question, State, VisualRead};
 
 /// `impl $ty { pub fn name(&self) -> &'static str }` naming each variant after itself.
 /// A braced pattern with `..` matches unit, tuple and struct variants alike, so the list
@@ -74,8 +74,19 @@ impl State {
             State::NewPasscode { .. } => "NewPasscode",
             State::ConfirmPasscode { .. } => "ConfirmPasscode",
             State::SelectAuth => "SelectAuth",
-            State::Ask(_) => "Ask",
-            State::Tell(_) => "Tell",
+            State::Ask(q) => match q {
+                Question::StartPin => "Ask(StartPin)",
+                Question::Deregister => "Ask(Deregister)",
+                Question::DeregisterAgain => "Ask(DeregisterAgain)",
+                Question::Logout => "Ask(Logout)",
+            },
+            State::Tell(m) => match m {
+                Message::PasscodeRegistered => "Tell(PasscodeRegistered)",
+                Message::PasscodeChanged => "Tell(PasscodeChanged)",
+                Message::Deregistered => "Tell(Deregistered)",
+                Message::PasswordChanged => "Tell(PasswordChanged)",
+                Message::DeviceUnknown => "Tell(DeviceUnknown)",
+            },
             State::EnterPin(pad) => match pad {
                 PinPad::NoCard { .. } => "EnterPin(NoCard)",
                 PinPad::AskingTries { .. } => "EnterPin(AskingTries)",
