@@ -306,7 +306,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--trust" => overrides.trust_pem = Some(PathBuf::from(value("--trust")?)),
             "--windowed" => fullscreen = Some(false),
             "--fullscreen" => fullscreen = Some(true),
-            "--kiosk" => kiosk = true,
+            "--kiosk" => {
+                kiosk = true;
+                overrides.kiosk = true;
+            }
             "--log" => {
                 let level = it.next().ok_or("--log needs a level")?;
                 log = logging::parse_level(&level).ok_or(format!("unknown log level {level}"))?;
@@ -761,7 +764,7 @@ fn production_wiring(overrides: &Overrides) -> Option<Wiring> {
                 ),
                 StartupError::BadConfig(path, line) => {
                     format!(
-                        "{} line {line}: not center_url=… or trust_pem=…",
+                        "{} line {line}: not center_url=…, trust_pem=… or lock_after_minutes=0…1440",
                         path.display()
                     )
                 }
@@ -812,6 +815,13 @@ mod tests {
         );
         assert!(parse(&["--kiosk", "--fullscreen"]).is_ok());
         assert!(parse(&["--kiosk", "--windowed"]).is_err());
+    }
+
+    #[test]
+    fn kiosk_mode_reaches_the_production_wiring() {
+        assert!(parse(&["--kiosk"]).expect("valid").overrides.kiosk);
+        assert!(!parse(&[]).expect("valid").overrides.kiosk);
+        assert!(!parse(&["--fullscreen"]).expect("valid").overrides.kiosk);
     }
 
     #[test]

@@ -206,14 +206,25 @@ fn the_kiosk_flow_over_https() {
     assert_eq!(code(visual(&mut kiosk, "taro")), ErrorCode::SessionExpired);
     assert_eq!(visual(&mut kiosk, "taro"), Err(CenterError::NoSession));
     let mut kiosk = f.client(); // The app restarts.
+    let lost = kiosk
+        .refresh_session(&enrollment.device, &enrollment.session.refresh_token)
+        .unwrap();
+    assert!(visual(&mut kiosk, "taro").is_ok());
+    // Say the kiosk crashed before saving the new token: the old one works once more
+    // (the reuse window), and revokes the lost one.
     let session = kiosk
         .refresh_session(&enrollment.device, &enrollment.session.refresh_token)
         .unwrap();
     assert!(visual(&mut kiosk, "taro").is_ok());
-    // The old refresh token was used up.
     assert_eq!(
         code(kiosk.refresh_session(&enrollment.device, &enrollment.session.refresh_token)),
-        ErrorCode::RefreshRejected
+        ErrorCode::RefreshRejected,
+        "the old refresh token is used up"
+    );
+    assert_eq!(
+        code(kiosk.refresh_session(&enrollment.device, &lost.refresh_token)),
+        ErrorCode::RefreshRejected,
+        "the lost one was revoked"
     );
 
     // ログアウト, then システムログイン with ID + password.

@@ -281,7 +281,8 @@ secret!(
 
 secret!(
     /// A refresh token: renews the session at the passcode unlock without the account
-    /// password. Single use: each refresh returns a new one.
+    /// password. Rotated: each refresh returns a new one (the center accepts the one before
+    /// it once more, for a kiosk that crashed before saving the new one; PROTOCOL.md).
     RefreshToken
 );
 
@@ -330,7 +331,7 @@ pub struct Registration {
 /// the kiosk stores only the refresh token (protected) for the next passcode unlock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    /// Renews the session at the next passcode unlock; single use.
+    /// Renews the session at the next passcode unlock; rotated at each use.
     pub refresh_token: RefreshToken,
     /// Seconds the refresh token stays valid; after that only ID + password log in.
     pub refresh_valid_seconds: u32,

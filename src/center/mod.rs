@@ -144,7 +144,7 @@ pub trait Center: Send {
     ) -> Result<Session, CenterError>;
 
     /// パスコード unlock: renews the session with the device credential and the stored
-    /// refresh token (single use: keep the returned one instead).
+    /// refresh token (rotated: save the returned one and use it instead).
     fn refresh_session(
         &mut self,
         device: &DeviceCredential,

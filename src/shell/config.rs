@@ -7,15 +7,18 @@
 //! ```text
 //! center_url=https://center.example.jp      the center's base URL (https only)
 //! trust_pem=C:\kiosk\private-ca.pem         optional: trust these roots instead of the bundled ones
+//! lock_after_minutes=30                     optional: lock to パスコード入力 after this many idle
+//!                                           minutes, 0 to 1440; 0 = never; default 30
 //! ```
 //!
-//! `--center URL`, `--trust PEM` and `--data-dir DIR` on the command line override them.
+//! A key given twice takes its last value. `--center URL`, `--trust PEM` and
+//! `--data-dir DIR` on the command line override them; `--kiosk` comes only from there.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::app::{App, Boot};
+use crate::app::{App, Boot, Options};
 use crate::card::pcsc::PcscReader;
 use crate::center::client::{ClientConfig, ConfigError, HttpsCenter, Trust};
 
@@ -34,15 +37,45 @@ pub struct Overrides {
     pub center_url: Option<String>,
     /// `--trust`.
     pub trust_pem: Option<PathBuf>,
+    /// `--kiosk`: the app opens no browser (links show their address instead).
+    pub kiosk: bool,
 }
 
-/// Which center, and whose roots to trust for it.
+/// What `config.txt` and the command line decide: which center, whose roots to trust for
+/// it, and when the kiosk locks itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CenterConfig {
     /// The center's base URL.
     pub center_url: String,
     /// A PEM file of roots to trust instead of the bundled ones.
     pub trust_pem: Option<PathBuf>,
+    /// `lock_after_minutes`: idle minutes before the kiosk locks to パスコード入力; 0 =
+    /// never.
+    pub lock_after_minutes: u32,
+}
+
+/// `lock_after_minutes` when `config.txt` does not say.
+pub const DEFAULT_LOCK_AFTER_MINUTES: u32 = 30;
+
+/// The largest `lock_after_minutes`: a day.
+pub const MAX_LOCK_AFTER_MINUTES: u32 = 24 * 60;
+
+/// What `config.txt` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ConfigFile {
+    center_url: Option<String>,
+    trust_pem: Option<PathBuf>,
+    lock_after_minutes: u32,
+}
+
+impl Default for ConfigFile {
+    fn default() -> Self {
+        Self {
+            center_url: None,
+            trust_pem: None,
+            lock_after_minutes: DEFAULT_LOCK_AFTER_MINUTES,
+        }
+    }
 }
 
 /// Why the production kiosk cannot start.
@@ -50,7 +83,8 @@ pub struct CenterConfig {
 pub enum StartupError {
     /// No center URL in `config.txt` nor on the command line.
     NoCenter(PathBuf),
-    /// `config.txt` has a line that is not `key=value` with a known key.
+    /// `config.txt` has a line that is not `key=value` with a known key and a usable value
+    /// (the 1-based line number).
     BadConfig(PathBuf, usize),
     /// The trust PEM could not be read.
     TrustFile(PathBuf, io::Error),
@@ -110,41 +144,58 @@ fn pick_data_dir(
 /// Reads `config.txt` (if any) and applies the command line over it.
 pub fn center_config(data_dir: &Path, o: &Overrides) -> Result<CenterConfig, StartupError> {
     let path = data_dir.join(CONFIG_FILE);
-    let (mut url, mut trust) = match fs::read_to_string(&path) {
+    let file = match fs::read_to_string(&path) {
         Ok(text) => {
             parse_config(&text).map_err(|line| StartupError::BadConfig(path.clone(), line))?
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => (None, None),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => ConfigFile::default(),
         Err(e) => return Err(StartupError::Io(e)),
     };
-    if let Some(u) = &o.center_url {
-        url = Some(u.clone());
-    }
-    if let Some(t) = &o.trust_pem {
-        trust = Some(t.clone());
-    }
+    let url = o.center_url.clone().or(file.center_url);
+    let trust = o.trust_pem.clone().or(file.trust_pem);
     let center_url = url.ok_or(StartupError::NoCenter(path))?;
     Ok(CenterConfig {
         center_url,
         trust_pem: trust,
+        lock_after_minutes: file.lock_after_minutes,
     })
 }
 
-/// Parses the config file; the error is the 1-based number of the first bad line.
-fn parse_config(text: &str) -> Result<(Option<String>, Option<PathBuf>), usize> {
-    let (mut url, mut trust) = (None, None);
+/// Parses the config file; the error is the 1-based number of the first bad line. A key
+/// given twice takes its last value.
+fn parse_config(text: &str) -> Result<ConfigFile, usize> {
+    let mut file = ConfigFile::default();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         match line.split_once('=').map(|(k, v)| (k.trim(), v.trim())) {
-            Some(("center_url", v)) if !v.is_empty() => url = Some(v.to_owned()),
-            Some(("trust_pem", v)) if !v.is_empty() => trust = Some(PathBuf::from(v)),
+            Some(("center_url", v)) if !v.is_empty() => file.center_url = Some(v.to_owned()),
+            Some(("trust_pem", v)) if !v.is_empty() => file.trust_pem = Some(PathBuf::from(v)),
+            Some(("lock_after_minutes", v)) => {
+                file.lock_after_minutes = parse_minutes(v).ok_or(i + 1)?;
+            }
             _ => return Err(i + 1),
         }
     }
-    Ok((url, trust))
+    Ok(file)
+}
+
+/// A `lock_after_minutes` value: 1 to 4 ASCII digits, 0 to [`MAX_LOCK_AFTER_MINUTES`].
+fn parse_minutes(v: &str) -> Option<u32> {
+    if v.is_empty() || v.len() > 4 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok().filter(|m| *m <= MAX_LOCK_AFTER_MINUTES)
+}
+
+/// The app's options from the configuration and the command line.
+fn app_options(center: &CenterConfig, o: &Overrides) -> Options {
+    Options {
+        lock_after_minutes: center.lock_after_minutes,
+        kiosk: o.kiosk,
+    }
 }
 
 /// The production kiosk: settings from the data folder (a damaged file boots into the
@@ -171,7 +222,7 @@ pub fn production(o: &Overrides) -> Result<(App, Backends, Option<String>), Star
         }
         Err(SettingsError::Io(e)) => return Err(StartupError::Io(e)),
     };
-    let app = App::new(boot, None);
+    let app = App::with_options(boot, app_options(&center, o), None);
     let reader = app.settings().reader.clone();
     let backends = Backends {
         reader: ReaderBackend::Pcsc(PcscReader::new(reader.clone())),
@@ -188,11 +239,115 @@ mod tests {
     #[test]
     fn config_lines_and_comments() {
         let text = "# kiosk\ncenter_url = https://c.example.jp\n\ntrust_pem=/etc/ca.pem\n";
-        let (u, t) = parse_config(text).expect("valid");
-        assert_eq!(u.as_deref(), Some("https://c.example.jp"));
-        assert_eq!(t, Some(PathBuf::from("/etc/ca.pem")));
+        let file = parse_config(text).expect("valid");
+        assert_eq!(file.center_url.as_deref(), Some("https://c.example.jp"));
+        assert_eq!(file.trust_pem, Some(PathBuf::from("/etc/ca.pem")));
         assert_eq!(parse_config("center_url=x\ncolour=blue\n"), Err(2));
         assert_eq!(parse_config("center_url=\n"), Err(1));
+        let twice = parse_config("center_url=https://a.example\ncenter_url=https://b.example\n");
+        assert_eq!(
+            twice.expect("valid").center_url.as_deref(),
+            Some("https://b.example"),
+            "the last line wins"
+        );
+    }
+
+    fn minutes(text: &str) -> Result<u32, usize> {
+        parse_config(text).map(|file| file.lock_after_minutes)
+    }
+
+    #[test]
+    fn lock_after_minutes_defaults_to_30_and_takes_0_to_1440() {
+        assert_eq!(minutes(""), Ok(30));
+        assert_eq!(minutes("center_url=https://c.example.jp\n"), Ok(30));
+        assert_eq!(minutes("lock_after_minutes=0\n"), Ok(0), "0 = never");
+        assert_eq!(minutes("lock_after_minutes=1\n"), Ok(1));
+        assert_eq!(minutes("lock_after_minutes = 45 \n"), Ok(45));
+        assert_eq!(minutes("lock_after_minutes=1440\n"), Ok(1440));
+        assert_eq!(
+            minutes("lock_after_minutes=5\nlock_after_minutes=10\n"),
+            Ok(10),
+            "the last line wins, as for the other keys"
+        );
+        assert_eq!(
+            DEFAULT_LOCK_AFTER_MINUTES,
+            Options::default().lock_after_minutes
+        );
+    }
+
+    #[test]
+    fn a_bad_lock_after_minutes_names_its_line() {
+        for bad in [
+            "1441",
+            "99999",
+            "-1",
+            "+5",
+            "",
+            "30m",
+            "thirty",
+            "1.5",
+            "0x10",
+            "３０",
+            "4294967296",
+        ] {
+            let text =
+                format!("# kiosk\ncenter_url=https://c.example.jp\nlock_after_minutes={bad}\n");
+            assert_eq!(minutes(&text), Err(3), "{bad:?}");
+        }
+        // A bad first line fails even when a later one is good.
+        assert_eq!(
+            minutes("lock_after_minutes=junk\nlock_after_minutes=10\n"),
+            Err(1)
+        );
+        // Reported as a configuration error by the start-up.
+        let dir = std::env::temp_dir().join(format!("mk-lock-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("temp dir");
+        fs::write(
+            dir.join(CONFIG_FILE),
+            "center_url=https://c.example.jp\nlock_after_minutes=1441\n",
+        )
+        .expect("write");
+        assert!(matches!(
+            center_config(&dir, &Overrides::default()),
+            Err(StartupError::BadConfig(_, 2))
+        ));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_app_gets_the_lock_time_and_kiosk_mode() {
+        let dir = std::env::temp_dir().join(format!("mk-options-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("temp dir");
+        let o = Overrides {
+            data_dir: Some(dir.clone()),
+            center_url: Some("https://center.example.jp".into()),
+            ..Overrides::default()
+        };
+        let center = center_config(&dir, &o).expect("configured");
+        assert_eq!(
+            app_options(&center, &o),
+            Options {
+                lock_after_minutes: 30,
+                kiosk: false
+            }
+        );
+        fs::write(dir.join(CONFIG_FILE), "lock_after_minutes=0\n").expect("write");
+        let kiosk = Overrides {
+            kiosk: true,
+            ..o.clone()
+        };
+        let center = center_config(&dir, &kiosk).expect("configured");
+        assert_eq!(
+            app_options(&center, &kiosk),
+            Options {
+                lock_after_minutes: 0,
+                kiosk: true
+            }
+        );
+        assert!(production(&kiosk).is_ok());
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -281,6 +436,7 @@ mod tests {
             data_dir: Some(dir.clone()),
             center_url: Some("https://center.example.jp".into()),
             trust_pem: None,
+            kiosk: false,
         };
         let (app, _, _) = production(&o).expect("starts");
         assert_eq!(app.state().name(), "SettingsDamaged");
@@ -294,6 +450,7 @@ mod tests {
             data_dir: Some(dir),
             center_url: Some("http://center.example.jp".into()),
             trust_pem: None,
+            kiosk: false,
         };
         assert!(matches!(production(&o), Err(StartupError::Center(_))));
     }

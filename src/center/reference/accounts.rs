@@ -126,6 +126,23 @@ struct SessionRecord {
     access_expires: i64,
     refresh: Digest,
     refresh_expires: i64,
+    /// The refresh token the current one replaced, with its own expiry (never extended):
+    /// accepted once more while the current one is unused, because a kiosk that crashed
+    /// between the center's answer and saving the new token still holds only this one.
+    /// Gone once the current token or this one is used.
+    previous: Option<(Digest, i64)>,
+}
+
+impl SessionRecord {
+    /// Whether `token` (a digest) renews this session at `now`: the current refresh token,
+    /// or the previous one within its reuse window and its own 30 days.
+    fn renewable_with(&self, token: &Digest, now: i64) -> bool {
+        let current = self.refresh == *token && now < self.refresh_expires;
+        let previous = self
+            .previous
+            .is_some_and(|(digest, expires)| digest == *token && now < expires);
+        current || previous
+    }
 }
 
 /// An issued challenge.
@@ -255,6 +272,7 @@ impl Accounts {
             access_expires: now.saturating_add(i64::from(ACCESS_TOKEN_SECONDS)),
             refresh: digest_of(issued.refresh.expose()),
             refresh_expires: now.saturating_add(i64::from(REFRESH_TOKEN_SECONDS)),
+            previous: None,
         });
         Ok(issued)
     }
@@ -322,7 +340,14 @@ impl Accounts {
     }
 
     /// Renews a session: the device credential and the refresh token must match one
-    /// session; it gets new tokens and the old refresh token dies (single use).
+    /// session; it gets new tokens (access and refresh) and the old access token dies.
+    ///
+    /// Rotation with a reuse window of one: the current refresh token N+1 renews the
+    /// session and becomes the remembered previous one (N dies). The previous token N,
+    /// presented while N+1 is still unused, renews the session once: N+1 is revoked and N
+    /// dies with it, so a second replay is [`ErrorCode::RefreshRejected`]. The previous
+    /// token keeps its own 30-day expiry. Anything else (older, revoked, another device's,
+    /// expired) is [`ErrorCode::RefreshRejected`].
     pub(super) fn refresh(
         &mut self,
         request: &RefreshRequest,
@@ -336,13 +361,22 @@ impl Accounts {
         let index = self
             .sessions
             .iter()
-            .position(|s| s.refresh == wanted && s.device == device)
+            .position(|s| s.device == device && s.renewable_with(&wanted, now))
             .ok_or(ErrorCode::RefreshRejected)?;
         let issued = Issued {
             access: self.token()?,
             refresh: self.token()?,
         };
         let session = &mut self.sessions[index];
+        session.previous = if session.refresh == wanted {
+            Some((session.refresh, session.refresh_expires))
+        } else {
+            log::info!(
+                "reference center: a device renewed its session with the previous refresh \
+                 token (reuse window); the newer one is revoked"
+            );
+            None
+        };
         session.access = digest_of(issued.access.expose());
         session.access_expires = now.saturating_add(i64::from(ACCESS_TOKEN_SECONDS));
         session.refresh = digest_of(issued.refresh.expose());

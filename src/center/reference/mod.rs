@@ -6,8 +6,9 @@
 //!
 //! It behaves like the real system where the manual and the research document it:
 //! - accounts of the ユーザ設定情報 sheet, the password rules, five wrong passwords lock the
-//!   account for 30 minutes, registered devices, sessions with expiring access and
-//!   single-use refresh tokens, logout, deregistration ([`accounts`]);
+//!   account for 30 minutes, registered devices, sessions with expiring access tokens and
+//!   rotating refresh tokens (the previous one works once more, for a kiosk that crashed
+//!   before saving the new one), logout, deregistration ([`accounts`]);
 //! - お知らせ with read marks per device, the app version;
 //! - single-use challenges that expire after 2 minutes, and PIN-mode checks whose
 //!   signature is verified with the certificate's key ([`pin`]);

@@ -789,8 +789,33 @@ fn login_needs_a_registered_device_of_the_institution() {
 
 // --- Sessions ---------------------------------------------------------------------------
 
+/// Raw refresh through `handle`: the new (access token, refresh token), or the error.
+fn raw_refresh(
+    h: &mut Harness,
+    device: &str,
+    refresh: &str,
+) -> Result<(String, String), ErrorCode> {
+    let device = DeviceCredential::parse(device.into()).unwrap();
+    let refresh = RefreshToken::parse(refresh.into()).unwrap();
+    let body = wire::account::encode_refresh(&device, &refresh);
+    let response = h.raw("POST", wire::SESSION_REFRESH_PATH, None, body.expose());
+    if response.status != 200 {
+        return Err(response_code(&response));
+    }
+    let (session, access) = wire::account::parse_session(response.body.expose()).unwrap();
+    Ok((
+        access.expose().to_owned(),
+        session.refresh_token.expose().to_owned(),
+    ))
+}
+
+/// The status of `GET /v1/notices` with `access` (200 when the access token works).
+fn notices_status(h: &mut Harness, access: &str) -> u16 {
+    h.raw("GET", wire::NOTICES_PATH, Some(access), "").status
+}
+
 #[test]
-fn refresh_tokens_are_single_use_and_bound_to_the_device() {
+fn refresh_rotates_the_tokens_and_is_bound_to_the_device() {
     let (mut h, enrollment) = Harness::registered(DEC_1_2025_JST);
     let device = enrollment.device;
     let first = enrollment.session.refresh_token;
@@ -800,10 +825,6 @@ fn refresh_tokens_are_single_use_and_bound_to_the_device() {
         .unwrap()
         .refresh_token;
     assert_ne!(first, second);
-    assert_eq!(
-        code(h.center.refresh_session(&device, &first)),
-        ErrorCode::RefreshRejected
-    );
     let other = h
         .center
         .register_device(&demo_registration())
@@ -811,14 +832,190 @@ fn refresh_tokens_are_single_use_and_bound_to_the_device() {
         .device;
     assert_eq!(
         code(h.center.refresh_session(&other, &second)),
-        ErrorCode::RefreshRejected
+        ErrorCode::RefreshRejected,
+        "another device's current token"
+    );
+    assert_eq!(
+        code(h.center.refresh_session(&other, &first)),
+        ErrorCode::RefreshRejected,
+        "another device's previous token"
     );
     let stranger = DeviceCredential::parse("0123456789abcdef0123456789abcdef".into()).unwrap();
     assert_eq!(
         code(h.center.refresh_session(&stranger, &second)),
         ErrorCode::DeviceNotRegistered
     );
-    assert!(h.center.refresh_session(&device, &second).is_ok());
+    let unknown = RefreshToken::parse("0123456789abcdef0123456789abcdef".into()).unwrap();
+    assert_eq!(
+        code(h.center.refresh_session(&device, &unknown)),
+        ErrorCode::RefreshRejected
+    );
+    let third = h
+        .center
+        .refresh_session(&device, &second)
+        .unwrap()
+        .refresh_token;
+    assert_ne!(third, second);
+    assert_eq!(
+        code(h.center.refresh_session(&device, &first)),
+        ErrorCode::RefreshRejected,
+        "two rotations back: dead"
+    );
+}
+
+#[test]
+fn the_previous_refresh_token_works_once_after_a_lost_answer() {
+    let mut h = Harness::new(DEC_1_2025_JST);
+    let (device, access_0, refresh_0) = raw_register(&mut h);
+    // The center answers N+1, but the kiosk crashes before it saves it.
+    let (access_1, refresh_1) = raw_refresh(&mut h, &device, &refresh_0).unwrap();
+    assert_eq!(
+        notices_status(&mut h, &access_0),
+        401,
+        "the old access token died"
+    );
+    assert_eq!(notices_status(&mut h, &access_1), 200);
+    // It starts again with N: the reuse window gives a fresh pair N+2.
+    let (access_2, refresh_2) = raw_refresh(&mut h, &device, &refresh_0).unwrap();
+    assert!(refresh_2 != refresh_0 && refresh_2 != refresh_1);
+    assert_eq!(notices_status(&mut h, &access_2), 200);
+    assert_eq!(
+        response_code(&h.raw("GET", wire::NOTICES_PATH, Some(&access_1), "")),
+        ErrorCode::SessionInvalid,
+        "the lost pair's access token is revoked"
+    );
+    // A second replay of N fails, and the lost N+1 is dead.
+    assert_eq!(
+        raw_refresh(&mut h, &device, &refresh_0),
+        Err(ErrorCode::RefreshRejected),
+        "the previous token works only once"
+    );
+    assert_eq!(
+        raw_refresh(&mut h, &device, &refresh_1),
+        Err(ErrorCode::RefreshRejected),
+        "the lost token was revoked by the reuse"
+    );
+    // The failed attempts did not harm the session: N+2 renews it.
+    let (access_3, _) = raw_refresh(&mut h, &device, &refresh_2).unwrap();
+    assert_eq!(notices_status(&mut h, &access_3), 200);
+}
+
+#[test]
+fn the_previous_refresh_token_dies_once_the_current_one_is_used() {
+    let mut h = Harness::new(DEC_1_2025_JST);
+    let (device, _, refresh_0) = raw_register(&mut h);
+    let (_, refresh_1) = raw_refresh(&mut h, &device, &refresh_0).unwrap();
+    // N+1 was saved and used: N is now older than the previous token.
+    let (_, refresh_2) = raw_refresh(&mut h, &device, &refresh_1).unwrap();
+    assert_eq!(
+        raw_refresh(&mut h, &device, &refresh_0),
+        Err(ErrorCode::RefreshRejected),
+        "an older token stays dead"
+    );
+    // The refused old token did not use up the window of the now previous N+1.
+    let (_, refresh_3) = raw_refresh(&mut h, &device, &refresh_1).unwrap();
+    assert_eq!(
+        raw_refresh(&mut h, &device, &refresh_2),
+        Err(ErrorCode::RefreshRejected)
+    );
+    assert!(raw_refresh(&mut h, &device, &refresh_3).is_ok());
+}
+
+#[test]
+fn another_devices_try_does_not_use_up_the_reuse_window() {
+    let mut h = Harness::new(DEC_1_2025_JST);
+    let (device, _, refresh_0) = raw_register(&mut h);
+    let (other, _, _) = raw_register(&mut h);
+    raw_refresh(&mut h, &device, &refresh_0).unwrap();
+    assert_eq!(
+        raw_refresh(&mut h, &other, &refresh_0),
+        Err(ErrorCode::RefreshRejected)
+    );
+    assert!(raw_refresh(&mut h, &device, &refresh_0).is_ok());
+}
+
+#[test]
+fn logout_revokes_the_previous_refresh_token_too() {
+    let mut h = Harness::new(DEC_1_2025_JST);
+    let (device, _, refresh_0) = raw_register(&mut h);
+    let (access_1, refresh_1) = raw_refresh(&mut h, &device, &refresh_0).unwrap();
+    let response = h.raw("DELETE", wire::CURRENT_SESSION_PATH, Some(&access_1), "");
+    assert_eq!(response.status, 204);
+    for token in [&refresh_0, &refresh_1] {
+        assert_eq!(
+            raw_refresh(&mut h, &device, token),
+            Err(ErrorCode::RefreshRejected)
+        );
+    }
+}
+
+#[test]
+fn the_reuse_window_does_not_extend_the_30_day_expiry() {
+    let thirty_days = i64::from(REFRESH_TOKEN_SECONDS);
+    let day = 24 * 3600;
+    for (age, works) in [(thirty_days - 1, true), (thirty_days, false)] {
+        let mut h = Harness::new(DEC_1_2025_JST);
+        // N is issued at registration and used on its 29th day.
+        let (device, _, refresh_0) = raw_register(&mut h);
+        h.advance(thirty_days - day);
+        let (_, refresh_1) = raw_refresh(&mut h, &device, &refresh_0).unwrap();
+        h.advance(age - (thirty_days - day));
+        let replay = raw_refresh(&mut h, &device, &refresh_0);
+        if works {
+            assert!(replay.is_ok(), "N at {age} s is within its 30 days");
+        } else {
+            assert_eq!(
+                replay,
+                Err(ErrorCode::RefreshRejected),
+                "N expires 30 days after it was issued, reuse window or not"
+            );
+            // The current token, issued a day ago, is unharmed.
+            assert!(raw_refresh(&mut h, &device, &refresh_1).is_ok());
+        }
+    }
+}
+
+#[test]
+fn every_session_call_answers_expired_after_12_hours_and_refresh_still_works() {
+    let mut h = Harness::new(DEC_1_2025_JST);
+    let (device, access, refresh) = raw_register(&mut h);
+    let open = [
+        wire::DEVICES_PATH,
+        wire::SESSIONS_PATH,
+        wire::SESSION_REFRESH_PATH,
+        wire::APP_VERSION_PATH,
+    ];
+    let session_calls: Vec<_> = ROUTES
+        .iter()
+        .filter(|(path, _)| !open.contains(path))
+        .collect();
+    assert_eq!(session_calls.len(), 7);
+    h.advance(i64::from(ACCESS_TOKEN_SECONDS) - 1);
+    assert_eq!(notices_status(&mut h, &access), 200, "valid until 12 hours");
+    h.advance(1);
+    for (path, method) in &session_calls {
+        let response = h.raw(method, path, Some(&access), "{}");
+        assert_eq!(response.status, 401, "{method} {path}");
+        assert_eq!(
+            response_code(&response),
+            ErrorCode::SessionExpired,
+            "{method} {path}"
+        );
+    }
+    h.advance(3600);
+    assert_eq!(
+        response_code(&h.raw("GET", wire::NOTICES_PATH, Some(&access), "")),
+        ErrorCode::SessionExpired,
+        "still expired later"
+    );
+    // The refresh token (30 days) renews the session; the new access token works
+    // (the logout, tried last, ends it).
+    let (access, _) = raw_refresh(&mut h, &device, &refresh).unwrap();
+    assert_eq!(notices_status(&mut h, &access), 200);
+    let response = h.raw("POST", wire::CHALLENGES_PATH, Some(&access), "");
+    assert_eq!(response.status, 201);
+    let response = h.raw("DELETE", wire::CURRENT_SESSION_PATH, Some(&access), "");
+    assert_eq!(response.status, 204);
 }
 
 #[test]
