@@ -190,12 +190,25 @@ fn parse_minutes(v: &str) -> Option<u32> {
     v.parse().ok().filter(|m| *m <= MAX_LOCK_AFTER_MINUTES)
 }
 
-/// The app's options from the configuration and the command line.
+/// The app's options from the configuration and the command line, and the system's
+/// randomness for the brain's salts.
 fn app_options(center: &CenterConfig, o: &Overrides) -> Options {
     Options {
         lock_after_minutes: center.lock_after_minutes,
         kiosk: o.kiosk,
+        seed: system_seed(),
     }
+}
+
+/// 32 random bytes from the operating system. Without them (never seen on a supported
+/// system) the salts still differ by time and count, which is all PBKDF2 needs of them.
+pub fn system_seed() -> [u8; 32] {
+    use ring::rand::SecureRandom;
+    let mut seed = [0u8; 32];
+    if ring::rand::SystemRandom::new().fill(&mut seed).is_err() {
+        log::warn!("no randomness from the system; passcode salts use time and count only");
+    }
+    seed
 }
 
 /// The production kiosk: settings from the data folder (a damaged file boots into the

@@ -94,6 +94,18 @@ impl Session {
         self.pending.extend(commands);
     }
 
+    /// The clock moves `ms` without waking the app (a press that comes a moment later, a
+    /// restarted kiosk that keeps the machine's clock).
+    pub fn advance_quietly(&mut self, ms: u64) {
+        self.now = self.now.after(ms);
+    }
+
+    /// Drops the oldest queued command without running it (a test that must not start a
+    /// browser drops an `OpenUrl` this way). False if none was queued.
+    pub fn skip_one(&mut self) -> bool {
+        self.pending.pop_front().is_some()
+    }
+
     /// Ends the session and hands back its app and backends (a restart builds a new app
     /// from the saved settings and keeps the backends, as the center keeps its state).
     pub fn into_parts(self) -> (App, Backends) {

@@ -963,11 +963,3 @@ mod tests {
         assert_eq!(unescape("%ZZ"), None);
     }
 }
-
-// TEMPORARY until the store's own classification lands.
-impl SettingsError {
-    /// Why a save failed, as the brain shows it.
-    pub fn save_problem(&self) -> crate::app::settings::SaveProblem {
-        crate::app::settings::SaveProblem::Other
-    }
-}
