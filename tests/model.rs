@@ -626,7 +626,7 @@ impl Model {
                 "time"
             }
             81..=87 => {
-                let line = match self.rng.below(4) {
+                let line = match self.rng.below(6) {
                     0 => Line::Down,
                     1 => Line::Slow,
                     _ => Line::Up,
@@ -756,6 +756,8 @@ impl Model {
         }
         if matches!(self.s.app().state(), State::EnterPin(PinPad::Typing { .. })) {
             self.press(A::Next);
+            // The worker answers before the patient does anything else.
+            self.settle();
         }
     }
 
