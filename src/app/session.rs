@@ -273,6 +273,7 @@ impl App {
                     State::Notices {
                         list: unread,
                         from_menu: false,
+                        failed: None,
                     }
                 }
             }

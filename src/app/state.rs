@@ -50,6 +50,8 @@ pub enum State {
         list: Vec<Notice>,
         /// Opened from the menu (閉じる returns there) rather than at start-up.
         from_menu: bool,
+        /// The list could not be fetched (said on the screen; 閉じる goes back).
+        failed: Option<CenterError>,
     },
     /// アカウントパスワード設定: current, new, new again.
     AccountPassword(FormScreen),

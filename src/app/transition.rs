@@ -6,9 +6,8 @@ use log::debug;
 
 use crate::center::info::NoticeId;
 
-use super::check::failed;
 use super::input::{Command, Event, MenuItem, UiAction};
-use super::state::{Failure, Message, PadPurpose, Question, State};
+use super::state::{Message, PadPurpose, Question, State};
 use super::{forms, gate, session, App, MENU_LINKS};
 
 impl App {
@@ -125,6 +124,7 @@ impl App {
                 State::Notices {
                     list: Vec::new(),
                     from_menu: true,
+                    failed: None,
                 }
             }
             (
@@ -135,11 +135,13 @@ impl App {
             ) => State::Notices {
                 list,
                 from_menu: true,
+                failed: None,
             },
             (
                 State::Notices {
                     list,
                     from_menu: true,
+                    ..
                 },
                 Event::Notices(Err(e)),
             ) => match session::session_fault(&e) {
@@ -149,18 +151,44 @@ impl App {
                     State::Notices {
                         list,
                         from_menu: true,
+                        failed: None,
                     }
                 }
-                Some(f) => self.fix_session(f, out),
-                None => failed(Failure::Center(e)),
+                Some(
+                    f @ (session::SessionFault::NeedsLogin
+                    | session::SessionFault::NeedsRegistration),
+                ) => self.fix_session(f, out),
+                // Still expired after the one renewal, or the center is down: said on the
+                // screen; 閉じる goes back to the menu.
+                _ => State::Notices {
+                    list,
+                    from_menu: true,
+                    failed: Some(e),
+                },
             },
-            (State::Notices { list, from_menu }, Ui(A::OpenNotice(i))) => {
+            (
+                State::Notices {
+                    list,
+                    from_menu,
+                    failed,
+                },
+                Ui(A::OpenNotice(i)),
+            ) => {
                 if let Some(n) = list.get(usize::from(i)) {
                     self.open_link(n.url.clone(), out);
                 }
-                State::Notices { list, from_menu }
+                State::Notices {
+                    list,
+                    from_menu,
+                    failed,
+                }
             }
-            (State::Notices { list, from_menu }, Ui(A::Close | A::Back)) => {
+            (
+                State::Notices {
+                    list, from_menu, ..
+                },
+                Ui(A::Close | A::Back),
+            ) => {
                 let unread: Vec<NoticeId> = list
                     .iter()
                     .filter(|n| !n.read)

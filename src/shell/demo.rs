@@ -6,7 +6,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::app::passcode::PasscodeHash;
 use crate::app::settings::{Registration, Settings};
-use crate::app::{App, Boot, DemoSetup, DemoTrayCard};
+use crate::app::{App, Boot, DemoSetup, DemoTrayCard, Options};
 use crate::card::virtual_card::{demo_cards, VirtualReader};
 use crate::center::reference::{demo_registration, LocalCenter, ReferenceCenter};
 use crate::center::{Center, CenterError};
@@ -62,7 +62,11 @@ pub fn setup_with(
             ..Settings::default()
         }
     });
-    let app = App::new(Boot::Settings(Box::new(settings)), Some(demo_setup(false)));
+    let app = App::with_options(
+        Boot::Settings(Box::new(settings)),
+        options(),
+        Some(demo_setup(false)),
+    );
     (app, backends(center))
 }
 
@@ -94,8 +98,20 @@ pub fn register(center: &mut dyn Center) -> Result<Settings, CenterError> {
 /// the デモ banner.
 pub fn setup_fresh(clock: impl FnMut() -> i64 + Send + 'static) -> (App, Backends) {
     let center = LocalCenter::new(ReferenceCenter::with_demo_records(), Box::new(clock));
-    let app = App::new(Boot::Settings(Box::default()), Some(demo_setup(true)));
+    let app = App::with_options(
+        Boot::Settings(Box::default()),
+        options(),
+        Some(demo_setup(true)),
+    );
     (app, backends(center))
+}
+
+/// The demo's options: the defaults, with the system's randomness for the salts.
+fn options() -> Options {
+    Options {
+        seed: super::config::system_seed(),
+        ..Options::default()
+    }
 }
 
 fn backends(center: LocalCenter) -> Backends {

@@ -108,9 +108,14 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             b.header(s::UPDATE_TITLE, false);
             update(&mut b, text, &info.latest.to_string(), *required);
         }
-        State::Notices { list, .. } => {
+        State::Notices { list, failed, .. } => {
             b.header(s::NOTICES, false);
             notices(&mut b, text, list);
+            if let Some(e) = failed {
+                let advice = s::center_error(e);
+                let words = format!("{}{}", advice.what, advice.next);
+                b.status_band(text, Label::Owned(SensitiveText::new(words)), Tone::Error);
+            }
         }
         State::Passcode(pad) => {
             let (title, prompt, back) = match pad.purpose {
@@ -266,6 +271,8 @@ struct Builder<'a> {
     top: i32,
     footer: Rect,
     tray: Option<(&'a DemoTray, Rect)>,
+    /// The top of the status bands stacked above the footer, once there is one.
+    bands_top: Option<i32>,
 }
 
 impl<'a> Builder<'a> {
@@ -321,6 +328,7 @@ impl<'a> Builder<'a> {
             top,
             footer,
             tray,
+            bands_top: None,
         }
     }
 
@@ -399,7 +407,8 @@ impl<'a> Builder<'a> {
     fn status_band(&mut self, t: &Text, text: Label<'a>, tone: Tone) {
         let w = self.size.w - 2 * theme::MARGIN;
         let h = band_height(t, text.as_str(), w);
-        let y = self.footer.y - h - 8;
+        let y = self.bands_top.unwrap_or(self.footer.y) - h - 8;
+        self.bands_top = Some(y);
         self.scene.push(
             Rect::new(theme::MARGIN, y, w, h),
             Kind::Band { text, tone },
