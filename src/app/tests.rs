@@ -1,7 +1,13 @@
 //! State-machine tests: every transition of the screens built so far, no window, no IO.
 
+use super::passcode::PasscodeHash;
 use super::*;
-use crate::center::model::{Date, Validity};
+use crate::card::jpki::PinAuthentication;
+use crate::card::{AuthCertificate, CardError};
+use crate::center::account::{RefreshToken, Session};
+use crate::center::info::{AppVersion, Version};
+use crate::center::model::{Challenge, ChallengeId, CheckOutcome, Date, Validity};
+use crate::center::CenterError;
 use settings::Settings;
 
 const TARO_CERT: &[u8] = include_bytes!("../../tests/pki/cards/taro.cert.der");
@@ -68,7 +74,7 @@ fn version(latest: Version, minimum: Version) -> AppVersion {
 fn finish_start(a: &mut App) {
     let cmds = a.step(
         Event::SessionRenewed(Ok(session("refresh-token-0000002"))),
-        t(),
+        t(a),
     );
     assert!(
         matches!(
@@ -79,18 +85,24 @@ fn finish_start(a: &mut App) {
     );
     let cmds = a.step(
         Event::Version(Ok(version(Version::running(), Version::running()))),
-        t(),
+        t(a),
     );
     assert!(matches!(cmds.as_slice(), [Command::FetchNotices]));
-    a.step(Event::Notices(Ok(Vec::new())), t());
+    a.step(Event::Notices(Ok(Vec::new())), t(a));
 }
 
-fn t() -> Millis {
-    Millis(0)
+/// How far the test clock moves with each event: more than [`SETTLE_MS`], so no press is
+/// taken for a hurried second tap on a screen that just changed.
+const STEP_MS: u64 = 500;
+
+/// The time of the next event: a step after the app's last one.
+fn t(a: &App) -> Millis {
+    a.now().after(STEP_MS)
 }
 
 fn ui(app: &mut App, action: UiAction) -> Vec<Command> {
-    app.step(Event::Ui(action), t())
+    let now = t(app);
+    app.step(Event::Ui(action), now)
 }
 
 /// Types digits; only a completed entry may ask for work (the passcode's renewal).
@@ -139,7 +151,7 @@ fn reading() -> App {
 /// An app waiting for the center.
 fn asking() -> App {
     let mut a = reading();
-    a.step(Event::CertificateRead(Ok(cert())), t());
+    a.step(Event::CertificateRead(Ok(cert())), t(&a));
     a
 }
 
@@ -150,7 +162,11 @@ fn boots_into_passcode_entry() {
     let a = app();
     assert!(matches!(
         a.state(),
-        State::EnterPasscode { notice: None, .. }
+        State::Passcode(PasscodePad {
+            purpose: PadPurpose::Unlock,
+            notice: None,
+            ..
+        })
     ));
 }
 
@@ -175,7 +191,12 @@ fn wrong_passcode_stays_clears_and_says_so() {
     let mut a = app();
     type_digits(&mut a, &[4, 3, 2, 1]);
     match a.state() {
-        State::EnterPasscode { entry, notice } => {
+        State::Passcode(PasscodePad {
+            purpose: PadPurpose::Unlock,
+            entry,
+            notice,
+            ..
+        }) => {
             assert!(entry.is_empty(), "the wrong digits are gone");
             assert_eq!(*notice, Some(DigitNotice::WrongPasscode));
         }
@@ -202,9 +223,15 @@ fn delete_removes_the_last_digit() {
 #[test]
 fn card_events_do_not_unlock() {
     let mut a = app();
-    a.step(Event::CardPresence(true), t());
-    a.step(Event::CertificateRead(Ok(cert())), t());
-    assert!(matches!(a.state(), State::EnterPasscode { .. }));
+    a.step(Event::CardPresence(true), t(&a));
+    a.step(Event::CertificateRead(Ok(cert())), t(&a));
+    assert!(matches!(
+        a.state(),
+        State::Passcode(PasscodePad {
+            purpose: PadPurpose::Unlock,
+            ..
+        })
+    ));
 }
 
 // --- SelectAuth (目視) ----------------------------------------------------------------------
@@ -215,45 +242,36 @@ fn next_without_a_card_waits_for_one() {
     assert!(ui(&mut a, UiAction::Next).is_empty());
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            phase: ReadPhase::WaitCard,
-            ..
-        }
+        State::ReadCard(Check::Visual(VisualRead::WaitCard))
     ));
 }
 
 #[test]
 fn next_with_a_card_on_the_reader_starts_reading() {
     let mut a = unlocked();
-    a.step(Event::CardPresence(true), t());
+    a.step(Event::CardPresence(true), t(&a));
     // Placing the card already started the read (目視: the card is enough).
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            phase: ReadPhase::Reading,
-            ..
-        }
+        State::ReadCard(Check::Visual(VisualRead::Reading))
     ));
 }
 
 #[test]
 fn placing_the_card_on_auth_select_starts_reading() {
     let mut a = unlocked();
-    let cmds = a.step(Event::CardPresence(true), t());
+    let cmds = a.step(Event::CardPresence(true), t(&a));
     assert!(matches!(cmds.as_slice(), [Command::ReadCertificate]));
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            phase: ReadPhase::Reading,
-            ..
-        }
+        State::ReadCard(Check::Visual(VisualRead::Reading))
     ));
 }
 
 #[test]
 fn stale_results_are_ignored_on_auth_select() {
     let mut a = unlocked();
-    let cmds = a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
+    let cmds = a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t(&a));
     assert!(cmds.is_empty());
     assert!(matches!(a.state(), State::SelectAuth));
 }
@@ -264,7 +282,7 @@ fn stale_results_are_ignored_on_auth_select() {
 fn card_placed_while_waiting_starts_reading() {
     let mut a = unlocked();
     ui(&mut a, UiAction::Next);
-    let cmds = a.step(Event::CardPresence(true), t());
+    let cmds = a.step(Event::CardPresence(true), t(&a));
     assert!(matches!(cmds.as_slice(), [Command::ReadCertificate]));
 }
 
@@ -282,76 +300,88 @@ fn back_is_ignored_while_reading() {
     assert!(ui(&mut a, UiAction::Back).is_empty());
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            phase: ReadPhase::Reading,
-            ..
-        }
+        State::ReadCard(Check::Visual(VisualRead::Reading))
     ));
 }
 
 #[test]
 fn certificate_goes_to_the_center() {
     let mut a = reading();
-    let cmds = a.step(Event::CertificateRead(Ok(cert())), t());
+    let cmds = a.step(Event::CertificateRead(Ok(cert())), t(&a));
     match cmds.as_slice() {
         [Command::CheckQualification(c)] => assert_eq!(c.serial_hex(), "0705D990"),
         other => panic!("unexpected commands {other:?}"),
     }
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            phase: ReadPhase::AskingCenter,
-            ..
-        }
+        State::ReadCard(Check::Visual(VisualRead::Asking { .. }))
     ));
 }
 
 #[test]
 fn card_error_shows_the_failure() {
     let mut a = reading();
-    a.step(Event::CertificateRead(Err(CardError::NotMyNumberCard)), t());
+    a.step(
+        Event::CertificateRead(Err(CardError::NotMyNumberCard)),
+        t(&a),
+    );
     assert!(matches!(
         a.state(),
-        State::ReadFailed(Failure::Card(CardError::NotMyNumberCard))
+        State::ReadFailed {
+            failure: Failure::Card(CardError::NotMyNumberCard),
+            retry: true,
+        }
     ));
 }
 
 #[test]
 fn center_answer_completes_the_read_then_next_shows_the_result() {
     let mut a = asking();
-    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
+    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t(&a));
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            phase: ReadPhase::Done(_),
-            ..
-        }
+        State::ReadCard(Check::Visual(VisualRead::Done(_)))
     ));
     ui(&mut a, UiAction::Next);
-    assert!(matches!(a.state(), State::ShowResult { page: 0, .. }));
+    assert!(matches!(
+        a.state(),
+        State::ShowResult(Shown { page: 0, .. })
+    ));
 }
 
 #[test]
 fn result_pages_forward_and_back_but_not_below_the_first() {
     let mut a = asking();
-    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
+    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t(&a));
     ui(&mut a, UiAction::Next);
     ui(&mut a, UiAction::PrevPage);
-    assert!(matches!(a.state(), State::ShowResult { page: 0, .. }));
+    assert!(matches!(
+        a.state(),
+        State::ShowResult(Shown { page: 0, .. })
+    ));
     ui(&mut a, UiAction::NextPage);
     ui(&mut a, UiAction::NextPage);
-    assert!(matches!(a.state(), State::ShowResult { page: 2, .. }));
+    assert!(matches!(
+        a.state(),
+        State::ShowResult(Shown { page: 2, .. })
+    ));
     ui(&mut a, UiAction::PrevPage);
-    assert!(matches!(a.state(), State::ShowResult { page: 1, .. }));
+    assert!(matches!(
+        a.state(),
+        State::ShowResult(Shown { page: 1, .. })
+    ));
 }
 
 #[test]
 fn center_error_shows_the_failure() {
     let mut a = asking();
-    a.step(Event::CenterAnswered(Err(CenterError::Timeout)), t());
+    a.step(Event::CenterAnswered(Err(CenterError::Timeout)), t(&a));
     assert!(matches!(
         a.state(),
-        State::ReadFailed(Failure::Center(CenterError::Timeout))
+        State::ReadFailed {
+            failure: Failure::Center(CenterError::Timeout),
+            retry: true,
+        }
     ));
 }
 
@@ -360,10 +390,10 @@ fn center_error_shows_the_failure() {
 #[test]
 fn retry_reads_again_and_back_returns() {
     let mut a = reading();
-    a.step(Event::CertificateRead(Err(CardError::NoCard)), t());
+    a.step(Event::CertificateRead(Err(CardError::NoCard)), t(&a));
     let cmds = ui(&mut a, UiAction::Retry);
     assert!(matches!(cmds.as_slice(), [Command::ReadCertificate]));
-    a.step(Event::CertificateRead(Err(CardError::NoCard)), t());
+    a.step(Event::CertificateRead(Err(CardError::NoCard)), t(&a));
     ui(&mut a, UiAction::Back);
     assert!(matches!(a.state(), State::SelectAuth));
 }
@@ -373,7 +403,7 @@ fn retry_reads_again_and_back_returns() {
 #[test]
 fn close_returns_to_auth_select_and_drops_the_result() {
     let mut a = asking();
-    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
+    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t(&a));
     ui(&mut a, UiAction::Next);
     ui(&mut a, UiAction::Close);
     assert!(matches!(a.state(), State::SelectAuth));
@@ -381,10 +411,7 @@ fn close_returns_to_auth_select_and_drops_the_result() {
     assert!(ui(&mut a, UiAction::Next).is_empty());
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            phase: ReadPhase::WaitCard,
-            ..
-        }
+        State::ReadCard(Check::Visual(VisualRead::WaitCard))
     ));
 }
 
@@ -481,7 +508,7 @@ fn registered_without_a_passcode_asks_for_one_twice() {
         }
     ));
     type_digits(&mut a, &[2, 4, 6, 8]);
-    let cmds = a.step(Event::Ui(UiAction::Digit(2)), t());
+    let cmds = ui(&mut a, UiAction::Digit(2));
     assert!(cmds.is_empty());
     for d in [4, 6] {
         ui(&mut a, UiAction::Digit(d));
@@ -503,22 +530,42 @@ fn registered_without_a_passcode_asks_for_one_twice() {
         "{cmds:?}"
     );
     assert_eq!(a.state().name(), "Starting");
-    a.step(Event::Notices(Ok(Vec::new())), t());
+    a.step(Event::Notices(Ok(Vec::new())), t(&a));
     assert_eq!(a.state().name(), "SelectAuth");
 }
 
 // --- 暗証番号 mode ------------------------------------------------------------------------------
 
+/// Opens セキュリティ設定 from 認証選択: メニュー, then the passcode pad in front of it.
+fn open_security(a: &mut App) {
+    ui(a, UiAction::OpenMenu);
+    ui(a, UiAction::Menu(MenuItem::Security));
+    assert_eq!(a.state().name(), "SecurityPasscode");
+    type_digits(a, &[1, 2, 3, 4]);
+    assert_eq!(a.state().name(), "Security");
+}
+
 fn pin_mode() -> App {
     let mut a = unlocked();
-    ui(&mut a, UiAction::OpenMenu);
-    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    open_security(&mut a);
     let cmds = ui(&mut a, UiAction::ToggleVisualCheck);
     assert!(matches!(cmds.as_slice(), [Command::SaveSettings(s)] if !s.visual_check));
     ui(&mut a, UiAction::Back);
     ui(&mut a, UiAction::Back);
     assert_eq!(a.state().name(), "SelectAuth");
     a
+}
+
+/// The placement on the reader now.
+fn placed(a: &App) -> CardId {
+    a.card().present.expect("a card on the reader")
+}
+
+/// Answers the card's tries for the placement on the reader.
+fn answer_tries(a: &mut App, result: Result<u8, CardError>) -> Vec<Command> {
+    let card = placed(a);
+    let now = t(a);
+    a.step(Event::PinTries { card, result }, now)
 }
 
 fn challenge() -> Challenge {
@@ -532,7 +579,7 @@ fn challenge() -> Challenge {
 #[test]
 fn pin_mode_asks_first_then_shows_tries_before_typing() {
     let mut a = pin_mode();
-    a.step(Event::CardPresence(true), t());
+    a.step(Event::CardPresence(true), t(&a));
     assert_eq!(
         a.state().name(),
         "SelectAuth",
@@ -541,9 +588,24 @@ fn pin_mode_asks_first_then_shows_tries_before_typing() {
     ui(&mut a, UiAction::Next);
     assert!(matches!(a.state(), State::Ask(Question::StartPin)));
     let cmds = ui(&mut a, UiAction::Ok);
-    assert!(matches!(cmds.as_slice(), [Command::QueryPinTries]));
-    a.step(Event::PinTries(Ok(3)), t());
-    assert!(matches!(a.state(), State::EnterPin { tries: Some(3), .. }));
+    let card = placed(&a);
+    assert!(
+        matches!(cmds.as_slice(), [Command::QueryPinTries { card: c }] if *c == card),
+        "{cmds:?}"
+    );
+    assert!(matches!(
+        a.state(),
+        State::EnterPin(PinPad::AskingTries { .. })
+    ));
+    assert!(
+        ui(&mut a, UiAction::Digit(1)).is_empty(),
+        "no digit before the tries are known"
+    );
+    answer_tries(&mut a, Ok(3));
+    assert!(matches!(
+        a.state(),
+        State::EnterPin(PinPad::Typing { tries: 3, entry, .. }) if entry.is_empty()
+    ));
 }
 
 #[test]
@@ -554,52 +616,69 @@ fn pin_entry_waits_for_the_card_to_learn_the_tries() {
         ui(&mut a, UiAction::Ok).is_empty(),
         "no card: nothing to ask yet"
     );
-    let cmds = a.step(Event::CardPresence(true), t());
-    assert!(matches!(cmds.as_slice(), [Command::QueryPinTries]));
+    assert!(matches!(a.state(), State::EnterPin(PinPad::NoCard { .. })));
+    let cmds = a.step(Event::CardPresence(true), t(&a));
+    let card = placed(&a);
+    assert!(
+        matches!(cmds.as_slice(), [Command::QueryPinTries { card: c }] if *c == card),
+        "{cmds:?}"
+    );
 }
 
 #[test]
 fn a_blocked_card_is_said_before_typing() {
     let mut a = pin_mode();
-    a.step(Event::CardPresence(true), t());
+    a.step(Event::CardPresence(true), t(&a));
     ui(&mut a, UiAction::Next);
     ui(&mut a, UiAction::Ok);
-    a.step(Event::PinTries(Ok(0)), t());
+    answer_tries(&mut a, Ok(0));
     assert!(matches!(
         a.state(),
-        State::ReadFailed(Failure::Card(CardError::PinBlocked))
+        State::ReadFailed {
+            failure: Failure::Card(CardError::PinBlocked),
+            retry: false,
+        }
     ));
     assert!(
         ui(&mut a, UiAction::Retry).is_empty(),
         "retrying a blocked card is not offered"
     );
+    assert_eq!(a.state().name(), "ReadFailed");
 }
 
+/// Places a card, answers its tries and types 1234; 次へ with the same card still there
+/// asks for the challenge at once.
 fn pin_typed(a: &mut App) {
-    a.step(Event::CardPresence(true), t());
+    a.step(Event::CardPresence(true), t(a));
     ui(a, UiAction::Next);
     ui(a, UiAction::Ok);
-    a.step(Event::PinTries(Ok(3)), t());
+    answer_tries(a, Ok(3));
     assert!(ui(a, UiAction::Next).is_empty(), "次へ needs four digits");
     type_digits(a, &[1, 2, 3, 4]);
-    ui(a, UiAction::Next);
+    let cmds = ui(a, UiAction::Next);
+    assert!(
+        matches!(cmds.as_slice(), [Command::GetChallenge]),
+        "{cmds:?}"
+    );
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            mode: Mode::Pin(_),
-            phase: ReadPhase::WaitCard,
-            ..
-        }
+        State::ReadCard(Check::Pin(PinRead::Challenge { .. }))
     ));
+}
+
+/// The card's proof of the PIN, as the worker hands it back.
+fn authentication() -> Box<PinAuthentication> {
+    Box::new(PinAuthentication {
+        certificate: cert(),
+        signature: crate::card::jpki::Signature::from_slice(&[1; 256]).expect("256 bytes"),
+    })
 }
 
 #[test]
 fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
     let mut a = pin_mode();
     pin_typed(&mut a);
-    let cmds = ui(&mut a, UiAction::ReadCard);
-    assert!(matches!(cmds.as_slice(), [Command::GetChallenge]));
-    let cmds = a.step(Event::ChallengeIssued(Ok(challenge())), t());
+    let cmds = a.step(Event::ChallengeIssued(Ok(challenge())), t(&a));
     match cmds.as_slice() {
         [Command::Authenticate { pin, challenge: c }] => {
             assert_eq!(pin.expose(), b"1234");
@@ -607,15 +686,11 @@ fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
         }
         other => panic!("{other:?}"),
     }
-    let auth = PinAuthentication {
-        certificate: cert(),
-        signature: crate::card::jpki::Signature::from_slice(&[1; 256]).expect("256 bytes"),
-    };
-    let cmds = a.step(Event::Authenticated(Ok(Box::new(auth))), t());
+    let cmds = a.step(Event::Authenticated(Ok(authentication())), t(&a));
     assert!(
         matches!(cmds.as_slice(), [Command::CheckQualificationWithPin { challenge_id, .. }] if challenge_id.as_str() == "c1")
     );
-    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t());
+    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t(&a));
     ui(&mut a, UiAction::Next);
     assert_eq!(a.state().name(), "ShowResult");
 }
@@ -624,20 +699,20 @@ fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
 fn a_wrong_pin_goes_back_to_the_patient_with_the_tries_left() {
     let mut a = pin_mode();
     pin_typed(&mut a);
-    ui(&mut a, UiAction::ReadCard);
-    a.step(Event::ChallengeIssued(Ok(challenge())), t());
+    a.step(Event::ChallengeIssued(Ok(challenge())), t(&a));
     a.step(
         Event::Authenticated(Err(CardError::WrongPin { tries_left: 1 })),
-        t(),
+        t(&a),
     );
     match a.state() {
-        State::EnterPin {
+        State::EnterPin(PinPad::Typing {
             entry,
             tries,
             notice,
-        } => {
+            ..
+        }) => {
             assert!(entry.is_empty(), "the wrong PIN is gone");
-            assert_eq!(*tries, Some(1));
+            assert_eq!(*tries, 1);
             assert_eq!(*notice, Some(DigitNotice::WrongPin(1)));
         }
         other => panic!("{}", other.name()),
@@ -648,29 +723,41 @@ fn a_wrong_pin_goes_back_to_the_patient_with_the_tries_left() {
 fn the_last_wrong_pin_blocks() {
     let mut a = pin_mode();
     pin_typed(&mut a);
-    ui(&mut a, UiAction::ReadCard);
-    a.step(Event::ChallengeIssued(Ok(challenge())), t());
+    a.step(Event::ChallengeIssued(Ok(challenge())), t(&a));
     a.step(
         Event::Authenticated(Err(CardError::WrongPin { tries_left: 0 })),
-        t(),
+        t(&a),
     );
     assert!(matches!(
         a.state(),
-        State::ReadFailed(Failure::Card(CardError::PinBlocked))
+        State::ReadFailed {
+            failure: Failure::Card(CardError::PinBlocked),
+            retry: false,
+        }
     ));
 }
 
 #[test]
 fn back_from_the_pin_pad_forgets_the_digits() {
     let mut a = pin_mode();
+    a.step(Event::CardPresence(true), t(&a));
     ui(&mut a, UiAction::Next);
     ui(&mut a, UiAction::Ok);
+    answer_tries(&mut a, Ok(3));
     type_digits(&mut a, &[9, 9]);
+    assert!(matches!(
+        a.state(),
+        State::EnterPin(PinPad::Typing { entry, .. }) if entry.len() == 2
+    ));
     ui(&mut a, UiAction::Back);
     assert_eq!(a.state().name(), "SelectAuth");
     ui(&mut a, UiAction::Next);
     ui(&mut a, UiAction::Ok);
-    assert!(matches!(a.state(), State::EnterPin { entry, .. } if entry.is_empty()));
+    answer_tries(&mut a, Ok(3));
+    assert!(matches!(
+        a.state(),
+        State::EnterPin(PinPad::Typing { entry, .. }) if entry.is_empty()
+    ));
 }
 
 // --- Idle timeout -------------------------------------------------------------------------
@@ -678,26 +765,30 @@ fn back_from_the_pin_pad_forgets_the_digits() {
 #[test]
 fn an_untouched_result_closes_after_a_minute_with_a_countdown() {
     let mut a = asking();
+    // Times below are from a whole second, so the countdown's ticks fall on `base + n s`.
+    let base = Millis((a.now().0 / 1000 + 1) * 1000);
     a.step(
         Event::CenterAnswered(Ok(Box::new(outcome()))),
-        Millis(1_000),
+        base.after(1_000),
     );
-    a.step(Event::Ui(UiAction::Next), Millis(2_000));
+    a.step(Event::Ui(UiAction::Next), base.after(2_000));
     assert_eq!(a.seconds_left(), Some(60));
     assert_eq!(
         a.next_wakeup(),
-        Some(Millis(3_000)),
+        Some(base.after(3_000)),
         "ticks each second for the countdown"
     );
-    a.step(Event::Tick, Millis(31_500));
+    a.step(Event::Tick, base.after(31_500));
     assert_eq!(a.seconds_left(), Some(31));
     // Paging counts as activity: the minute starts again.
-    a.step(Event::Ui(UiAction::NextPage), Millis(40_000));
-    a.step(Event::Tick, Millis(99_000));
+    a.step(Event::Ui(UiAction::NextPage), base.after(40_000));
+    a.step(Event::Tick, base.after(99_000));
     assert_eq!(a.state().name(), "ShowResult");
-    a.step(Event::Tick, Millis(100_000));
+    a.step(Event::Tick, base.after(100_000));
     assert_eq!(a.state().name(), "SelectAuth");
-    assert_eq!(a.next_wakeup(), None, "nothing wakes an idle kiosk");
+    // No more countdown: the next wake-up is the idle lock, counted from the last touch.
+    let lock_ms = u64::from(a.options().lock_after_minutes) * 60_000;
+    assert_eq!(a.next_wakeup(), Some(base.after(40_000 + lock_ms)));
 }
 
 // --- Menu and セキュリティ設定 --------------------------------------------------------------------
@@ -708,7 +799,7 @@ fn reader_select_lists_and_remembers_the_choice() {
     ui(&mut a, UiAction::OpenMenu);
     let cmds = ui(&mut a, UiAction::Menu(MenuItem::ReaderSelect));
     assert!(matches!(cmds.as_slice(), [Command::ListReaders]));
-    a.step(Event::Readers(vec!["A".into(), "B".into()]), t());
+    a.step(Event::Readers(vec!["A".into(), "B".into()]), t(&a));
     let cmds = ui(&mut a, UiAction::SelectReader(1));
     assert!(
         matches!(cmds.as_slice(), [Command::UseReader(Some(r)), Command::SaveSettings(s)] if r == "B" && s.reader.as_deref() == Some("B"))
@@ -724,16 +815,16 @@ fn reader_select_lists_and_remembers_the_choice() {
 #[test]
 fn the_passcode_can_be_changed_with_the_current_one() {
     let mut a = unlocked();
-    ui(&mut a, UiAction::OpenMenu);
-    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    open_security(&mut a);
     ui(&mut a, UiAction::Menu(MenuItem::ChangePasscode));
     type_digits(&mut a, &[0, 0, 0, 0]);
     assert!(matches!(
         a.state(),
-        State::CurrentPasscode {
+        State::Passcode(PasscodePad {
+            purpose: PadPurpose::Change,
             notice: Some(DigitNotice::WrongPasscode),
             ..
-        }
+        })
     ));
     type_digits(&mut a, &[1, 2, 3, 4]);
     type_digits(&mut a, &[5, 6, 7, 8]);
@@ -752,8 +843,7 @@ fn the_passcode_can_be_changed_with_the_current_one() {
 #[test]
 fn deregistration_needs_two_confirmations_and_forgets_everything() {
     let mut a = unlocked();
-    ui(&mut a, UiAction::OpenMenu);
-    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    open_security(&mut a);
     ui(&mut a, UiAction::Menu(MenuItem::Deregister));
     ui(&mut a, UiAction::Cancel);
     assert_eq!(a.state().name(), "Security", "キャンセル stops it");
@@ -773,8 +863,7 @@ fn deregistration_needs_two_confirmations_and_forgets_everything() {
 #[test]
 fn logout_forgets_the_session_but_keeps_the_registration() {
     let mut a = unlocked();
-    ui(&mut a, UiAction::OpenMenu);
-    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    open_security(&mut a);
     ui(&mut a, UiAction::Menu(MenuItem::Logout));
     let cmds = ui(&mut a, UiAction::Ok);
     match cmds.as_slice() {
@@ -804,49 +893,54 @@ fn menu_links_open_their_pages() {
 #[test]
 fn an_outcome_left_behind_read_done_is_dropped_after_a_minute() {
     let mut a = asking();
+    let base = a.now();
     a.step(
         Event::CenterAnswered(Ok(Box::new(outcome()))),
-        Millis(1_000),
+        base.after(1_000),
     );
     assert!(matches!(
         a.state(),
-        State::ReadCard {
-            phase: ReadPhase::Done(_),
-            ..
-        }
+        State::ReadCard(Check::Visual(VisualRead::Done(_)))
     ));
     assert_eq!(
         a.next_wakeup(),
-        Some(Millis(61_000)),
+        Some(base.after(61_000)),
         "one wake-up, no countdown"
     );
-    a.step(Event::Tick, Millis(60_999));
+    a.step(Event::Tick, base.after(60_999));
     assert_eq!(a.state().name(), "ReadCard(Done)");
-    a.step(Event::Tick, Millis(61_000));
+    a.step(Event::Tick, base.after(61_000));
     assert_eq!(
         a.state().name(),
         "SelectAuth",
         "the patient's data is dropped"
     );
-    assert_eq!(a.next_wakeup(), None);
+    // No more deadline of the check: the next wake-up is the idle lock.
+    assert!(a.lock_at().is_some(), "認証選択 locks when left alone");
+    assert_eq!(a.next_wakeup(), a.lock_at());
 }
 
 #[test]
 fn quitting_asks_for_the_passcode_first() {
     let mut a = unlocked();
-    ui(&mut a, UiAction::OpenMenu);
-    ui(&mut a, UiAction::Menu(MenuItem::Security));
+    open_security(&mut a);
     assert!(ui(&mut a, UiAction::Menu(MenuItem::Quit)).is_empty());
     assert_eq!(a.state().name(), "QuitPasscode");
     // A wrong passcode: no quit, the pad clears and says so.
+    // The miss is counted and saved (the gate's count survives a restart).
     type_digits(&mut a, &[9, 9, 9]);
-    assert!(ui(&mut a, UiAction::Digit(9)).is_empty());
+    let cmds = ui(&mut a, UiAction::Digit(9));
+    assert!(
+        matches!(cmds.as_slice(), [Command::SaveSettings(s)] if s.passcode_failures == 1),
+        "{cmds:?}"
+    );
     assert!(matches!(
         a.state(),
-        State::QuitPasscode {
+        State::Passcode(PasscodePad {
+            purpose: PadPurpose::Quit,
             notice: Some(DigitNotice::WrongPasscode),
             ..
-        }
+        })
     ));
     // ← goes back to セキュリティ設定 without quitting.
     assert!(ui(&mut a, UiAction::Back).is_empty());
@@ -856,7 +950,11 @@ fn quitting_asks_for_the_passcode_first() {
     type_digits(&mut a, &[1, 2, 7]);
     ui(&mut a, UiAction::DeleteDigit);
     type_digits(&mut a, &[3]);
+    // The right passcode clears the count of misses (saved), then the app asks to quit.
     let cmds = ui(&mut a, UiAction::Digit(4));
-    assert!(matches!(cmds.as_slice(), [Command::Quit]), "{cmds:?}");
+    assert!(
+        matches!(cmds.as_slice(), [Command::SaveSettings(s), Command::Quit] if s.passcode_failures == 0),
+        "{cmds:?}"
+    );
     assert_eq!(a.state().name(), "Security");
 }
