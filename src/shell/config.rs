@@ -339,27 +339,24 @@ mod tests {
             ..Overrides::default()
         };
         let center = center_config(&dir, &o).expect("configured");
-        assert_eq!(
-            app_options(&center, &o),
-            Options {
-                lock_after_minutes: 30,
-                kiosk: false
-            }
-        );
+        let options = app_options(&center, &o);
+        assert_eq!((options.lock_after_minutes, options.kiosk), (30, false));
         fs::write(dir.join(CONFIG_FILE), "lock_after_minutes=0\n").expect("write");
         let kiosk = Overrides {
             kiosk: true,
             ..o.clone()
         };
         let center = center_config(&dir, &kiosk).expect("configured");
-        assert_eq!(
-            app_options(&center, &kiosk),
-            Options {
-                lock_after_minutes: 0,
-                kiosk: true
-            }
+        let options = app_options(&center, &kiosk);
+        assert_eq!((options.lock_after_minutes, options.kiosk), (0, true));
+        assert_ne!(
+            options.seed, [0; 32],
+            "the system's randomness reaches the brain"
         );
-        assert!(production(&kiosk).is_ok());
+        // And the kiosk's app is built with them.
+        let (app, _, _) = production(&kiosk).expect("the production wiring");
+        assert_eq!(app.options().lock_after_minutes, 0);
+        assert!(app.options().kiosk);
         let _ = fs::remove_dir_all(&dir);
     }
 

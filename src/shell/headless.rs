@@ -540,13 +540,41 @@ pub fn demo_tour(
     s.take_pending(); // the session renewal is not sent
     s.feed(Event::SessionRenewed(Err(CenterError::Unreachable)));
     shot(s.app(), "125-start-failed", text)?;
+
+    // --- The center no longer knows this device -------------------------------------------
+    let mut s = Session::from_pair(demo::setup(clock));
+    digits(&mut s, &demo::PASSCODE[..3]);
+    s.act(A::Digit(demo::PASSCODE.as_bytes()[3].wrapping_sub(b'0')));
+    s.take_pending();
+    s.feed(Event::SessionRenewed(Err(CenterError::Rejected {
+        code: crate::center::wire::ErrorCode::DeviceNotRegistered,
+        message: String::new(),
+    })));
+    shot(s.app(), "126-device-unknown", text)?;
+
+    // --- Ten wrong passcodes: only ID and password open the kiosk -------------------------
+    let mut s = Session::from_pair(demo::setup(clock));
+    for _ in 0..10 {
+        digits(&mut s, "9999");
+        s.advance(600_000);
+    }
+    shot(s.app(), "127-login-passcode-locked", text)?;
+
+    // --- アプリを終了 behind the passcode ---------------------------------------------------
+    let mut s = Session::from_pair(demo::setup(clock));
+    unlock(&mut s);
+    s.act_and_settle(A::OpenMenu);
+    s.act_and_settle(A::Menu(MenuItem::Security));
+    digits(&mut s, demo::PASSCODE);
+    s.act_and_settle(A::Menu(MenuItem::Quit));
+    shot(s.app(), "128-quit-passcode", text)?;
     Ok(())
 }
 
 #[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
-    use crate::app::{Event, State, RESULT_IDLE_MS};
+    use crate::app::{Event, RESULT_IDLE_MS};
     use crate::shell::demo;
 
     /// A demo session on 資格確認結果 for the first demo card.
@@ -634,11 +662,8 @@ mod tests {
         let mut text = Text::load().expect("embedded font parses");
         let mut shots: Vec<(String, String)> = Vec::new();
         demo_tour(SCREENSHOT_TIME, &mut text, |app, name, _| {
-            // Dialogs by their question or message; other screens by name (no data).
-            let state = match app.state() {
-                s @ (State::Tell(_) | State::Ask(_)) => format!("{s:?}"),
-                s => s.name().to_owned(),
-            };
+            // Screens by name: dialogs and phases name their question, message or phase.
+            let state = app.state().name().to_owned();
             shots.push((name.to_owned(), state));
             Ok(())
         })
@@ -670,9 +695,13 @@ mod tests {
             "Tell(PasscodeRegistered)",
             "Tell(PasscodeChanged)",
             "Tell(Deregistered)",
-            "Tell(SettingsNotSaved)",
+            "Tell(DeviceUnknown)",
             "Tell(PasswordChanged)",
-            "EnterPin",
+            "SecurityPasscode",
+            "QuitPasscode",
+            "EnterPin(NoCard)",
+            "EnterPin(AskingTries)",
+            "EnterPin(Typing)",
             "ReadCard(WaitCard)",
             "ReadCard(GettingChallenge)",
             "ReadCard(Reading)",
