@@ -34,6 +34,19 @@ impl Size {
 /// Builds the scene of the app's current screen.
 pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
     let mut b = Builder::new(size, app.demo(), text);
+    // What the whole kiosk needs said goes in the footer, left of its buttons, on whatever
+    // screen is shown (keypads leave the footer's band free for it).
+    if let Saving::Failing { problem, .. } = app.saving() {
+        b.bands
+            .push((Label::Static(s::settings_not_saved(problem)), Tone::Warning));
+    }
+    if let Some(url) = app.shown_link() {
+        b.bands.push((
+            Label::Owned(SensitiveText::new(s::link_address(url))),
+            Tone::Info,
+        ));
+    }
+    b.footer_used = !b.bands.is_empty();
     let visual = app.settings().visual_check;
     match app.state() {
         State::SettingsDamaged => {
@@ -130,6 +143,9 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                 None => notice_text(pad.notice),
             };
             let waiting = app.gate_seconds_left().is_some();
+            if pad.purpose == PadPurpose::Unlock {
+                b.footer(None, Some((s::FORGOT_PASSCODE, UiAction::ForgotPasscode)));
+            }
             digits(
                 &mut b,
                 text,
@@ -139,9 +155,6 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
                 KeyStyle::Staff,
                 !waiting,
             );
-            if pad.purpose == PadPurpose::Unlock {
-                b.footer(None, Some((s::FORGOT_PASSCODE, UiAction::ForgotPasscode)));
-            }
         }
         State::NewPasscode {
             purpose,
@@ -247,21 +260,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             security(&mut b, text, visual);
         }
     }
-    if let Saving::Failing { problem, .. } = app.saving() {
-        b.status_band(
-            text,
-            Label::Static(s::settings_not_saved(problem)),
-            Tone::Warning,
-        );
-    }
-    if let Some(url) = app.shown_link() {
-        b.status_band(
-            text,
-            Label::Owned(SensitiveText::new(s::link_address(url))),
-            Tone::Info,
-        );
-    }
-    b.finish()
+    b.finish(text)
 }
 
 /// Lays out the template and collects widgets.
@@ -273,6 +272,10 @@ struct Builder<'a> {
     tray: Option<(&'a DemoTray, Rect)>,
     /// The top of the status bands stacked above the footer, once there is one.
     bands_top: Option<i32>,
+    /// Bands for the whole kiosk, drawn in the footer left of its buttons.
+    bands: Vec<(Label<'a>, Tone)>,
+    /// The footer's buttons are drawn.
+    footer_used: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -329,6 +332,8 @@ impl<'a> Builder<'a> {
             footer,
             tray,
             bands_top: None,
+            bands: Vec::new(),
+            footer_used: false,
         }
     }
 
@@ -466,6 +471,7 @@ impl<'a> Builder<'a> {
         primary: Option<(&'static str, UiAction)>,
         secondary: Option<(&'static str, UiAction)>,
     ) {
+        self.footer_used = true;
         self.scene.push(
             Rect::new(0, self.footer.y, self.size.w, 1),
             Kind::Rule { color: theme::RULE },
@@ -500,7 +506,31 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(mut self) -> Scene<'a> {
+    fn finish(mut self, t: &Text) -> Scene<'a> {
+        // The kiosk's bands: the first in the footer left of its buttons, others above it.
+        let buttons_left = self
+            .scene
+            .widgets
+            .iter()
+            .filter(|w| w.action.is_some() && w.rect.y >= self.footer.y)
+            .filter(|w| w.rect.y < self.footer.bottom())
+            .map(|w| w.rect.x)
+            .min()
+            .unwrap_or(self.size.w - theme::MARGIN + 24);
+        let mut bands = core::mem::take(&mut self.bands).into_iter();
+        if let Some((text, tone)) = bands.next() {
+            let w = buttons_left - 24 - theme::MARGIN;
+            let h = band_height(t, text.as_str(), w).min(theme::FOOTER_H - 8);
+            let y = self.footer.y + (theme::FOOTER_H - h) / 2;
+            self.scene.push(
+                Rect::new(theme::MARGIN, y, w, h),
+                Kind::Band { text, tone },
+                None,
+            );
+        }
+        for (text, tone) in bands {
+            self.status_band(t, text, tone);
+        }
         if let Some((tray, area)) = self.tray {
             self.scene.push(
                 area,
@@ -678,8 +708,12 @@ fn digits<'a>(
             None,
         );
     }
-    // No footer on the staff pad: the keypad may use its band too.
-    let bottom = b.footer.bottom() - 16;
+    // Without footer buttons the keypad may use the footer's band too.
+    let bottom = if b.footer_used {
+        b.footer.y - 16
+    } else {
+        b.footer.bottom() - 16
+    };
     keypad(b, mid, c.y + 148, bottom, style, keys_enabled, false);
 }
 
@@ -819,7 +853,11 @@ fn pin_entry(b: &mut Builder<'_>, t: &Text, pad: &PinPad) {
         },
         None,
     );
-    let bottom = b.footer.bottom() - 16;
+    let bottom = if b.footer_used {
+        b.footer.y - 16
+    } else {
+        b.footer.bottom() - 16
+    };
     keypad(
         b,
         pad_mid,

@@ -432,14 +432,14 @@ pub const LOGOUT_BUTTON: &str = "ログアウトする";
 pub fn settings_not_saved(problem: crate::app::settings::SaveProblem) -> &'static str {
     use crate::app::settings::SaveProblem as P;
     match problem {
-        P::Full => "設定を保存できません（端末の空き容量が不足しています）。資格確認は続けられます。不要なファイルを削除して空き容量を確保してください。",
-        P::ReadOnly => "設定を保存できません（保存先に書き込めません）。資格確認は続けられます。データフォルダが読み取り専用になっていないか、端末の管理者に確認してもらってください。",
-        P::Other => "設定を保存できません。資格確認は続けられます。続く場合は端末の管理者にお問い合わせください。",
+        P::Full => "空き容量が不足し、設定を保存できません（資格確認は続けられます）。不要なファイルを削除してください。",
+        P::ReadOnly => "保存先に書き込めず、設定を保存できません（資格確認は続けられます）。端末の管理者に連絡してください。",
+        P::Other => "設定を保存できません（資格確認は続けられます）。続く場合は端末の管理者に連絡してください。",
     }
 }
 /// Band in `--kiosk`: a link is not opened; its address is shown.
 pub fn link_address(url: &str) -> String {
-    format!("この端末ではブラウザを開けません。別の端末で次のアドレスを開いてください：{url}")
+    format!("ブラウザは開けません。別の端末で開いてください：{url}")
 }
 /// The link on パスコード入力.
 pub const FORGOT_PASSCODE: &str = "パスコードを忘れた場合";
