@@ -196,6 +196,8 @@ struct Model {
     now: u64,
     /// The data folder's fault now.
     fault: Option<Fault>,
+    /// Steps taken so far.
+    steps: u64,
 }
 
 /// A temporary data folder, removed at the end.
@@ -263,6 +265,7 @@ impl Model {
             patients: BTreeSet::new(),
             now: 0,
             fault: None,
+            steps: 0,
         }
     }
 
@@ -539,8 +542,9 @@ impl Model {
                     self.pass(1000, false);
                 }
                 Some(actions) => {
-                    if self.s.app().gate_seconds_left().is_some() {
-                        self.pass(1000, false);
+                    // A pad that waits for the gate: its ← still works; digits wait.
+                    if !self.shows(actions[0]) && self.s.app().gate_seconds_left().is_some() {
+                        self.pass(10_000, false);
                         continue;
                     }
                     for a in actions {
@@ -581,6 +585,7 @@ impl Model {
 
     /// One step of a person or the world.
     fn step(&mut self) {
+        self.steps += 1;
         let before = self.state();
         let roll = self.rng.below(100);
         let kind = match roll {
