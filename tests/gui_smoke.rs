@@ -76,6 +76,21 @@ fn click(display: &str, window: &str, session: &Session, text: &Text, action: Ui
     run(c, "xdotool click");
 }
 
+/// Clicks `action`, steps the expected session the same way, and waits until the window
+/// shows where it leads (saved as `name`); the next input may follow at once.
+fn press(
+    display: &str,
+    window: &str,
+    expected: &mut Session,
+    text: &mut Text,
+    action: UiAction,
+    name: &str,
+) {
+    click(display, window, expected, text, action);
+    expected.act_and_settle(action);
+    expect_screen(display, window, expected, text, name);
+}
+
 fn keys(display: &str, keys: &[&str]) {
     let mut c = tool("xdotool");
     c.env("DISPLAY", display).arg("key").args(keys);
@@ -166,34 +181,82 @@ fn the_visual_flow_runs_in_a_real_window() {
         "5-auth-select-after-close",
     );
 
-    // 暗証番号 mode: ⚙ → セキュリティ設定 → the 目視 switch off → back to 認証選択.
-    for action in [
+    // 暗証番号 mode: ⚙ → セキュリティ設定 (behind the passcode) → the 目視 switch off → back
+    // to 認証選択. Every screen is waited for: a click within moments of a screen change is
+    // not taken.
+    press(
+        &display,
+        &window,
+        &mut expected,
+        &mut text,
         UiAction::OpenMenu,
+        "6a-menu",
+    );
+    press(
+        &display,
+        &window,
+        &mut expected,
+        &mut text,
         UiAction::Menu(MenuItem::Security),
+        "6b-security-passcode",
+    );
+    keys(&display, &["1", "2", "3", "4"]);
+    for d in [1, 2, 3, 4] {
+        expected.act_and_settle(UiAction::Digit(d));
+    }
+    assert_eq!(expected.app().state().name(), "Security");
+    expect_screen(&display, &window, &expected, &mut text, "6c-security");
+    press(
+        &display,
+        &window,
+        &mut expected,
+        &mut text,
         UiAction::ToggleVisualCheck,
+        "6d-security-pin-mode",
+    );
+    press(
+        &display,
+        &window,
+        &mut expected,
+        &mut text,
         UiAction::Back,
+        "6e-menu",
+    );
+    press(
+        &display,
+        &window,
+        &mut expected,
+        &mut text,
         UiAction::Back,
-    ] {
-        click(&display, &window, &expected, &text, action);
-        expected.act_and_settle(action);
-    }
-    expect_screen(&display, &window, &expected, &mut text, "6-auth-select-pin");
-    for action in [UiAction::Next, UiAction::Ok] {
-        click(&display, &window, &expected, &text, action);
-        expected.act_and_settle(action);
-    }
+        "6-auth-select-pin",
+    );
+    press(
+        &display,
+        &window,
+        &mut expected,
+        &mut text,
+        UiAction::Next,
+        "6f-start-pin",
+    );
     // The card is still on the reader: the tries are shown before the patient types.
-    expect_screen(&display, &window, &expected, &mut text, "7-pin-entry");
+    press(
+        &display,
+        &window,
+        &mut expected,
+        &mut text,
+        UiAction::Ok,
+        "7-pin-entry",
+    );
+    assert_eq!(expected.app().state().name(), "EnterPin(Typing)");
 
-    // A wrong PIN typed on the keyboard: back to the pad with 「残り2回」.
+    // A wrong PIN typed on the keyboard; 次へ reads the card at once: back to the pad with
+    // 「残り2回」.
     keys(&display, &["9", "9", "9", "9"]);
     for _ in 0..4 {
         expected.act_and_settle(UiAction::Digit(9));
     }
-    for action in [UiAction::Next, UiAction::ReadCard] {
-        click(&display, &window, &expected, &text, action);
-        expected.act_and_settle(action);
-    }
+    click(&display, &window, &expected, &text, UiAction::Next);
+    expected.act_and_settle(UiAction::Next);
     let wrong = view(expected.app(), Size::DESIGN, &text).texts().concat();
     assert!(wrong.contains("暗証番号が違います。残り2回"), "{wrong}");
     expect_screen(&display, &window, &expected, &mut text, "8-wrong-pin");
@@ -203,11 +266,14 @@ fn the_visual_flow_runs_in_a_real_window() {
         click(&display, &window, &expected, &text, UiAction::Digit(d));
         expected.act_and_settle(UiAction::Digit(d));
     }
-    for action in [UiAction::Next, UiAction::ReadCard] {
-        click(&display, &window, &expected, &text, action);
-        expected.act_and_settle(action);
-    }
-    expect_screen(&display, &window, &expected, &mut text, "9-pin-read-done");
+    press(
+        &display,
+        &window,
+        &mut expected,
+        &mut text,
+        UiAction::Next,
+        "9-pin-read-done",
+    );
     click(&display, &window, &expected, &text, UiAction::Next);
     expected.act_and_settle(UiAction::Next);
     let result = view(expected.app(), Size::DESIGN, &text).texts().concat();

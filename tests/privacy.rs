@@ -126,15 +126,14 @@ fn no_demo_patient_reaches_the_log_or_the_data_folder() {
         let index = u8::try_from(i).expect("few demo cards");
         assert_eq!(s.app().state().name(), "SelectAuth", "card {}", card.id);
         s.act_and_settle(UiAction::DemoToggleCard(index)); // placed: 目視 reads at once
-        if let State::ReadCard {
-            phase: myna_kakunin::app::ReadPhase::Done(outcome),
-            ..
-        } = s.app().state()
-        {
-            secrets.extend(identifying(outcome));
+        if let Some(done) = match s.app().state() {
+            State::ReadCard(check) => check.done(),
+            _ => None,
+        } {
+            secrets.extend(identifying(&done.outcome));
             s.act_and_settle(UiAction::Next);
-            if let State::ShowResult { outcome, .. } = s.app().state() {
-                secrets.extend(identifying(outcome));
+            if let State::ShowResult(shown) = s.app().state() {
+                secrets.extend(identifying(&shown.outcome));
                 results += 1;
             }
             s.act_and_settle(UiAction::Close);

@@ -413,7 +413,14 @@ fn every_other_screen_renders_with_its_content() {
     let t = check(&s, &mut text, "reader-select");
     assert!(has(&t, "（使用中）"), "the chosen reader is marked: {t:?}");
     s.act_and_settle(UiAction::Back);
+    // セキュリティ設定 opens behind the passcode.
     s.act_and_settle(UiAction::Menu(MenuItem::Security));
+    assert_eq!(s.app().state().name(), "SecurityPasscode");
+    let t = check(&s, &mut text, "security-passcode");
+    assert!(has(&t, "セキュリティ設定") && has(&t, "パスコード（数字4桁）を入力してください"));
+    for d in [1, 2, 3, 4] {
+        s.act_and_settle(UiAction::Digit(d));
+    }
     let t = check(&s, &mut text, "security");
     for want in [
         "アカウントパスワード設定",
@@ -465,6 +472,15 @@ fn every_other_screen_renders_with_its_content() {
     let t = check(&s, &mut text, "start-pin");
     assert!(has(&t, "暗証番号の入力に進みます"));
     s.act_and_settle(UiAction::Ok);
+    let t = check(&s, &mut text, "pin-set-card");
+    assert_eq!(s.app().state().name(), "EnterPin(NoCard)");
+    assert!(has(
+        &t,
+        "カードリーダーにマイナンバーカードをセットしてください"
+    ));
+    // The pad takes digits once the card on the reader has said its tries.
+    s.act_and_settle(UiAction::DemoToggleCard(0));
+    assert_eq!(s.app().state().name(), "EnterPin(Typing)");
     let t = check(&s, &mut text, "pin-entry");
     assert!(has(&t, "利用者証明用電子証明書の暗証番号"));
     let scene = view(s.app(), Size::DESIGN, &text);

@@ -11,7 +11,8 @@
 //!    with DPAPI (`dpapi:`), and the log file is in the data folder.
 //! 5. Relaunched with `--kiosk`: パスコード入力 (the sealed secrets opened again), fullscreen;
 //!    the passcode unlocks (HTTPS POST /v1/sessions/refresh, GET /v1/app-version); Alt+F4
-//!    is ignored; セキュリティ設定 → アプリを終了 and the passcode end it with exit 0.
+//!    is ignored; セキュリティ設定 (behind the passcode) → アプリを終了 and the passcode
+//!    again end it with exit 0.
 //!
 //! Every wait has a deadline; every process is killed on the way out.
 #![cfg(feature = "demo")]
@@ -110,13 +111,29 @@ fn click(win: &Win, app: &App, text: &Text, action: UiAction) {
     run(c, "xdotool click");
 }
 
-/// Clicks `action` in the window and steps the expected session the same way.
+/// Clicks `action` in the window and steps the expected session the same way; for input
+/// that stays on the same screen (a click within moments of a screen change is not taken:
+/// use [`press_to`] for one that changes it).
 fn press(win: &Win, s: &mut Session, text: &Text, action: UiAction) {
+    let before = s.app().state().name();
     click(win, s.app(), text, action);
     s.act_and_settle(action);
+    assert_eq!(
+        s.app().state().name(),
+        before,
+        "{action:?} changes the screen: press_to waits for it"
+    );
     // The kiosk handles one click before the next arrives: wine queues input per window,
     // and a click on a key that moved (a layer change) must see the new layer.
     sleep(Duration::from_millis(60));
+}
+
+/// Clicks `action`, steps the expected session the same way, and waits until the window
+/// shows the screen it leads to (saved as `name`); the next input may follow at once.
+fn press_to(win: &Win, s: &mut Session, text: &mut Text, action: UiAction, name: &str) {
+    click(win, s.app(), text, action);
+    s.act_and_settle(action);
+    expect_screen(win, s.app(), text, name);
 }
 
 /// Types `value` into the focused field with the on-screen keyboard, switching layers.
@@ -307,7 +324,7 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     eprintln!("first screen after {} ms", started.elapsed().as_millis());
 
     // 2. 初期登録 on the on-screen keyboard, over HTTPS.
-    press(&win, &mut s, &text, UiAction::AcceptTerms);
+    press_to(&win, &mut s, &mut text, UiAction::AcceptTerms, "2-register");
     for (field, value) in [
         DEMO_INSTITUTION_CODE,
         DEMO_USER_ID,
@@ -321,9 +338,8 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
         type_on_keyboard(&win, &mut s, &text, value);
     }
     expect_screen(&win, s.app(), &mut text, "2-register-filled");
-    press(&win, &mut s, &text, UiAction::Submit);
+    press_to(&win, &mut s, &mut text, UiAction::Submit, "3-registered");
     assert_eq!(s.app().state().name(), "Registered");
-    expect_screen(&win, s.app(), &mut text, "3-registered");
     wait_for_text(
         &center_log,
         "POST /v1/devices: HTTP 201",
@@ -331,24 +347,21 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     );
 
     // パスコード登録 (twice, keyboard digits), then start-up.
-    press(&win, &mut s, &text, UiAction::Ok);
-    expect_screen(&win, s.app(), &mut text, "4-new-passcode");
-    for _ in 0..2 {
-        let digits: Vec<String> = PASSCODE.iter().map(|d| d.to_string()).collect();
-        let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+    press_to(&win, &mut s, &mut text, UiAction::Ok, "4-new-passcode");
+    let digits: Vec<String> = PASSCODE.iter().map(|d| d.to_string()).collect();
+    let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+    for name in ["4-confirm-passcode", "5-passcode-registered"] {
         keys(&win, &digits);
         for d in PASSCODE {
             s.act_and_settle(UiAction::Digit(d));
         }
+        expect_screen(&win, s.app(), &mut text, name);
     }
-    expect_screen(&win, s.app(), &mut text, "5-passcode-registered");
-    press(&win, &mut s, &text, UiAction::Ok);
+    press_to(&win, &mut s, &mut text, UiAction::Ok, "6-notices");
     // The unread お知らせ come first (manual P.5), then 認証選択.
     assert_eq!(s.app().state().name(), "Notices");
-    expect_screen(&win, s.app(), &mut text, "6-notices");
-    press(&win, &mut s, &text, UiAction::Close);
+    press_to(&win, &mut s, &mut text, UiAction::Close, "6-auth-select");
     assert_eq!(s.app().state().name(), "SelectAuth");
-    expect_screen(&win, s.app(), &mut text, "6-auth-select");
 
     // 3. A second launch ends at once; the first keeps running.
     let mut second = start_exe(
@@ -424,8 +437,6 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     expect_screen(&win, s.app(), &mut text, "7-kiosk-passcode");
     let refreshes = |log: &str| log.matches("POST /v1/sessions/refresh: HTTP 200").count();
     let before = refreshes(&fs::read_to_string(&center_log).unwrap_or_default());
-    let digits: Vec<String> = PASSCODE.iter().map(|d| d.to_string()).collect();
-    let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
     keys(&win, &digits);
     for d in PASSCODE {
         s.act_and_settle(UiAction::Digit(d));
@@ -450,14 +461,33 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     let log = fs::read_to_string(data.join("myna-kakunin.log")).expect("a log file");
     assert!(log.contains("close request ignored: kiosk mode"), "{log}");
 
-    // The way out: ⚙ → セキュリティ設定 → アプリを終了 → the passcode; exit 0. (The お知らせ
-    // were read in the first run, so the unlock went straight to 認証選択.)
+    // The way out: ⚙ → セキュリティ設定 (the passcode) → アプリを終了 → the passcode again;
+    // exit 0. (The お知らせ were read in the first run, so the unlock went straight to
+    // 認証選択.)
     assert_eq!(s.app().state().name(), "SelectAuth");
-    press(&win, &mut s, &text, UiAction::OpenMenu);
-    press(&win, &mut s, &text, UiAction::Menu(MenuItem::Security));
+    press_to(&win, &mut s, &mut text, UiAction::OpenMenu, "9-kiosk-menu");
+    press_to(
+        &win,
+        &mut s,
+        &mut text,
+        UiAction::Menu(MenuItem::Security),
+        "9-kiosk-security-passcode",
+    );
+    assert_eq!(s.app().state().name(), "SecurityPasscode");
+    keys(&win, &digits);
+    for d in PASSCODE {
+        s.act_and_settle(UiAction::Digit(d));
+    }
+    assert_eq!(s.app().state().name(), "Security");
     expect_screen(&win, s.app(), &mut text, "9-kiosk-security");
-    press(&win, &mut s, &text, UiAction::Menu(MenuItem::Quit));
-    expect_screen(&win, s.app(), &mut text, "10-kiosk-quit-passcode");
+    press_to(
+        &win,
+        &mut s,
+        &mut text,
+        UiAction::Menu(MenuItem::Quit),
+        "10-kiosk-quit-passcode",
+    );
+    assert_eq!(s.app().state().name(), "QuitPasscode");
     keys(&win, &digits);
     assert_eq!(
         wait_exit(&mut exe2, Duration::from_secs(20), "アプリを終了"),

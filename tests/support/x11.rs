@@ -10,10 +10,15 @@ use std::sync::mpsc;
 use std::thread::{self, sleep};
 use std::time::{Duration, Instant};
 
+use myna_kakunin::app::SETTLE_MS;
 use myna_kakunin::shell::png::write_png;
 
 /// Every tool call (xdotool, import) ends within this many seconds.
 const TOOL_LIMIT_SECS: &str = "15";
+
+/// How long input waits once the window is seen showing a new screen: the kiosk ignores a
+/// click or key that comes within [`SETTLE_MS`] of a screen change (double-tap protection).
+pub const SETTLE_PAUSE: Duration = Duration::from_millis(SETTLE_MS + 50);
 
 /// A child process killed when dropped.
 pub struct Killed(pub Child);
@@ -164,7 +169,9 @@ pub struct Expect<'a> {
 }
 
 /// Waits until `window` shows exactly `e.want` on every compared pixel and is not one
-/// uniform colour; saves it as `<name>.png`. At the deadline it saves the window and the
+/// uniform colour; saves it as `<name>.png`, then lets [`SETTLE_PAUSE`] pass, so a click or
+/// key sent next is taken even when the screen has only just changed (every input after a
+/// screen change must come after this wait). At the deadline it saves the window and the
 /// expected image beside each other and panics with the number of differing pixels.
 pub fn wait_for_pixels(display: &str, window: &str, e: &Expect<'_>, name: &str) {
     let save = |file: String, w: usize, h: usize, px: &[u32]| {
@@ -186,6 +193,8 @@ pub fn wait_for_pixels(display: &str, window: &str, e: &Expect<'_>, name: &str) 
         };
         if differing == 0 && !blank {
             save(format!("{name}.png"), w, h, &got);
+            // Seen now, so shown since at most now: input after the pause is taken.
+            sleep(SETTLE_PAUSE);
             return;
         }
         if Instant::now() > deadline {

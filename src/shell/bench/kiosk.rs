@@ -9,7 +9,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use super::process::{self, Line, Proc};
-use crate::app::UiAction;
+use crate::app::{UiAction, SETTLE_MS};
 use crate::shell::demo;
 use crate::shell::headless::{render_app, Session};
 use crate::ui::render::Frame;
@@ -20,6 +20,9 @@ use crate::ui::text::Text;
 const FIRST_FRAME_DEADLINE: Duration = Duration::from_secs(20);
 /// How long a screen change may take after input.
 const SCREEN_DEADLINE: Duration = Duration::from_secs(20);
+/// How long input waits after a screen change: the kiosk ignores a click that comes within
+/// [`SETTLE_MS`] of one (double-tap protection).
+const SETTLE_PAUSE: Duration = Duration::from_millis(SETTLE_MS + 50);
 
 /// One start of the kiosk.
 #[derive(Debug, Clone, PartialEq)]
@@ -265,6 +268,8 @@ pub fn idle(exe: &Path, display: &str, seconds: u64) -> Result<IdleReport, Strin
             .ok_or("お知らせ has no 閉じる")?
             .center();
         let (x, y) = (x.to_string(), y.to_string());
+        // お知らせ has only just appeared: a click now would not be taken.
+        sleep(SETTLE_PAUSE);
         let click = ["mousemove", "--window", &window, &x, &y, "click", "1"];
         process::tool("xdotool", &click, Some(display))?;
         log.wait_screen(&lines, "SelectAuth")?;
