@@ -280,7 +280,10 @@ impl Kiosk {
     fn logout(&mut self, passcode: &str) {
         self.open_security(passcode);
         self.tap(UiAction::Menu(MenuItem::Logout));
-        self.expect("Ask", &[s::LOGOUT_QUESTION, s::LOGOUT_BUTTON, s::CANCEL]);
+        self.expect(
+            "Ask(Logout)",
+            &[s::LOGOUT_QUESTION, s::LOGOUT_BUTTON, s::CANCEL],
+        );
         self.tap(UiAction::Ok);
         self.expect(
             "Login",
@@ -431,7 +434,7 @@ fn a_fresh_device_registers_with_the_sheet_and_sets_a_passcode() {
     k.expect("NewPasscode", &[s::PASSCODE_MISMATCH]);
     k.digits("2468");
     k.digits("2468");
-    k.expect("Tell", &[s::PASSCODE_REGISTERED]);
+    k.expect("Tell(PasscodeRegistered)", &[s::PASSCODE_REGISTERED]);
     let hash = k.s.app().settings().passcode.clone().expect("passcode set");
     assert!(hash.verify(b"2468") && !hash.verify(b"2469"));
 
@@ -680,7 +683,7 @@ fn pin_mode_shows_tries_takes_a_wrong_then_a_right_pin_and_stops_at_a_locked_car
     // The confirmation, then the patient's pad: the tries show once the card is there, and
     // only then does the pad take digits.
     k.tap(UiAction::Next);
-    k.expect("Ask", &[s::START_PIN_QUESTION, s::OK, s::CANCEL]);
+    k.expect("Ask(StartPin)", &[s::START_PIN_QUESTION, s::OK, s::CANCEL]);
     k.tap(UiAction::Ok);
     k.expect(
         "EnterPin(NoCard)",
@@ -798,7 +801,7 @@ fn passcode_and_password_changes_take_effect() {
     k.digits("2468");
     k.expect("ConfirmPasscode", &[s::PASSCODE_CONFIRM_PROMPT]);
     k.digits("2468");
-    k.expect("Tell", &[s::PASSCODE_CHANGED]);
+    k.expect("Tell(PasscodeChanged)", &[s::PASSCODE_CHANGED]);
     k.tap(UiAction::Ok);
     k.expect("Security", &[s::SECURITY]);
 
@@ -844,7 +847,7 @@ fn passcode_and_password_changes_take_effect() {
     // Right: changed.
     k.retype(0, DEMO_PASSWORD);
     k.tap(UiAction::Submit);
-    k.expect("Tell", &[s::PASSWORD_CHANGED]);
+    k.expect("Tell(PasswordChanged)", &[s::PASSWORD_CHANGED]);
     k.tap(UiAction::Ok);
     k.expect("Security", &[s::SECURITY]);
     k.tap(UiAction::Back);
@@ -915,7 +918,7 @@ fn deregistration_needs_two_confirmations_and_returns_to_the_terms() {
 
     k.tap(UiAction::Menu(MenuItem::Deregister));
     k.expect(
-        "Ask",
+        "Ask(Deregister)",
         &[s::DEREGISTER_QUESTION, s::DEREGISTER_BUTTON, s::CANCEL],
     );
     k.tap(UiAction::Cancel);
@@ -927,9 +930,12 @@ fn deregistration_needs_two_confirmations_and_returns_to_the_terms() {
 
     k.tap(UiAction::Menu(MenuItem::Deregister));
     k.tap(UiAction::Ok);
-    k.expect("Ask", &[s::DEREGISTER_AGAIN, s::DEREGISTER_BUTTON]);
+    k.expect(
+        "Ask(DeregisterAgain)",
+        &[s::DEREGISTER_AGAIN, s::DEREGISTER_BUTTON],
+    );
     k.tap(UiAction::Ok);
-    k.expect("Tell", &[s::DEREGISTERED]);
+    k.expect("Tell(Deregistered)", &[s::DEREGISTERED]);
     let settings = k.s.app().settings();
     assert!(settings.registration.is_none() && settings.passcode.is_none());
     k.tap(UiAction::Ok);
