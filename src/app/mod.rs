@@ -520,3 +520,5 @@ impl App {
 mod tests;
 #[cfg(test)]
 mod tests_life;
+#[cfg(test)]
+mod tests_menu;

@@ -704,3 +704,43 @@ fn time_far_in_the_future_does_not_overflow() {
     );
     assert!(k.app.next_wakeup().is_some_and(|at| at == Millis(u64::MAX)));
 }
+
+#[test]
+fn each_error_is_said_once_and_an_unknown_code_in_the_centers_words() {
+    use crate::ui::screens::{view, Size};
+    use crate::ui::text::Text;
+    let text = Text::load().expect("embedded font parses");
+    let texts = |k: &K| -> Vec<String> {
+        view(&k.app, Size::DESIGN, &text)
+            .texts()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    // A known code: our words, once each; the center's own sentence is not repeated.
+    let mut k = K::unlocked();
+    asking(&mut k);
+    k.feed(Event::CenterAnswered(Err(rejected(
+        ErrorCode::CertificateExpired,
+    ))));
+    let shown = texts(&k);
+    let advice = crate::ui::strings::center_error(&rejected(ErrorCode::CertificateExpired));
+    assert_eq!(shown.iter().filter(|t| t.contains(advice.what)).count(), 1);
+    assert_eq!(shown.iter().filter(|t| t.contains(advice.next)).count(), 1);
+    assert!(!shown.iter().any(|t| t == "center"), "{shown:?}");
+    // A code this version does not know: the center's sentence says what happened.
+    let mut k = K::unlocked();
+    asking(&mut k);
+    let unknown = CenterError::Rejected {
+        code: ErrorCode::Unknown("MK-E7777".into()),
+        message: "新しい規則により確認できません。".into(),
+    };
+    k.feed(Event::CenterAnswered(Err(unknown)));
+    let shown = texts(&k);
+    assert!(
+        shown
+            .iter()
+            .any(|t| t == "新しい規則により確認できません。"),
+        "{shown:?}"
+    );
+}

@@ -1645,7 +1645,7 @@ fn read_card(b: &mut Builder<'_>, phase: ReadView, t: &Text) {
 
 /// The error screen: what happened once, what to do next once, and a main button that can
 /// succeed (もう一度読み取る only where reading again can).
-fn read_failed(b: &mut Builder<'_>, failure: &Failure, retry: bool, t: &Text) {
+fn read_failed<'a>(b: &mut Builder<'a>, failure: &'a Failure, retry: bool, t: &Text) {
     let c = b.content();
     let advice = match failure {
         Failure::Card(e) => s::card_error(e),
@@ -1659,7 +1659,25 @@ fn read_failed(b: &mut Builder<'_>, failure: &Failure, retry: bool, t: &Text) {
         },
         None,
     );
-    let y = b.paragraph(t, c.x, c.y + 96, c.w, advice.what, size::BODY) + 16;
+    // A code this version does not know has no words of ours: the center's own sentence
+    // says what happened (for known codes ours do, once).
+    let y = match failure {
+        Failure::Center(CenterError::Rejected {
+            code: crate::center::wire::ErrorCode::Unknown(_),
+            message,
+        }) => {
+            let h = text_height(t, message, size::BODY, c.w);
+            b.text(
+                Rect::new(c.x, c.y + 96, c.w, h),
+                Label::Borrowed(message),
+                size::BODY,
+                theme::TEXT,
+                Align::Start,
+            );
+            c.y + 96 + h + 16
+        }
+        _ => b.paragraph(t, c.x, c.y + 96, c.w, advice.what, size::BODY) + 16,
+    };
     b.paragraph(t, c.x, y, c.w, advice.next, size::BODY);
     if retry {
         b.footer(
