@@ -705,14 +705,34 @@ mod card_api {
         bits[1..].to_vec()
     }
 
+    /// The card on the reader as the PIN pad learns it (tries and identity).
+    fn status() -> jpki::PinStatus {
+        within(OPERATION_DEADLINE, "PIN status", || {
+            PcscReader::new(Some(READER.to_owned())).pin_status()
+        })
+        .expect("the card answers its PIN status")
+    }
+
     pub fn pin_flow_and_signature() {
         let challenge = b"pcsc stack test challenge".to_vec();
-        let wrong = within(OPERATION_DEADLINE, "wrong PIN", || {
-            PcscReader::new(Some(READER.to_owned())).authenticate(b"0000", b"x")
+        let card = status().card;
+        // A PIN typed for another card is not sent to this one: no try is spent.
+        let other = jpki::CardIdentity::of(b"another card");
+        let refused = within(OPERATION_DEADLINE, "another card", move || {
+            PcscReader::new(Some(READER.to_owned())).authenticate(b"0000", b"x", &other)
+        });
+        assert_eq!(refused.err(), Some(CardError::CardChanged));
+        assert_eq!(tries_left(), Ok(3));
+        let wrong = within(OPERATION_DEADLINE, "wrong PIN", move || {
+            PcscReader::new(Some(READER.to_owned())).authenticate(b"0000", b"x", &card)
         });
         assert_eq!(wrong.err(), Some(CardError::WrongPin { tries_left: 2 }));
         let auth = within(OPERATION_DEADLINE, "right PIN", move || {
-            PcscReader::new(Some(READER.to_owned())).authenticate(TARO_PIN.as_bytes(), &challenge)
+            PcscReader::new(Some(READER.to_owned())).authenticate(
+                TARO_PIN.as_bytes(),
+                &challenge,
+                &card,
+            )
         })
         .expect("the right PIN signs");
         assert_eq!(auth.certificate.der(), TARO_CERT);
@@ -731,8 +751,9 @@ mod card_api {
     }
 
     pub fn blocked() {
-        let result = within(OPERATION_DEADLINE, "blocked PIN", || {
-            PcscReader::new(Some(READER.to_owned())).authenticate(TARO_PIN.as_bytes(), b"x")
+        let card = status().card;
+        let result = within(OPERATION_DEADLINE, "blocked PIN", move || {
+            PcscReader::new(Some(READER.to_owned())).authenticate(TARO_PIN.as_bytes(), b"x", &card)
         });
         assert_eq!(result.err(), Some(CardError::PinBlocked));
     }

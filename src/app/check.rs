@@ -11,6 +11,7 @@
 
 use log::{debug, info};
 
+use crate::card::jpki::CardIdentity;
 use crate::card::CardError;
 use crate::center::model::{Challenge, ChallengeId, CheckOutcome};
 use crate::center::CenterError;
@@ -72,10 +73,11 @@ impl App {
                     result,
                 },
             ) if asked == card => match result {
-                Ok(0) => blocked(),
-                Ok(tries) => State::EnterPin(PinPad::Typing {
+                Ok(status) if status.tries == 0 => blocked(),
+                Ok(status) => State::EnterPin(PinPad::Typing {
                     card,
-                    tries,
+                    tries: status.tries,
+                    identity: status.card,
                     entry: DigitEntry::default(),
                     notice: None,
                 }),
@@ -86,42 +88,35 @@ impl App {
                 PinPad::Typing {
                     card,
                     tries,
+                    identity,
                     mut entry,
                     notice,
                 },
                 Event::Ui(action),
-            ) => match action {
-                UiAction::Digit(d) => {
-                    entry.push(d);
-                    State::EnterPin(PinPad::Typing {
-                        card,
-                        tries,
-                        entry,
-                        notice,
-                    })
+            ) => {
+                match action {
+                    UiAction::Digit(d) => entry.push(d),
+                    UiAction::DeleteDigit => entry.pop(),
+                    UiAction::Next if entry.is_complete() && self.card.present == Some(card) => {
+                        // The same card is still there: the read starts by itself.
+                        out.push(Command::GetChallenge);
+                        return State::ReadCard(Check::Pin(PinRead::Challenge {
+                            pin: entry,
+                            card,
+                            identity,
+                        }));
+                    }
+                    UiAction::Back => return State::SelectAuth,
+                    _ => {}
                 }
-                UiAction::DeleteDigit => {
-                    entry.pop();
-                    State::EnterPin(PinPad::Typing {
-                        card,
-                        tries,
-                        entry,
-                        notice,
-                    })
-                }
-                UiAction::Next if entry.is_complete() && self.card.present == Some(card) => {
-                    // The same card is still there: the read starts by itself.
-                    out.push(Command::GetChallenge);
-                    State::ReadCard(Check::Pin(PinRead::Challenge { pin: entry, card }))
-                }
-                UiAction::Back => State::SelectAuth,
-                _ => State::EnterPin(PinPad::Typing {
+                State::EnterPin(PinPad::Typing {
                     card,
                     tries,
+                    identity,
                     entry,
                     notice,
-                }),
-            },
+                })
+            }
             (_, Event::Ui(UiAction::Back)) => State::SelectAuth,
             (pad, other) => {
                 debug!("ignored {} in EnterPin", other.name());
@@ -162,23 +157,38 @@ impl App {
 
             // --- 暗証番号 --------------------------------------------------------------------
             (
-                Check::Pin(PinRead::Challenge { pin, card }),
+                Check::Pin(PinRead::Challenge {
+                    pin,
+                    card,
+                    identity,
+                }),
                 Event::ChallengeIssued(Ok(challenge)),
             ) => {
                 if self.card.present == Some(card) {
-                    Self::sign(pin, card, challenge, out)
+                    Self::sign(pin, card, identity, challenge, out)
                 } else {
                     drop(pin);
                     self.pin_pad(Some(DigitNotice::CardChanged), out)
                 }
             }
-            (Check::Pin(PinRead::Challenge { pin, card }), Event::ChallengeIssued(Err(e))) => {
+            (
+                Check::Pin(PinRead::Challenge {
+                    pin,
+                    card,
+                    identity,
+                }),
+                Event::ChallengeIssued(Err(e)),
+            ) => {
                 let keep_pin = self.card.present == Some(card);
                 match session_fault(&e) {
                     Some(SessionFault::Renewable)
                         if keep_pin && self.renew_and_repeat(Command::GetChallenge, out) =>
                     {
-                        State::ReadCard(Check::Pin(PinRead::Challenge { pin, card }))
+                        State::ReadCard(Check::Pin(PinRead::Challenge {
+                            pin,
+                            card,
+                            identity,
+                        }))
                     }
                     _ => {
                         drop(pin);
@@ -192,7 +202,14 @@ impl App {
                 drop(pin);
                 self.pin_pad(Some(DigitNotice::CardChanged), out)
             }
-            (Check::Pin(PinRead::Signing { card, challenge_id }), Event::Authenticated(result)) => {
+            (
+                Check::Pin(PinRead::Signing {
+                    card,
+                    identity,
+                    challenge_id,
+                }),
+                Event::Authenticated(result),
+            ) => {
                 match result {
                     Ok(authentication) => {
                         debug!("card authenticated");
@@ -213,6 +230,7 @@ impl App {
                             State::EnterPin(PinPad::Typing {
                                 card,
                                 tries: tries_left,
+                                identity,
                                 entry: DigitEntry::default(),
                                 notice: Some(DigitNotice::WrongPin(tries_left)),
                             })
@@ -221,6 +239,11 @@ impl App {
                         }
                     }
                     Err(CardError::WrongPin { .. } | CardError::PinBlocked) => blocked(),
+                    // Another card was there when the PIN was to be sent: it got nothing;
+                    // the pad asks the card now there for its tries.
+                    Err(CardError::CardChanged) => {
+                        self.pin_pad(Some(DigitNotice::CardChanged), out)
+                    }
                     Err(e) => failed(Failure::Card(e)),
                 }
             }
@@ -269,10 +292,24 @@ impl App {
         }
     }
 
-    fn sign(pin: DigitEntry, card: CardId, challenge: Challenge, out: &mut Vec<Command>) -> State {
+    fn sign(
+        pin: DigitEntry,
+        card: CardId,
+        identity: CardIdentity,
+        challenge: Challenge,
+        out: &mut Vec<Command>,
+    ) -> State {
         let challenge_id: ChallengeId = challenge.id.clone();
-        out.push(Command::Authenticate { pin, challenge });
-        State::ReadCard(Check::Pin(PinRead::Signing { card, challenge_id }))
+        out.push(Command::Authenticate {
+            pin,
+            challenge,
+            card: identity,
+        });
+        State::ReadCard(Check::Pin(PinRead::Signing {
+            card,
+            identity,
+            challenge_id,
+        }))
     }
 
     /// 読み取り完了: the outcome waits behind 次へ, no longer than a shown result would.

@@ -1,7 +1,7 @@
 //! The brain's inputs and outputs: what a person does ([`UiAction`]), what the world reports
 //! ([`Event`]) and the work the brain asks of the worker and the shell ([`Command`]).
 
-use crate::card::jpki::PinAuthentication;
+use crate::card::jpki::{CardIdentity, PinAuthentication, PinStatus};
 use crate::card::{AuthCertificate, CardError};
 use crate::center::account::{
     DeviceCredential, Enrollment, Password, RefreshToken, Registration, Session, UserId,
@@ -136,8 +136,8 @@ pub enum Event {
     PinTries {
         /// The placement [`Command::QueryPinTries`] named.
         card: CardId,
-        /// Tries left, or why the card could not say.
-        result: Result<u8, CardError>,
+        /// Tries left and which card said so, or why the card could not say.
+        result: Result<PinStatus, CardError>,
     },
     /// The center handed out a challenge.
     ChallengeIssued(Result<Challenge, CenterError>),
@@ -181,6 +181,8 @@ pub enum Command {
         pin: DigitEntry,
         /// What to sign.
         challenge: Challenge,
+        /// The card whose tries the pad showed: any other card gets nothing.
+        card: CardIdentity,
     },
     /// Ask the center for the qualification bound to this certificate (目視 mode).
     CheckQualification(AuthCertificate),

@@ -2,7 +2,7 @@
 //! and phase: a PIN exists only while it is typed or on its way to the card, an outcome only
 //! while 読み取り完了 or 資格確認結果 shows it, a deadline only in the phase it ends.
 
-use crate::card::jpki::PinAuthentication;
+use crate::card::jpki::{CardIdentity, PinAuthentication};
 use crate::card::{AuthCertificate, CardError};
 use crate::center::info::{AppVersion, Notice};
 use crate::center::model::{ChallengeId, CheckOutcome};
@@ -259,6 +259,8 @@ pub enum PinPad {
         card: CardId,
         /// Tries left (1–3 on a card that is not blocked); 1 shows the last-try warning.
         tries: u8,
+        /// The card itself, as it answered the tries: the PIN goes to it and no other.
+        identity: CardIdentity,
         /// Digits typed so far.
         entry: DigitEntry,
         /// Feedback from the last attempt.
@@ -300,11 +302,15 @@ pub enum PinRead {
         pin: DigitEntry,
         /// The placement whose tries were shown.
         card: CardId,
+        /// The card itself, as it answered the tries.
+        identity: CardIdentity,
     },
     /// The card verifies the PIN and signs (the PIN is with the worker).
     Signing {
         /// The placement the PIN was sent to.
         card: CardId,
+        /// The card itself (a wrong PIN goes back to its pad).
+        identity: CardIdentity,
         /// The challenge being signed.
         challenge_id: ChallengeId,
     },

@@ -162,6 +162,14 @@ fn rejected(code: ErrorCode) -> CenterError {
     }
 }
 
+/// The card's answer to the tries query: `n` tries, from the card that begins "taro".
+fn tries(n: u8) -> crate::card::jpki::PinStatus {
+    crate::card::jpki::PinStatus {
+        tries: n,
+        card: crate::card::jpki::CardIdentity::of(b"taro"),
+    }
+}
+
 fn challenge() -> Challenge {
     Challenge {
         id: ChallengeId::parse("challenge-0000000001").expect("id"),
@@ -415,7 +423,7 @@ fn no_pin_digit_is_taken_before_the_cards_tries_are_shown() {
     };
     k.feed(Event::PinTries {
         card,
-        result: Ok(1),
+        result: Ok(tries(1)),
     });
     match k.app.state() {
         State::EnterPin(PinPad::Typing { tries, entry, .. }) => {
@@ -435,7 +443,7 @@ fn a_swapped_card_wipes_the_pin_and_asks_the_new_card() {
     let first = k.app.card().present.expect("a card");
     k.feed(Event::PinTries {
         card: first,
-        result: Ok(3),
+        result: Ok(tries(3)),
     });
     for d in [1, 2, 3, 4] {
         k.press(UiAction::Digit(d));
@@ -448,12 +456,12 @@ fn a_swapped_card_wipes_the_pin_and_asks_the_new_card() {
     // A late answer about the first card changes nothing.
     k.feed(Event::PinTries {
         card: first,
-        result: Ok(3),
+        result: Ok(tries(3)),
     });
     assert_eq!(k.name(), "EnterPin(AskingTries)");
     k.feed(Event::PinTries {
         card: second,
-        result: Ok(2),
+        result: Ok(tries(2)),
     });
     match k.app.state() {
         State::EnterPin(PinPad::Typing { entry, tries, .. }) => {
@@ -473,7 +481,7 @@ fn a_card_taken_off_before_verify_never_gets_the_pin() {
     let card = k.app.card().present.expect("a card");
     k.feed(Event::PinTries {
         card,
-        result: Ok(3),
+        result: Ok(tries(3)),
     });
     for d in [1, 2, 3, 4] {
         k.press(UiAction::Digit(d));
@@ -500,7 +508,7 @@ fn a_blocked_pin_offers_no_retry() {
     let card = k.app.card().present.expect("a card");
     k.feed(Event::PinTries {
         card,
-        result: Ok(0),
+        result: Ok(tries(0)),
     });
     assert!(matches!(
         k.app.state(),
@@ -743,4 +751,31 @@ fn each_error_is_said_once_and_an_unknown_code_in_the_centers_words() {
             .any(|t| t == "新しい規則により確認できません。"),
         "{shown:?}"
     );
+}
+
+#[test]
+fn a_pin_refused_by_the_card_layer_for_another_card_goes_back_to_the_tries() {
+    let mut k = K::pin_mode();
+    k.press(UiAction::Next);
+    k.press(UiAction::Ok);
+    k.feed(Event::CardPresence(true));
+    let card = k.app.card().present.expect("a card");
+    k.feed(Event::PinTries {
+        card,
+        result: Ok(tries(3)),
+    });
+    for d in [1, 2, 3, 4] {
+        k.press(UiAction::Digit(d));
+    }
+    k.press(UiAction::Next);
+    let cmds = k.feed(Event::ChallengeIssued(Ok(challenge())));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Command::Authenticate { card, .. }] if *card == crate::card::jpki::CardIdentity::of(b"taro")
+    ));
+    // The reader found another card than the one whose tries were shown (a swap faster
+    // than the reader's report): nothing was sent; the pad asks again.
+    let cmds = k.feed(Event::Authenticated(Err(CardError::CardChanged)));
+    assert!(matches!(cmds.as_slice(), [Command::QueryPinTries { .. }]));
+    assert_eq!(k.name(), "EnterPin(AskingTries)");
 }

@@ -39,6 +39,10 @@ fn placed(a: &App) -> CardId {
 fn answer_tries(a: &mut App, result: Result<u8, CardError>) -> Vec<Command> {
     let card = placed(a);
     let now = t(a);
+    let result = result.map(|tries| crate::card::jpki::PinStatus {
+        tries,
+        card: crate::card::jpki::CardIdentity::of(b"taro"),
+    });
     a.step(Event::PinTries { card, result }, now)
 }
 
@@ -154,7 +158,12 @@ fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
     pin_typed(&mut a);
     let cmds = a.step(Event::ChallengeIssued(Ok(challenge())), t(&a));
     match cmds.as_slice() {
-        [Command::Authenticate { pin, challenge: c }] => {
+        [Command::Authenticate {
+            pin,
+            challenge: c,
+            card,
+        }] => {
+            assert_eq!(*card, crate::card::jpki::CardIdentity::of(b"taro"));
             assert_eq!(pin.expose(), b"1234");
             assert_eq!(c.id.as_str(), "c1");
         }

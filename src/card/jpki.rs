@@ -202,6 +202,90 @@ where
     })
 }
 
+/// Which card answered: a digest of the first block of its 利用者証明用電子証明書 (its
+/// serial number and issuer are there), so two cards never share one. Not secret, but not
+/// logged either (the serial links to a person at the center).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct CardIdentity([u8; 32]);
+
+impl core::fmt::Debug for CardIdentity {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CardIdentity(..)")
+    }
+}
+
+impl CardIdentity {
+    /// The identity of a card whose certificate file begins with `first_block`.
+    pub fn of(first_block: &[u8]) -> CardIdentity {
+        let d = ring::digest::digest(&ring::digest::SHA256, first_block);
+        let mut id = [0u8; 32];
+        id.copy_from_slice(d.as_ref());
+        CardIdentity(id)
+    }
+}
+
+/// The PIN's tries left and the card that said so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinStatus {
+    /// Tries left (0 when blocked).
+    pub tries: u8,
+    /// The card.
+    pub card: CardIdentity,
+}
+
+/// The first block of the certificate file: SELECT EF 000A, one READ BINARY.
+fn identity<C>(ch: &mut C) -> Result<CardIdentity, Fail>
+where
+    C: CardChannel + ?Sized,
+{
+    select_ef(ch, EF_AUTH_CERT)?;
+    let block = read_binary(ch, 0, CHUNK)?;
+    Ok(CardIdentity::of(&block))
+}
+
+/// The PIN's tries left, without using one, and which card answered: SELECT AP, SELECT EF
+/// 000A, READ BINARY (the certificate's first block), SELECT EF 0018, the tries query.
+pub fn pin_status<C>(ch: &mut C) -> Result<PinStatus, CardError>
+where
+    C: CardChannel + ?Sized,
+{
+    retry_after_reset(ch, |ch| {
+        select_jpki(ch)?;
+        let card = identity(ch)?;
+        select_ef(ch, EF_AUTH_PIN)?;
+        let tries = match exchange(ch, &Command::verify_tries_query())?.sw {
+            StatusWord::WrongPin { tries_left } => tries_left,
+            StatusWord::PinBlocked(_) => 0,
+            sw => return Err(CardError::UnexpectedStatus(sw).into()),
+        };
+        Ok(PinStatus { tries, card })
+    })
+}
+
+/// [`authenticate`] on `card` only: the certificate's first block is read and compared
+/// before anything else, and another card gets nothing ([`CardError::CardChanged`]; no
+/// PIN sent, no try spent). Two APDUs more than [`authenticate`].
+pub fn authenticate_card<C>(
+    ch: &mut C,
+    pin: &[u8],
+    challenge: &[u8],
+    card: &CardIdentity,
+) -> Result<PinAuthentication, CardError>
+where
+    C: CardChannel + ?Sized,
+{
+    check_pin_format(pin)?;
+    let here = retry_after_reset(ch, |ch| {
+        select_jpki(ch)?;
+        Ok(identity(ch)?)
+    })?;
+    if here != *card {
+        log::info!("PIN not sent: the card on the reader is not the one whose tries were shown");
+        return Err(CardError::CardChanged);
+    }
+    authenticate(ch, pin, challenge)
+}
+
 /// The whole PIN flow in one session: SELECT AP, SELECT EF 0018, tries query, VERIFY,
 /// SELECT EF 0017, SIGN, then SELECT AP again (which ends the verification) and the
 /// certificate read of [`read_auth_certificate`].

@@ -75,6 +75,9 @@ pub enum CardError {
     BadSignature,
     /// Any other reader or service failure.
     ReaderFault,
+    /// The card on the reader is not the one whose PIN tries were shown; nothing was sent
+    /// to it (the PIN was typed for another card).
+    CardChanged,
 }
 
 impl From<TransportError> for CardError {
@@ -96,16 +99,19 @@ pub trait Reader: Send {
     /// Reads the 利用者証明用電子証明書 of the card on the reader (no PIN needed).
     fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError>;
 
-    /// Tries left of the user-authentication PIN, without using one (0 when blocked).
-    fn pin_tries_left(&mut self) -> Result<u8, CardError>;
+    /// Tries left of the user-authentication PIN, without using one (0 when blocked), and
+    /// which card said so.
+    fn pin_status(&mut self) -> Result<jpki::PinStatus, CardError>;
 
-    /// The whole PIN flow in one card session (PC/SC: one transaction): verifies `pin`, has
-    /// the card sign `challenge` (RSASSA-PKCS1-v1_5 with SHA-256) and reads the certificate.
+    /// The whole PIN flow in one card session (PC/SC: one transaction): checks that the card
+    /// is `card` (else [`CardError::CardChanged`], nothing sent), verifies `pin`, has the
+    /// card sign `challenge` (RSASSA-PKCS1-v1_5 with SHA-256) and reads the certificate.
     /// The PIN is never logged; copies made to send it are wiped.
     fn authenticate(
         &mut self,
         pin: &[u8],
         challenge: &[u8],
+        card: &jpki::CardIdentity,
     ) -> Result<jpki::PinAuthentication, CardError>;
 }
 

@@ -77,16 +77,18 @@ impl Reader for PcscReader {
         self.with_card(|channel| jpki::read_auth_certificate(channel))
     }
 
-    fn pin_tries_left(&mut self) -> Result<u8, CardError> {
-        self.with_card(|channel| jpki::pin_tries_left(channel))
+    fn pin_status(&mut self) -> Result<jpki::PinStatus, CardError> {
+        self.with_card(|channel| jpki::pin_status(channel))
     }
 
     fn authenticate(
         &mut self,
         pin: &[u8],
         challenge: &[u8],
+        card: &jpki::CardIdentity,
     ) -> Result<jpki::PinAuthentication, CardError> {
-        self.with_card(|channel| jpki::authenticate(channel, pin, challenge))
+        // One transaction: no other card can come between the check and the VERIFY.
+        self.with_card(|channel| jpki::authenticate_card(channel, pin, challenge, card))
     }
 }
 

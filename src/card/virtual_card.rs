@@ -718,16 +718,17 @@ impl Reader for VirtualReader {
         jpki::read_auth_certificate(self.session()?)
     }
 
-    fn pin_tries_left(&mut self) -> Result<u8, CardError> {
-        jpki::pin_tries_left(self.session()?)
+    fn pin_status(&mut self) -> Result<jpki::PinStatus, CardError> {
+        jpki::pin_status(self.session()?)
     }
 
     fn authenticate(
         &mut self,
         pin: &[u8],
         challenge: &[u8],
+        card: &jpki::CardIdentity,
     ) -> Result<PinAuthentication, CardError> {
-        jpki::authenticate(self.session()?, pin, challenge)
+        jpki::authenticate_card(self.session()?, pin, challenge, card)
     }
 }
 
@@ -1428,25 +1429,61 @@ mod tests {
     #[test]
     fn the_reader_runs_the_pin_flow_and_keeps_tries_on_the_card() {
         let mut reader = VirtualReader::new();
-        assert_eq!(reader.pin_tries_left(), Err(CardError::NoCard));
-        assert_eq!(reader.authenticate(b"1234", b"c"), Err(CardError::NoCard));
+        assert_eq!(reader.pin_status(), Err(CardError::NoCard));
         reader.place(demo_cards()[0].insert());
-        assert_eq!(reader.pin_tries_left(), Ok(3));
+        let taro = reader.pin_status().expect("a card");
+        assert_eq!(taro.tries, 3);
+        reader.remove();
         assert_eq!(
-            reader.authenticate(b"0000", b"c"),
+            reader.authenticate(b"1234", b"c", &taro.card),
+            Err(CardError::NoCard)
+        );
+        reader.place(demo_cards()[0].insert());
+        assert_eq!(
+            reader.authenticate(b"0000", b"c", &taro.card),
             Err(CardError::WrongPin { tries_left: 2 })
         );
-        assert_eq!(reader.pin_tries_left(), Ok(2), "kept across sessions");
-        let auth = reader.authenticate(b"1234", b"c").expect("right PIN");
+        assert_eq!(
+            reader.pin_status().map(|s| s.tries),
+            Ok(2),
+            "kept across sessions"
+        );
+        let auth = reader
+            .authenticate(b"1234", b"c", &taro.card)
+            .expect("right PIN");
         assert_eq!(auth.certificate.der(), TARO);
         assert!(auth.signature.verifies(&auth.certificate, b"c"));
-        assert_eq!(reader.pin_tries_left(), Ok(3));
+        assert_eq!(reader.pin_status().map(|s| s.tries), Ok(3));
         reader.place(demo_card("locked").expect("listed").insert());
-        assert_eq!(reader.pin_tries_left(), Ok(0));
+        let locked = reader.pin_status().expect("a card");
+        assert_eq!(locked.tries, 0);
         assert_eq!(
-            reader.authenticate(b"1234", b"c"),
+            reader.authenticate(b"1234", b"c", &locked.card),
             Err(CardError::PinBlocked)
         );
+    }
+
+    #[test]
+    fn a_pin_typed_for_one_card_never_reaches_another() {
+        let mut reader = VirtualReader::new();
+        reader.place(demo_cards()[0].insert());
+        let first = reader.pin_status().expect("a card");
+        // Swapped for another card with the same PIN: nothing is sent, no try is spent.
+        let other = demo_cards()
+            .iter()
+            .find(|c| c.id != demo_cards()[0].id && c.pin == demo_cards()[0].pin && c.pin_tries > 0)
+            .expect("another demo card with the same PIN");
+        reader.place(other.insert());
+        let before = reader.pin_status().expect("a card");
+        assert_ne!(before.card, first.card, "two cards, two identities");
+        assert_eq!(
+            reader.authenticate(other.pin.as_bytes(), b"c", &first.card),
+            Err(CardError::CardChanged)
+        );
+        assert_eq!(reader.pin_status().map(|s| s.tries), Ok(before.tries));
+        assert!(reader
+            .authenticate(other.pin.as_bytes(), b"c", &before.card)
+            .is_ok());
     }
 
     #[test]

@@ -72,13 +72,18 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
         }
         Command::QueryPinTries { card } => vec![Event::PinTries {
             card,
-            result: backends.reader.reader().pin_tries_left(),
+            result: backends.reader.reader().pin_status(),
         }],
-        Command::Authenticate { pin, challenge } => {
-            let result = backends
-                .reader
-                .reader()
-                .authenticate(pin.expose(), &challenge.nonce);
+        Command::Authenticate {
+            pin,
+            challenge,
+            card,
+        } => {
+            let result =
+                backends
+                    .reader
+                    .reader()
+                    .authenticate(pin.expose(), &challenge.nonce, &card);
             // `pin` is dropped (and wiped) at the end of this arm.
             vec![Event::Authenticated(result.map(Box::new))]
         }
