@@ -15,7 +15,7 @@
 //! - no patient data on any screen but the result once it is closed or timed out;
 //! - what was saved loads back equal.
 //!
-//! `MYNA_MODEL_STEPS` (default 20 000) and `MYNA_MODEL_SEED` set the run; it prints the
+//! `MYNA_MODEL_STEPS` (default 50 000, one kiosk life) and `MYNA_MODEL_SEED` set the run; it prints the
 //! steps, the simulated days, the distinct states and transitions reached.
 #![cfg(feature = "demo")]
 
@@ -56,6 +56,11 @@ use rng::Rng;
 const START_UNIX: i64 = 1_795_478_400;
 const HOUR: u64 = 3_600_000;
 const DAY: u64 = 24 * HOUR;
+/// How much time one kiosk life may span: within the demo records' and certificates'
+/// dates, past the 30 days a refresh token lives.
+const TIME_BUDGET: u64 = 75 * DAY;
+/// Steps of one kiosk life; then a new kiosk, center and data folder start.
+const EPOCH: u64 = 50_000;
 
 /// What the world does to the center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +181,9 @@ struct Reached {
     restarts: u64,
     checks_shown: u64,
     pin_sent: u64,
+    /// Simulated days over every life.
+    days: f64,
+    lives: u64,
 }
 
 struct Model {
@@ -284,10 +292,16 @@ impl Model {
         self.clock.store(START_UNIX + secs, Ordering::SeqCst);
     }
 
-    /// Visible actions on the current screen.
+    /// Visible actions on the current screen (the demo tray is the world's: cards move in
+    /// `card_move`).
     fn visible(&self) -> Vec<UiAction> {
         let scene = view(self.s.app(), Size::DESIGN, &self.text);
-        scene.widgets.iter().filter_map(|w| w.action).collect()
+        scene
+            .widgets
+            .iter()
+            .filter_map(|w| w.action)
+            .filter(|a| !matches!(a, UiAction::DemoToggleCard(_) | UiAction::DemoTrayPage(_)))
+            .collect()
     }
 
     fn shows(&self, action: UiAction) -> bool {
@@ -567,7 +581,6 @@ impl Model {
             if let Some(q) = &shown.outcome.qualification {
                 self.patients.insert(q.name_kana.expose().to_owned());
             }
-            self.reached.checks_shown += 1;
         }
         if !on_result && !self.patients.is_empty() {
             let scene = view(self.s.app(), Size::DESIGN, &self.text);
@@ -618,6 +631,8 @@ impl Model {
                 "card"
             }
             78..=80 => {
+                // Each kiosk life spans at most TIME_BUDGET: the demo records and cards are
+                // valid for months, not decades (a new life starts every EPOCH steps).
                 let ms = match self.rng.below(6) {
                     0 => 1 + self.rng.below(5_000) as u64,
                     1 => 30_000 + self.rng.below(60_000) as u64,
@@ -625,6 +640,11 @@ impl Model {
                     3 => 11 * HOUR + self.rng.below(3 * HOUR as usize) as u64,
                     4 => DAY + self.rng.below(5 * DAY as usize) as u64,
                     _ => 30 * DAY + self.rng.below(10 * DAY as usize) as u64,
+                };
+                let ms = if self.now.saturating_add(ms) > TIME_BUDGET {
+                    1 + self.rng.below(90_000) as u64
+                } else {
+                    ms
                 };
                 let suspended = self.rng.chance(1, 3);
                 self.pass(ms, suspended);
@@ -661,6 +681,9 @@ impl Model {
         self.sync_clock();
         let after = self.state();
         self.reached.states.insert(after);
+        if after == "ShowResult" && before != after {
+            self.reached.checks_shown += 1;
+        }
         if before != after {
             self.reached.transitions.insert((before, after));
             if std::env::var("MYNA_MODEL_TRACE").is_ok() {
@@ -871,25 +894,37 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 #[test]
 fn a_kiosk_life_has_no_dead_end_and_keeps_its_rules() {
-    let steps = env_u64("MYNA_MODEL_STEPS", 20_000);
+    let steps = env_u64("MYNA_MODEL_STEPS", 50_000);
     let seed = env_u64("MYNA_MODEL_SEED", 0x6d79_6e61);
     let started = std::time::Instant::now();
     let mut m = Model::new(seed);
     for step in 0..steps {
+        if step > 0 && step % EPOCH == 0 {
+            // A new kiosk life: a new device, center and data folder, the counts kept.
+            m.recover();
+            let mut next = Model::new(seed.wrapping_add(step));
+            std::mem::swap(&mut next.reached, &mut m.reached);
+            next.reached.days += m.now as f64 / DAY as f64;
+            next.reached.lives += 1;
+            m = next;
+        }
         m.step();
         if step % 250 == 249 {
             m.recover();
         }
     }
     m.recover();
+    m.reached.days += m.now as f64 / DAY as f64;
+    m.reached.lives += 1;
     let r = &m.reached;
     println!(
-        "model: seed {seed:#x}, {steps} steps in {:.1} s, {:.1} simulated days",
+        "model: seed {seed:#x}, {steps} steps in {:.1} s, {:.1} simulated days in {} kiosk lives",
         started.elapsed().as_secs_f64(),
-        m.now as f64 / DAY as f64
+        r.days,
+        r.lives
     );
     println!(
-        "model: {} distinct states, {} transitions, {} recoveries, {} restarts, {} results shown, {} PINs sent",
+        "model: {} distinct states, {} transitions, {} recoveries, {} restarts, {} results opened, {} PINs sent",
         r.states.len(),
         r.transitions.len(),
         r.recoveries,

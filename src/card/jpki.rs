@@ -277,7 +277,7 @@ where
     check_pin_format(pin)?;
     let here = retry_after_reset(ch, |ch| {
         select_jpki(ch)?;
-        Ok(identity(ch)?)
+        identity(ch)
     })?;
     if here != *card {
         log::info!("PIN not sent: the card on the reader is not the one whose tries were shown");
