@@ -130,8 +130,10 @@ pub fn center_config(data_dir: &Path, o: &Overrides) -> Result<CenterConfig, Sta
     })
 }
 
-/// Parses the config file; the error is the 1-based number of the first bad line.
-fn parse_config(text: &str) -> Result<(Option<String>, Option<PathBuf>), usize> {
+/// Parses the config file; the error is the 1-based number of the first bad line. Public
+/// only for the fuzz tests (`tests/fuzz.rs`); use [`center_config`].
+#[doc(hidden)]
+pub fn parse_config(text: &str) -> Result<(Option<String>, Option<PathBuf>), usize> {
     let (mut url, mut trust) = (None, None);
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
