@@ -107,3 +107,30 @@ fn reference_http() {
 fn virtual_card() {
     run("virtual_card", 0xA9D0_000A, 3_000, virtual_card::step).assert_both_outcomes();
 }
+
+/// The harness itself: a panic or a broken invariant fails the run and names the seed and
+/// the iteration (so a target whose parser panics cannot pass).
+#[test]
+fn the_harness_fails_on_a_panic_or_a_broken_invariant() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    for broken in [true, false] {
+        let mut seen = 0u64;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            harness::run_exactly("self_test_meant_to_fail", 7, 10, |_, input| {
+                seen += 1;
+                input.record("input", &[0xAB, 0xCD]);
+                match seen {
+                    4 if broken => Err("an invariant".to_owned()),
+                    4 => panic!("a parser panicked"),
+                    _ => Ok(harness::Verdict::Parsed),
+                }
+            })
+        }));
+        let message = outcome
+            .err()
+            .and_then(|panic| panic.downcast_ref::<String>().cloned())
+            .expect("the run fails");
+        assert!(message.contains("iteration 3"), "{message}");
+        assert!(message.contains("seed 0x7"), "{message}");
+    }
+}

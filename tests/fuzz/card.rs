@@ -471,6 +471,27 @@ pub fn retimed_certificate(rng: &mut Rng, der: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `der` with only its SubjectPublicKeyInfo mutated (the key that PIN-mode checks verify
+/// signatures with), or `None` if it is not shaped like a certificate.
+pub fn rekeyed_certificate(rng: &mut Rng, der: &[u8]) -> Option<Vec<u8>> {
+    let mut nodes = parse_tlvs(der)?;
+    let Some(Node::Cons(_, parts)) = nodes.first_mut() else {
+        return None;
+    };
+    let Some(Node::Cons(_, fields)) = parts.first_mut() else {
+        return None;
+    };
+    let spki = fields.get(6)?.clone();
+    let mut spki_der = Vec::new();
+    encode_nodes(&[spki], &mut spki_der, &mut 0, None);
+    let mutated = mutated_certificate(rng, &spki_der);
+    let replacement = parse_tlvs(&mutated).unwrap_or_else(|| vec![Node::Prim(0x30, mutated)]);
+    fields.splice(6..7, replacement);
+    let mut out = Vec::new();
+    encode_nodes(&nodes, &mut out, &mut 0, None);
+    Some(out)
+}
+
 /// Serial number contents: empty, zero, negative, non-minimal, long.
 const SERIALS: &[&[u8]] = &[
     &[],
@@ -582,7 +603,8 @@ pub fn cert(rng: &mut Rng, input: &mut Input) -> Result<Verdict, String> {
             let n = rng.range(0, 1200);
             rng.bytes(n)
         }
-        2 | 3 => retimed_certificate(rng, original).expect("the test certificates are DER"),
+        2 => retimed_certificate(rng, original).expect("the test certificates are DER"),
+        3 => rekeyed_certificate(rng, original).expect("the test certificates are DER"),
         _ => mutated_certificate(rng, original),
     };
     input.record("certificate", &der);

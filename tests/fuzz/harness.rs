@@ -153,10 +153,20 @@ pub fn run(
     target: &str,
     default_seed: u64,
     default_iterations: u64,
-    mut step: impl FnMut(&mut Rng, &mut Input) -> Result<Verdict, String>,
+    step: impl FnMut(&mut Rng, &mut Input) -> Result<Verdict, String>,
 ) -> Report {
     let seed = seed(default_seed);
     let count = iterations(target, default_iterations);
+    run_exactly(target, seed, count, step)
+}
+
+/// [`run`] with this seed and this many iterations, whatever the environment says.
+pub fn run_exactly(
+    target: &str,
+    seed: u64,
+    count: u64,
+    mut step: impl FnMut(&mut Rng, &mut Input) -> Result<Verdict, String>,
+) -> Report {
     let started = Instant::now();
     let mut report = Report {
         target: target.to_owned(),

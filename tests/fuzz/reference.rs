@@ -142,8 +142,22 @@ fn pin_check(rng: &mut Rng, s: &Session) -> String {
             });
         }
     }
-    let certificate = AuthCertificate::from_der(rng.pick(CERTIFICATES).to_vec())
-        .expect("the test certificates parse");
+    // A certificate whose key is mutated but which still parses: the center's own SPKI
+    // reader then judges the key.
+    let original = rng.pick(CERTIFICATES).to_vec();
+    let mut rekeyed = None;
+    if rng.chance(1, 2) {
+        for _ in 0..4 {
+            let der = crate::card::rekeyed_certificate(rng, &original);
+            rekeyed = der.and_then(|der| AuthCertificate::from_der(der).ok());
+            if rekeyed.is_some() {
+                break;
+            }
+        }
+    }
+    let certificate = rekeyed.unwrap_or_else(|| {
+        AuthCertificate::from_der(original).expect("the test certificates parse")
+    });
     let n = *rng.pick(&[0, 255, 256]);
     wire::encode_check_request(&CheckRequest::Pin {
         certificate: &certificate,
