@@ -364,14 +364,16 @@ impl VirtualCard {
     }
 
     /// COMPUTE DIGITAL SIGNATURE `80 2A 00 80 Lc data 00` with the key of the current EF:
-    /// `(00 01 FF… 00 ‖ data)^d mod n`, as many bytes as the modulus.
+    /// `(00 01 FF… 00 ‖ data)^d mod n`, as many bytes as the modulus. The command must ask
+    /// for the whole signature (Le `00`, or at least the modulus length): a card never
+    /// answers more bytes than Le asks for, and a cut signature is worthless.
     fn sign(&mut self, apdu: &Apdu<'_>) -> Result<Vec<u8>, StatusWord> {
         if (apdu.p1, apdu.p2) != (0x00, 0x80) {
             return Err(StatusWord::WrongP1P2);
         }
-        if apdu.data.is_empty() {
+        let Some(asked) = apdu.le.filter(|_| !apdu.data.is_empty()) else {
             return Err(StatusWord::WrongLength);
-        }
+        };
         let fid = self.current_ef.ok_or(StatusWord::CommandNotAllowed)?;
         let Some(Ef::Key { pkcs8, pin }) = self.files.get(&fid) else {
             return Err(StatusWord::CommandNotAllowed);
@@ -380,6 +382,9 @@ impl VirtualCard {
             return Err(StatusWord::SecurityStatusNotSatisfied);
         }
         let key = RsaKey::from_pkcs8(pkcs8).ok_or(SW_NO_DIAGNOSIS)?;
+        if asked < key.k {
+            return Err(StatusWord::WrongLength);
+        }
         key.sign_padded(apdu.data).ok_or(StatusWord::WrongLength)
     }
 }
@@ -1053,6 +1058,49 @@ mod tests {
         assert_eq!(sw(&mut card, &SELECT_AP), 0x9000);
         assert_eq!(sw(&mut card, &select_ef(EF_AUTH_KEY)), 0x9000);
         assert_eq!(sw(&mut card, &sign(&info)), 0x6982, "AP selection logs out");
+    }
+
+    #[test]
+    fn a_signature_answers_only_a_command_that_asks_for_all_of_it() {
+        // Found by tests/fuzz.rs (virtual_card): a SIGN without Le was answered with the
+        // 256-byte signature, more data than the command asked for (Ne = 0).
+        let mut card = taro();
+        verify_auth_pin(&mut card);
+        assert_eq!(sw(&mut card, &select_ef(EF_AUTH_KEY)), 0x9000);
+        let info = jpki::sha256_digest_info(b"x");
+        let lc = info.len() as u8;
+        let header = [0x80, 0x2A, 0x00, 0x80];
+        for (command, what) in [
+            ([&header[..], &[lc], &info].concat(), "case 3: no Le"),
+            (
+                [&header[..], &[0x00, 0x00, lc], &info].concat(),
+                "case 3E: no Le",
+            ),
+            (
+                [&header[..], &[lc], &info, &[0x80]].concat(),
+                "Le 128 < 256",
+            ),
+            (
+                [&header[..], &[0x00, 0x00, lc], &info, &[0x00, 0xFF]].concat(),
+                "Le 255 < 256",
+            ),
+        ] {
+            assert_eq!(send(&mut card, &command), (Vec::new(), 0x6700), "{what}");
+        }
+        for (command, what) in [
+            (sign(&info), "case 4: Le 00"),
+            (
+                [&header[..], &[0x00, 0x00, lc], &info, &[0x00, 0x00]].concat(),
+                "case 4E: Le 00 00",
+            ),
+            (
+                [&header[..], &[0x00, 0x00, lc], &info, &[0x01, 0x00]].concat(),
+                "case 4E: Le 256",
+            ),
+        ] {
+            let (signature, status) = send(&mut card, &command);
+            assert_eq!((signature.len(), status), (256, 0x9000), "{what}");
+        }
     }
 
     #[test]

@@ -62,10 +62,13 @@ pub const MAX_LOCK_AFTER_MINUTES: u32 = 24 * 60;
 
 /// What `config.txt` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ConfigFile {
-    center_url: Option<String>,
-    trust_pem: Option<PathBuf>,
-    lock_after_minutes: u32,
+pub struct ConfigFile {
+    /// `center_url=`.
+    pub center_url: Option<String>,
+    /// `trust_pem=`.
+    pub trust_pem: Option<PathBuf>,
+    /// `lock_after_minutes=` (the default when absent).
+    pub lock_after_minutes: u32,
 }
 
 impl Default for ConfigFile {
@@ -162,8 +165,10 @@ pub fn center_config(data_dir: &Path, o: &Overrides) -> Result<CenterConfig, Sta
 }
 
 /// Parses the config file; the error is the 1-based number of the first bad line. A key
-/// given twice takes its last value.
-fn parse_config(text: &str) -> Result<ConfigFile, usize> {
+/// given twice takes its last value. Public only for the fuzz tests (`tests/fuzz.rs`); use
+/// [`center_config`].
+#[doc(hidden)]
+pub fn parse_config(text: &str) -> Result<ConfigFile, usize> {
     let mut file = ConfigFile::default();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();

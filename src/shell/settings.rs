@@ -356,7 +356,9 @@ fn unprotect(stored: &str) -> Option<SensitiveText> {
     }
 }
 
-fn encode(s: &Settings) -> io::Result<String> {
+/// The file's text for `s`. Public only for the fuzz tests (`tests/fuzz.rs`); use [`Store`].
+#[doc(hidden)]
+pub fn encode(s: &Settings) -> io::Result<String> {
     let mut out = String::new();
     let mut line = |k: &str, v: &str| {
         out.push_str(k);
@@ -391,7 +393,10 @@ fn encode(s: &Settings) -> io::Result<String> {
     Ok(out)
 }
 
-fn decode(bytes: &[u8]) -> Result<Settings, Damage> {
+/// The settings in a file's bytes. Public only for the fuzz tests (`tests/fuzz.rs`); use
+/// [`Store`].
+#[doc(hidden)]
+pub fn decode(bytes: &[u8]) -> Result<Settings, Damage> {
     let text = std::str::from_utf8(bytes).map_err(|_| Damage::Checksum)?;
     let body_end = text.rfind("sha256=").ok_or(Damage::Checksum)?;
     let (body, sum_line) = text.split_at(body_end);
