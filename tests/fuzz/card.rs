@@ -1060,7 +1060,7 @@ pub fn jpki_procedures(rng: &mut Rng, input: &mut Input) -> Result<Verdict, Stri
     };
     let mutate = *rng.pick(&[(0, 1), (0, 1), (1, 100), (1, 20), (1, 5), (1, 2), (1, 1)]);
     let pin: &[u8] = if rng.chance(3, 4) { b"1234" } else { b"0000" };
-    let procedure = rng.below(8);
+    let procedure = rng.below(10);
     let challenge_len = rng.range(0, 64);
     let challenge = rng.bytes(challenge_len);
     input.note(format!(
@@ -1123,6 +1123,23 @@ pub fn jpki_procedures(rng: &mut Rng, input: &mut Input) -> Result<Verdict, Stri
             }
             result
         }
+        8 => match jpki::pin_status(&mut ch) {
+            Ok(status) if status.tries > 15 || (honest && status.tries != tries) => {
+                return Err(format!("{} tries left, the card has {tries}", status.tries));
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        },
+        // The PIN was typed for another card: this one must get neither PIN nor SIGN.
+        9 => match jpki::authenticate_card(
+            &mut ch,
+            pin,
+            &challenge,
+            &jpki::CardIdentity::of(b"another card"),
+        ) {
+            Ok(_) => return Err("a PIN typed for another card was accepted".into()),
+            Err(e) => Err(e),
+        },
         _ => match jpki::authenticate(&mut ch, pin, &challenge) {
             Ok(auth) => {
                 let last_sign = ch.log.iter().rev().find(|e| is_sign(&e.command));
@@ -1149,7 +1166,7 @@ pub fn jpki_procedures(rng: &mut Rng, input: &mut Input) -> Result<Verdict, Stri
     // The certificate read and the tries query never send a PIN or sign; a signature on
     // its own sends no PIN; a PIN check on its own signs nothing.
     let (may_verify, may_sign) = match procedure {
-        0 | 1 => (false, false),
+        0 | 1 | 8 | 9 => (false, false),
         2 => (true, false),
         4 => (false, true),
         _ => (true, true),
@@ -1160,16 +1177,19 @@ pub fn jpki_procedures(rng: &mut Rng, input: &mut Input) -> Result<Verdict, Stri
     if !may_sign && log.iter().any(|e| is_sign(&e.command)) {
         return Err("a procedure that does not sign sent SIGN".into());
     }
-    check_pin_rules(&log, procedure >= 5)?;
+    check_pin_rules(&log, (5..=7).contains(&procedure))?;
     if honest {
         let pin_ok = pin == b"1234" && tries > 0;
         let must_succeed = match procedure {
             0 => expected_cert,
             1 => true,
             2 | 3 => pin_ok,
-            4 => false,
+            4 | 8 | 9 => false,
             _ => pin_ok && expected_cert,
         };
+        if procedure == 9 && expected_cert && outcome != Err(CardError::CardChanged) {
+            return Err(format!("a PIN for another card gave {outcome:?}"));
+        }
         if must_succeed && outcome.is_err() {
             return Err(format!("an honest card gave {outcome:?}"));
         }
