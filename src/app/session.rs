@@ -118,17 +118,7 @@ impl App {
     /// between checks.
     pub(super) fn renew_if_due(&mut self, out: &mut Vec<Command>) {
         let due = self.session.renew_at.is_some_and(|at| self.now >= at);
-        let between_checks = matches!(
-            self.state,
-            State::SelectAuth
-                | State::Menu
-                | State::Security
-                | State::ReaderSelect { .. }
-                | State::Notices { .. }
-                | State::Tell(_)
-                | State::ReadFailed { .. }
-                | State::Passcode(_)
-        );
+        let between_checks = self.renew_due_screen() || matches!(self.state, State::Passcode(_));
         if !due || self.session.renewing || !between_checks {
             return;
         }
@@ -234,7 +224,8 @@ impl App {
         }
     }
 
-    /// Screens a lost session may replace at once: between checks, nothing typed.
+    /// Screens between checks where nothing is typed: a renewal may run in the background
+    /// and a lost session may replace them at once.
     fn renew_due_screen(&self) -> bool {
         matches!(
             self.state,

@@ -112,6 +112,19 @@ impl K {
         k
     }
 
+    /// On the PIN pad: a card is placed and answers `n` tries. Returns its placement.
+    fn card_with_tries(&mut self, n: u8) -> CardId {
+        self.press(UiAction::Next);
+        self.press(UiAction::Ok);
+        self.feed(Event::CardPresence(true));
+        let card = self.app.card().present.expect("a card");
+        self.feed(Event::PinTries {
+            card,
+            result: Ok(tries(n)),
+        });
+        card
+    }
+
     fn pin_mode() -> K {
         let mut k = K::unlocked();
         k.press(UiAction::OpenMenu);
@@ -437,14 +450,7 @@ fn no_pin_digit_is_taken_before_the_cards_tries_are_shown() {
 #[test]
 fn a_swapped_card_wipes_the_pin_and_asks_the_new_card() {
     let mut k = K::pin_mode();
-    k.press(UiAction::Next);
-    k.press(UiAction::Ok);
-    k.feed(Event::CardPresence(true));
-    let first = k.app.card().present.expect("a card");
-    k.feed(Event::PinTries {
-        card: first,
-        result: Ok(tries(3)),
-    });
+    let first = k.card_with_tries(3);
     for d in [1, 2, 3, 4] {
         k.press(UiAction::Digit(d));
     }
@@ -475,14 +481,7 @@ fn a_swapped_card_wipes_the_pin_and_asks_the_new_card() {
 #[test]
 fn a_card_taken_off_before_verify_never_gets_the_pin() {
     let mut k = K::pin_mode();
-    k.press(UiAction::Next);
-    k.press(UiAction::Ok);
-    k.feed(Event::CardPresence(true));
-    let card = k.app.card().present.expect("a card");
-    k.feed(Event::PinTries {
-        card,
-        result: Ok(tries(3)),
-    });
+    let card = k.card_with_tries(3);
     for d in [1, 2, 3, 4] {
         k.press(UiAction::Digit(d));
     }
@@ -502,14 +501,7 @@ fn a_card_taken_off_before_verify_never_gets_the_pin() {
 #[test]
 fn a_blocked_pin_offers_no_retry() {
     let mut k = K::pin_mode();
-    k.press(UiAction::Next);
-    k.press(UiAction::Ok);
-    k.feed(Event::CardPresence(true));
-    let card = k.app.card().present.expect("a card");
-    k.feed(Event::PinTries {
-        card,
-        result: Ok(tries(0)),
-    });
+    let card = k.card_with_tries(0);
     assert!(matches!(
         k.app.state(),
         State::ReadFailed { retry: false, .. }
@@ -756,14 +748,7 @@ fn each_error_is_said_once_and_an_unknown_code_in_the_centers_words() {
 #[test]
 fn a_pin_refused_by_the_card_layer_for_another_card_goes_back_to_the_tries() {
     let mut k = K::pin_mode();
-    k.press(UiAction::Next);
-    k.press(UiAction::Ok);
-    k.feed(Event::CardPresence(true));
-    let card = k.app.card().present.expect("a card");
-    k.feed(Event::PinTries {
-        card,
-        result: Ok(tries(3)),
-    });
+    let card = k.card_with_tries(3);
     for d in [1, 2, 3, 4] {
         k.press(UiAction::Digit(d));
     }
