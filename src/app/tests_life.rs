@@ -481,7 +481,7 @@ fn a_swapped_card_wipes_the_pin_and_asks_the_new_card() {
 #[test]
 fn a_card_taken_off_before_verify_never_gets_the_pin() {
     let mut k = K::pin_mode();
-    let card = k.card_with_tries(3);
+    k.card_with_tries(3);
     for d in [1, 2, 3, 4] {
         k.press(UiAction::Digit(d));
     }
@@ -501,7 +501,7 @@ fn a_card_taken_off_before_verify_never_gets_the_pin() {
 #[test]
 fn a_blocked_pin_offers_no_retry() {
     let mut k = K::pin_mode();
-    let card = k.card_with_tries(0);
+    k.card_with_tries(0);
     assert!(matches!(
         k.app.state(),
         State::ReadFailed { retry: false, .. }
@@ -748,7 +748,7 @@ fn each_error_is_said_once_and_an_unknown_code_in_the_centers_words() {
 #[test]
 fn a_pin_refused_by_the_card_layer_for_another_card_goes_back_to_the_tries() {
     let mut k = K::pin_mode();
-    let card = k.card_with_tries(3);
+    k.card_with_tries(3);
     for d in [1, 2, 3, 4] {
         k.press(UiAction::Digit(d));
     }
