@@ -170,6 +170,8 @@ pub fn center_config(data_dir: &Path, o: &Overrides) -> Result<CenterConfig, Sta
 #[doc(hidden)]
 pub fn parse_config(text: &str) -> Result<ConfigFile, usize> {
     let mut file = ConfigFile::default();
+    // Notepad and PowerShell 5.1 (`-Encoding UTF8`) begin the file with a byte order mark.
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -253,6 +255,21 @@ pub fn production(o: &Overrides) -> Result<(App, Backends, Option<String>), Star
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_from_notepad_is_not_a_bad_line() {
+        let file = parse_config("\u{FEFF}center_url=https://center.example.jp\r\n")
+            .expect("a file Notepad saved");
+        assert_eq!(
+            file.center_url.as_deref(),
+            Some("https://center.example.jp")
+        );
+        // Only at the start: anywhere else it is part of a line.
+        assert_eq!(
+            parse_config("center_url=https://a.example\n\u{FEFF}trust_pem=x\n"),
+            Err(2)
+        );
+    }
 
     #[test]
     fn config_lines_and_comments() {

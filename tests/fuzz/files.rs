@@ -315,7 +315,7 @@ fn line(rng: &mut Rng) -> Line {
                 "trust_pem=\t",
                 "center_url:https://x",
                 "center url=x",
-                "\u{feff}center_url=https://x",
+                "center_url\u{feff}=https://x",
             ]))
             .to_owned(),
         ),
@@ -364,6 +364,10 @@ pub fn config_file(rng: &mut Rng, input: &mut Input) -> Result<Verdict, String> 
         if i + 1 < lines.len() || rng.chance(1, 2) {
             text.push_str(rng.pick::<&str>(&["\n", "\r\n"]));
         }
+    }
+    // Notepad's byte order mark before the first line changes nothing.
+    if rng.chance(1, 8) {
+        text.insert(0, '\u{feff}');
     }
     let expected = match bad {
         Some(line) => Err(line),
