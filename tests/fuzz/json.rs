@@ -486,6 +486,8 @@ fn mutate_node(rng: &mut Rng, node: &mut J, max_depth: usize) {
                     } else {
                         1
                     };
+                    // At most about 1 MiB of copies: far more than a reply may be.
+                    let times = times.min((1 << 20) / write(&copy).len().max(1)).max(1);
                     for _ in 0..times {
                         items.insert(i, copy.clone());
                     }
