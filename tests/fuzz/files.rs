@@ -46,8 +46,7 @@ fn value(rng: &mut Rng) -> String {
     (0..n).map(|_| *rng.pick(VALUE_PIECES)).collect()
 }
 
-/// Settings with every field set at random. `passcode_failures` stays 0: the file format
-/// of this version does not store it.
+/// Settings with every field set at random.
 fn settings(rng: &mut Rng) -> Settings {
     let salt: [u8; SALT_LEN] = rng.bytes(SALT_LEN).try_into().expect("SALT_LEN bytes");
     let hash: [u8; HASH_LEN] = rng.bytes(HASH_LEN).try_into().expect("HASH_LEN bytes");
@@ -64,7 +63,7 @@ fn settings(rng: &mut Rng) -> Settings {
             .then(|| PasscodeHash::from_parts(salt, hash)),
         visual_check: rng.chance(1, 2),
         reader: rng.chance(1, 2).then(|| value(rng)),
-        passcode_failures: 0,
+        passcode_failures: rng.below(256) as u8,
     }
 }
 
