@@ -384,7 +384,20 @@ impl App {
                 None
             }
             Event::Ui(action) => {
-                if self.now < self.screen_since.after(SETTLE_MS) {
+                // Typing into a form can never pass a confirmation or send anything, and a
+                // fast typist's first key must not be lost: only presses wait for a new
+                // screen to settle.
+                let typing = matches!(
+                    action,
+                    UiAction::Type(_)
+                        | UiAction::Backspace
+                        | UiAction::CaretLeft
+                        | UiAction::CaretRight
+                        | UiAction::FocusField(_)
+                        | UiAction::ToggleReveal(_)
+                        | UiAction::KeyboardLayer(_)
+                );
+                if !typing && self.now < self.screen_since.after(SETTLE_MS) {
                     debug!("{} ignored: the screen just changed", action.name());
                     return None;
                 }

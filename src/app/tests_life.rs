@@ -764,3 +764,28 @@ fn a_pin_refused_by_the_card_layer_for_another_card_goes_back_to_the_tries() {
     assert!(matches!(cmds.as_slice(), [Command::QueryPinTries { .. }]));
     assert_eq!(k.name(), "EnterPin(AskingTries)");
 }
+
+#[test]
+fn typing_right_after_a_form_appears_is_kept_but_a_hurried_submit_is_not() {
+    let mut k = K::registered();
+    k.press(UiAction::ForgotPasscode);
+    assert_eq!(k.name(), "Login");
+    // The first key comes 30 ms after the form appeared: it is typed.
+    k.press_after(30, UiAction::Type('W'));
+    match k.app.state() {
+        State::Login { screen, .. } => assert_eq!(screen.form.value(0), "W"),
+        other => panic!("{}", other.name()),
+    }
+    // A hurried tap where ログイン sits is not taken (an empty form would say what is
+    // missing if it were); the same tap at a person's pace is.
+    let problem = |k: &K| match k.app.state() {
+        State::Login { screen, .. } => screen.problem,
+        other => panic!("{}", other.name()),
+    };
+    let mut k = K::registered();
+    k.press(UiAction::ForgotPasscode);
+    k.press_after(60, UiAction::Submit);
+    assert_eq!(problem(&k), None);
+    k.press(UiAction::Submit);
+    assert_eq!(problem(&k), Some(FormProblem::Missing(0)));
+}
