@@ -329,3 +329,51 @@ fn an_unused_kiosk_locks_itself_and_security_settings_ask_for_the_passcode() {
         "the switch is behind the passcode"
     );
 }
+
+#[test]
+fn enter_and_esc_work_every_step_of_a_check_without_tab() {
+    use myna_kakunin::ui::keys::{press, Key};
+    use myna_kakunin::ui::screens::{view, Size};
+    use myna_kakunin::ui::text::Text;
+    use myna_kakunin::ui::Focus;
+    let text = Text::load().expect("embedded font parses");
+    let mut k = Kiosk::new("keys");
+    // Keys only: what a key means comes from the scene on screen, as in the window.
+    let key = |k: &mut Kiosk, key: Key| {
+        let mut focus = Focus::default();
+        let action = press(key, &view(k.s.app(), Size::DESIGN, &text), &mut focus);
+        if let Some(a) = action {
+            k.press(a);
+        }
+        action
+    };
+    for c in demo::PASSCODE.chars() {
+        key(&mut k, Key::Char(c));
+    }
+    if k.name() == "Notices" {
+        assert_eq!(key(&mut k, Key::Enter), Some(UiAction::Close));
+    }
+    assert_eq!(k.name(), "SelectAuth");
+    assert_eq!(
+        key(&mut k, Key::Enter),
+        Some(UiAction::Next),
+        "次へ without Tab"
+    );
+    assert_eq!(k.name(), "ReadCard(WaitCard)");
+    assert_eq!(key(&mut k, Key::Escape), Some(UiAction::Back));
+    k.press(UiAction::DemoToggleCard(0));
+    assert_eq!(k.name(), "ReadCard(Done)");
+    assert_eq!(key(&mut k, Key::Enter), Some(UiAction::Next));
+    assert_eq!(k.name(), "ShowResult");
+    assert_eq!(key(&mut k, Key::Enter), Some(UiAction::Close));
+    assert_eq!(k.name(), "SelectAuth");
+    // デバイス登録解除's confirmation is never pressed by Enter alone; Esc cancels it.
+    k.press(UiAction::OpenMenu);
+    k.press(UiAction::Menu(MenuItem::Security));
+    k.digits(demo::PASSCODE);
+    k.press(UiAction::Menu(MenuItem::Deregister));
+    assert_eq!(key(&mut k, Key::Enter), None);
+    assert_eq!(k.name(), "Ask(Deregister)");
+    assert_eq!(key(&mut k, Key::Escape), Some(UiAction::Cancel));
+    assert_eq!(k.name(), "Security");
+}

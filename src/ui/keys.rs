@@ -3,7 +3,7 @@
 //!
 //! A key acts only through what the screen shows: a shortcut needs its control on screen.
 
-use super::{Focus, Scene};
+use super::{ButtonStyle, Focus, Kind, Scene};
 use crate::app::UiAction;
 
 /// A key press, as the shell reports it (independent of the windowing library).
@@ -65,12 +65,16 @@ pub fn press(key: Key, scene: &Scene<'_>, focus: &mut Focus) -> Option<UiAction>
             focus.next(scene);
             None
         }
+        // Enter presses the control the ring is on; without a ring, the form's submit or
+        // the screen's one primary button (次へ, OK, 閉じる…): never a destructive one,
+        // which is never primary.
         Key::Enter => focus
             .action(scene)
-            .or_else(|| typing.then(|| shown(UiAction::Submit)).flatten()),
+            .or_else(|| typing.then(|| shown(UiAction::Submit)).flatten())
+            .or_else(|| primary(scene)),
         Key::Space if !typing => focus.action(scene),
         Key::Space => None,
-        Key::Escape => shown(UiAction::Back),
+        Key::Escape => shown(UiAction::Back).or_else(|| shown(UiAction::Cancel)),
         Key::PageUp => shown(UiAction::PrevPage),
         Key::PageDown => shown(UiAction::NextPage),
         Key::Backspace if typing => Some(UiAction::Backspace),
@@ -81,6 +85,25 @@ pub fn press(key: Key, scene: &Scene<'_>, focus: &mut Focus) -> Option<UiAction>
             shown(UiAction::Digit(u8::try_from(d).ok()?))
         }
     }
+}
+
+/// The screen's default action: its primary button, if there is exactly one.
+fn primary(scene: &Scene<'_>) -> Option<UiAction> {
+    let mut primaries = scene
+        .widgets
+        .iter()
+        .filter_map(|w| match (&w.kind, w.action) {
+            (
+                Kind::Button {
+                    style: ButtonStyle::Primary,
+                    ..
+                },
+                Some(action),
+            ) => Some(action),
+            _ => None,
+        });
+    let first = primaries.next()?;
+    primaries.next().is_none().then_some(first)
 }
 
 #[cfg(test)]
@@ -156,6 +179,49 @@ mod tests {
             "Enter sends the form"
         );
         assert_eq!(f.position, None, "caret keys do not move the focus ring");
+    }
+
+    fn dialog(confirm: ButtonStyle) -> Scene<'static> {
+        let mut s = Scene::default();
+        button(&mut s, 0, UiAction::Cancel);
+        s.push(
+            Rect::new(50, 0, 40, 40),
+            Kind::Button {
+                label: Label::Static("ok"),
+                style: confirm,
+            },
+            Some(UiAction::Ok),
+        );
+        s
+    }
+
+    #[test]
+    fn enter_presses_the_primary_button_without_tab_and_esc_cancels() {
+        let mut f = Focus::default();
+        assert_eq!(
+            press(Key::Enter, &dialog(ButtonStyle::Primary), &mut f),
+            Some(UiAction::Ok)
+        );
+        assert_eq!(
+            press(Key::Escape, &dialog(ButtonStyle::Primary), &mut f),
+            Some(UiAction::Cancel)
+        );
+        // A destructive confirmation is never the default: Enter alone does nothing.
+        assert_eq!(
+            press(Key::Enter, &dialog(ButtonStyle::Danger), &mut f),
+            None
+        );
+        // Two primaries: no guess.
+        let mut two = dialog(ButtonStyle::Primary);
+        two.push(
+            Rect::new(100, 0, 40, 40),
+            Kind::Button {
+                label: Label::Static("next"),
+                style: ButtonStyle::Primary,
+            },
+            Some(UiAction::Next),
+        );
+        assert_eq!(press(Key::Enter, &two, &mut f), None);
     }
 
     #[test]
