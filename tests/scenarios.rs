@@ -530,7 +530,7 @@ fn expected_result(id: &str) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
                 "本人",
                 "1割",
                 "被保険者証（一般）",
-                "001　枝番 02",
+                "001　枝番 2",
                 "限定資格保険組合",
             ],
         ),
@@ -538,7 +538,7 @@ fn expected_result(id: &str) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
         "preschool" => (vec![s::PRESCHOOL], vec!["家族", "2割", "資格 一郎"]),
         "expiring" => (
             vec![s::CERT_EXPIRING],
-            vec!["医国５６７", "０２８２‐００１　枝番 00", "本人"],
+            vec!["医国５６７", "０２８２‐００１　枝番 0", "本人"],
         ),
         "welfare" => (
             vec![s::MEDICAL_ASSISTANCE],

@@ -160,7 +160,7 @@ fn every_screen_of_the_visual_flow_renders_with_its_content() {
         "12345678",
         "限定資格保険組合",
         "1234",
-        "001　枝番 02",
+        "001　枝番 2",
         "シカク タロウ",
         "資格 太郎",
         "1952年01月01日",

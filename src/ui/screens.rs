@@ -1778,10 +1778,11 @@ fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: usize, t: &T
                     );
                 }
                 Line::Section(title) => {
+                    // A heading, not a link: the text colour on a neutral panel.
                     b.scene.push(
                         Rect::new(r.x, r.y + 4, r.w, r.h - 8),
                         Kind::Panel {
-                            fill: theme::TINT,
+                            fill: theme::PANEL,
                             border: None,
                         },
                         None,
@@ -1790,7 +1791,7 @@ fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: usize, t: &T
                         Rect::new(r.x + 8, r.y + 8, r.w - 16, 32),
                         Label::Static(title),
                         size::BODY,
-                        theme::LINK,
+                        theme::TEXT,
                         Align::Start,
                     );
                 }
@@ -1900,6 +1901,19 @@ fn text(t: &SensitiveText) -> Label<'_> {
     Label::Borrowed(t.expose())
 }
 
+/// 枝番 as the manual shows it (「枝番 2」): the center's two digits (`"02"`) without the
+/// leading zero; the data keeps the center's form. Anything but ASCII digits is shown as
+/// given.
+fn branch_as_shown(branch: &str) -> &str {
+    if branch.is_empty() || !branch.bytes().all(|b| b.is_ascii_digit()) {
+        return branch;
+    }
+    match branch.trim_start_matches('0') {
+        "" => "0",
+        rest => rest,
+    }
+}
+
 /// The table lines of one qualification, in the manual's order (p.21).
 fn lines(q: &Qualification) -> Vec<Line<'_>> {
     use s::field as f;
@@ -1914,7 +1928,7 @@ fn lines(q: &Qualification) -> Vec<Line<'_>> {
             "{}　{} {}",
             q.number.expose(),
             f::BRANCH,
-            branch.expose()
+            branch_as_shown(branch.expose())
         ))),
         None => text(&q.number),
     };
@@ -1971,4 +1985,18 @@ fn lines(q: &Qualification) -> Vec<Line<'_>> {
         v.push(Line::Row(f::RATIO, Label::Owned(s::ratio(e.ratio))));
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::branch_as_shown;
+
+    #[test]
+    fn the_branch_number_shows_as_the_manual_does() {
+        assert_eq!(branch_as_shown("02"), "2");
+        assert_eq!(branch_as_shown("10"), "10");
+        assert_eq!(branch_as_shown("00"), "0");
+        assert_eq!(branch_as_shown("０２"), "０２", "全角 is shown as given");
+        assert_eq!(branch_as_shown(""), "");
+    }
 }
