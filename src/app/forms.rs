@@ -12,7 +12,7 @@ use crate::center::CenterError;
 use crate::sensitive::SensitiveText;
 
 use super::form::Form;
-use super::input::{Command, UiAction};
+use super::input::{Command, KeyLayer, UiAction};
 use super::session::{session_fault, SessionFault};
 use super::settings;
 use super::state::{FormProblem, FormScreen, LoginReason, Message, PasscodePurpose, State};
@@ -30,42 +30,63 @@ pub mod register_field {
     pub const ACTIVATION_CODE: usize = 3;
 }
 
-fn screen(masked: &[bool]) -> FormScreen {
+/// The on-screen keyboard's layer each field of a form expects, as the ユーザ設定情報 sheet
+/// writes them: the 機関コード is digits, the ID and the activation code upper case
+/// (W0000001, DEMO-…), passwords start in lower case.
+const REGISTER_LAYERS: [KeyLayer; 4] = [
+    KeyLayer::Symbols,
+    KeyLayer::Upper,
+    KeyLayer::Lower,
+    KeyLayer::Upper,
+];
+const LOGIN_LAYERS: [KeyLayer; 2] = [KeyLayer::Upper, KeyLayer::Lower];
+const PASSWORD_LAYERS: [KeyLayer; 3] = [KeyLayer::Lower; 3];
+
+fn screen(masked: &[bool], layers: &[KeyLayer]) -> FormScreen {
     FormScreen {
         form: Form::new(masked),
+        layer: layers.first().copied().unwrap_or_default(),
         ..FormScreen::default()
     }
 }
 
 /// 初期登録, empty.
 pub fn register_form() -> State {
-    State::Register(screen(&[false, false, true, true]))
+    State::Register(screen(&[false, false, true, true], &REGISTER_LAYERS))
 }
 
 /// システムログイン, empty, saying why it is asked.
 pub fn login_form(reason: Option<LoginReason>) -> State {
     State::Login {
-        screen: screen(&[false, true]),
+        screen: screen(&[false, true], &LOGIN_LAYERS),
         reason,
     }
 }
 
 /// アカウントパスワード設定, empty.
 pub fn password_form() -> State {
-    State::AccountPassword(screen(&[true, true, true]))
+    State::AccountPassword(screen(&[true, true, true], &PASSWORD_LAYERS))
 }
 
 /// Applies a typing action to the form on screen; false if it is not one, or no form waits
 /// for typing.
 pub fn edit_on_screen(state: &mut State, action: UiAction) -> bool {
-    match state {
-        State::Register(s) | State::Login { screen: s, .. } | State::AccountPassword(s)
-            if !s.busy =>
-        {
-            edit(s, action).is_some()
-        }
-        _ => false,
+    let (s, layers): (&mut FormScreen, &[KeyLayer]) = match state {
+        State::Register(s) => (s, &REGISTER_LAYERS),
+        State::Login { screen: s, .. } => (s, &LOGIN_LAYERS),
+        State::AccountPassword(s) => (s, &PASSWORD_LAYERS),
+        _ => return false,
+    };
+    if s.busy {
+        return false;
     }
+    // Moving to a field shows the keyboard in the case that field expects.
+    if let UiAction::FocusField(i) = action {
+        if let Some(layer) = layers.get(usize::from(i)) {
+            s.layer = *layer;
+        }
+    }
+    edit(s, action).is_some()
 }
 
 /// Applies typing and field actions to a form; `None` when the action is not about typing.

@@ -789,3 +789,19 @@ fn typing_right_after_a_form_appears_is_kept_but_a_hurried_submit_is_not() {
     k.press(UiAction::Submit);
     assert_eq!(problem(&k), Some(FormProblem::Missing(0)));
 }
+
+#[test]
+fn the_on_screen_keyboard_starts_in_the_case_each_field_expects() {
+    let layer = |k: &K| match k.app.state() {
+        State::Login { screen, .. } | State::Register(screen) => screen.layer,
+        other => panic!("{}", other.name()),
+    };
+    let mut k = K::registered();
+    k.press(UiAction::ForgotPasscode);
+    assert_eq!(layer(&k), KeyLayer::Upper, "the ID is W0000001");
+    k.press(UiAction::FocusField(1));
+    assert_eq!(layer(&k), KeyLayer::Lower, "the password");
+    k.press(UiAction::KeyboardLayer(KeyLayer::Symbols));
+    k.press(UiAction::FocusField(0));
+    assert_eq!(layer(&k), KeyLayer::Upper);
+}
