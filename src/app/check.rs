@@ -367,11 +367,9 @@ impl App {
     }
 }
 
+/// A blocked PIN: the error screen without もう一度 (`Failure::can_retry` says so).
 fn blocked() -> State {
-    State::ReadFailed {
-        failure: Failure::Card(CardError::PinBlocked),
-        retry: false,
-    }
+    failed(Failure::Card(CardError::PinBlocked))
 }
 
 /// The error screen; its main button is もう一度 only where reading again can succeed.

@@ -37,7 +37,6 @@ pub fn pad(purpose: PadPurpose) -> State {
         purpose,
         entry: DigitEntry::default(),
         notice: None,
-        wait_until: None,
     })
 }
 
@@ -160,7 +159,6 @@ impl App {
         }
         self.gate_open_at = self.now.after(wait_ms(failures));
         pad.notice = Some(DigitNotice::WrongPasscode);
-        pad.wait_until = (failures >= WAIT_AFTER).then_some(self.gate_open_at);
         State::Passcode(pad)
     }
 

@@ -181,10 +181,9 @@ pub struct PasscodePad {
     pub purpose: PadPurpose,
     /// Digits typed so far.
     pub entry: DigitEntry,
-    /// Feedback from the last attempt.
+    /// Feedback from the last attempt. (The gate's wait is the app's, across pads:
+    /// [`App::gate_seconds_left`](super::App::gate_seconds_left).)
     pub notice: Option<DigitNotice>,
-    /// After five wrong passcodes in a row the pad takes no digits until then.
-    pub wait_until: Option<Millis>,
 }
 
 /// Why a new passcode is being chosen.

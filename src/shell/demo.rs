@@ -2,8 +2,6 @@
 //! center in-process, and an app that is either already registered (booting into パスコード
 //! 入力) or fresh (booting into 利用規約, to walk through 初期登録 with the demo account).
 
-use ring::rand::{SecureRandom, SystemRandom};
-
 use crate::app::passcode::PasscodeHash;
 use crate::app::settings::{Registration, Settings};
 use crate::app::{App, Boot, DemoSetup, DemoTrayCard, Options};
@@ -123,11 +121,9 @@ fn backends(center: LocalCenter) -> Backends {
 }
 
 fn salt() -> [u8; 16] {
-    let mut salt = [0u8; 16];
     // A fixed salt would do for a demo; the OS RNG costs nothing and keeps one code path.
-    if SystemRandom::new().fill(&mut salt).is_err() {
-        log::warn!("no OS randomness; demo passcode salted with zeros");
-    }
+    let mut salt = [0u8; 16];
+    salt.copy_from_slice(&super::config::system_seed()[..16]);
     salt
 }
 

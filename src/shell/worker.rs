@@ -285,7 +285,7 @@ impl Worker {
             .name("worker".into())
             .spawn(move || {
                 for command in commands {
-                    debug!("worker runs {}", command_name(&command));
+                    debug!("worker runs {}", command.name());
                     for event in execute(&mut backends, command) {
                         if !post(event) {
                             // The UI is gone; nothing more to do.
@@ -325,11 +325,6 @@ impl Drop for Worker {
     fn drop(&mut self) {
         self.join();
     }
-}
-
-/// A short name of a command for logs. Never includes data.
-pub fn command_name(c: &Command) -> &'static str {
-    c.name()
 }
 
 #[cfg(test)]

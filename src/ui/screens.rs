@@ -421,6 +421,16 @@ impl<'a> Builder<'a> {
         );
     }
 
+    /// How far down a keypad may reach: into the footer's band too when the footer has no
+    /// buttons and no kiosk band.
+    fn keypad_bottom(&self) -> i32 {
+        if self.footer_used {
+            self.footer.y - 16
+        } else {
+            self.footer.bottom() - 16
+        }
+    }
+
     /// The content area between the header and the footer, inside the margins.
     fn content(&self) -> Rect {
         Rect::new(
@@ -708,12 +718,7 @@ fn digits<'a>(
             None,
         );
     }
-    // Without footer buttons the keypad may use the footer's band too.
-    let bottom = if b.footer_used {
-        b.footer.y - 16
-    } else {
-        b.footer.bottom() - 16
-    };
+    let bottom = b.keypad_bottom();
     keypad(b, mid, c.y + 148, bottom, style, keys_enabled, false);
 }
 
@@ -853,11 +858,7 @@ fn pin_entry(b: &mut Builder<'_>, t: &Text, pad: &PinPad) {
         },
         None,
     );
-    let bottom = if b.footer_used {
-        b.footer.y - 16
-    } else {
-        b.footer.bottom() - 16
-    };
+    let bottom = b.keypad_bottom();
     keypad(
         b,
         pad_mid,

@@ -27,7 +27,7 @@ use crate::card::{jpki, CardError};
 use crate::center::client::{ClientConfig, HttpsCenter, Trust};
 use crate::shell::demo;
 use crate::shell::diagnostics::{CountingChannel, Exchange};
-use crate::shell::worker::{command_name, execute, Backends, ReaderBackend};
+use crate::shell::worker::{execute, Backends, ReaderBackend};
 use crate::ui::canvas::Canvas;
 use crate::ui::render::{render, Frame};
 use crate::ui::screens::{view, Size};
@@ -371,7 +371,7 @@ impl Timed {
             let Some(command) = self.pending.pop_front() else {
                 return Ok(());
             };
-            let (name, part) = (command_name(&command), part(&command));
+            let (name, part) = (command.name(), part(&command));
             let t = Instant::now();
             let events = execute(&mut self.backends, command);
             let took = t.elapsed();
