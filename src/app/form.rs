@@ -7,7 +7,8 @@ use core::fmt;
 
 use crate::sensitive::wipe;
 
-/// How many characters a field takes at most (the longest the manual allows is 20).
+/// How many characters any field can hold (the longest the manual allows is 20); each field
+/// has its own limit at or below it.
 pub const MAX_LEN: usize = 32;
 
 /// One text field: characters, a caret, and whether it is masked.
@@ -19,23 +20,28 @@ pub struct TextField {
     pub masked: bool,
     /// Whether the 👁 toggle currently reveals a masked field.
     pub revealed: bool,
+    /// The most characters this field takes (the ユーザ設定情報 sheet's length); typing stops
+    /// there.
+    max: usize,
 }
 
 impl TextField {
-    /// An empty field; `masked` for passwords.
-    pub fn new(masked: bool) -> Self {
+    /// An empty field of at most `max` characters (never more than [`MAX_LEN`]); `masked`
+    /// for passwords.
+    pub fn new(masked: bool, max: usize) -> Self {
         Self {
             chars: heapless::Vec::new(),
             caret: 0,
             masked,
             revealed: false,
+            max: max.min(MAX_LEN),
         }
     }
 
-    /// Inserts `c` at the caret (ignored when full or not a printable ASCII character:
-    /// every value the manual asks for is ASCII).
+    /// Inserts `c` at the caret (ignored when the field is at its length or `c` is not a
+    /// printable ASCII character: every value the manual asks for is ASCII).
     pub fn insert(&mut self, c: char) {
-        if !(c.is_ascii_graphic()) || self.chars.len() == MAX_LEN {
+        if !(c.is_ascii_graphic()) || self.chars.len() >= self.max {
             return;
         }
         if self.chars.push(c).is_err() {
@@ -136,10 +142,11 @@ pub struct Form {
 }
 
 impl Form {
-    /// A form of fields; `masked[i]` marks password fields.
-    pub fn new(masked: &[bool]) -> Self {
+    /// A form of fields, each `(masked, max)`: password fields are masked, `max` is the
+    /// field's length.
+    pub fn new(fields: &[(bool, usize)]) -> Self {
         Self {
-            fields: masked.iter().map(|&m| TextField::new(m)).collect(),
+            fields: fields.iter().map(|&(m, max)| TextField::new(m, max)).collect(),
             focus: 0,
         }
     }
@@ -167,7 +174,7 @@ mod tests {
     use super::*;
 
     fn typed(s: &str) -> TextField {
-        let mut f = TextField::new(false);
+        let mut f = TextField::new(false, MAX_LEN);
         for c in s.chars() {
             f.insert(c);
         }
@@ -210,8 +217,24 @@ mod tests {
     }
 
     #[test]
+    fn a_field_stops_taking_characters_at_its_own_length() {
+        let mut f = TextField::new(false, 8);
+        for c in "W00000012".chars() {
+            f.insert(c);
+        }
+        assert_eq!(f.value(), "W0000001", "the ninth character is not taken");
+        f.left();
+        f.insert('9');
+        assert_eq!(f.value(), "W0000001", "nor inserted in the middle of a full field");
+        f.backspace();
+        f.insert('7');
+        assert_eq!(f.value(), "W0000071");
+        assert_eq!(TextField::new(false, 99).max, MAX_LEN, "never above MAX_LEN");
+    }
+
+    #[test]
     fn masked_fields_show_dots_until_revealed() {
-        let mut f = TextField::new(true);
+        let mut f = TextField::new(true, MAX_LEN);
         for c in "Pa55!".chars() {
             f.insert(c);
         }

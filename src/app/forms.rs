@@ -5,7 +5,8 @@
 use log::info;
 
 use crate::center::account::{
-    check_password_rules, ActivationCode, Enrollment, InstitutionCode, Password, Registration,
+    check_password_rules, ActivationCode, ACTIVATION_CODE_LEN, INSTITUTION_CODE_LEN,
+    PASSWORD_MAX_CHARS, USER_ID_LEN, Enrollment, InstitutionCode, Password, Registration,
     Session, UserId,
 };
 use crate::center::CenterError;
@@ -30,51 +31,64 @@ pub mod register_field {
     pub const ACTIVATION_CODE: usize = 3;
 }
 
-/// The on-screen keyboard's layer each field of a form expects, as the ユーザ設定情報 sheet
-/// writes them: the 機関コード is digits, the ID and the activation code upper case
-/// (W0000001, DEMO-…), passwords start in lower case.
-const REGISTER_LAYERS: [KeyLayer; 4] = [
-    KeyLayer::Symbols,
-    KeyLayer::Upper,
-    KeyLayer::Lower,
-    KeyLayer::Upper,
-];
-const LOGIN_LAYERS: [KeyLayer; 2] = [KeyLayer::Upper, KeyLayer::Lower];
-const PASSWORD_LAYERS: [KeyLayer; 3] = [KeyLayer::Lower; 3];
+/// What a field of a form takes: masked or not, the on-screen keyboard's layer it expects
+/// and its length, as the ユーザ設定情報 sheet writes them: the 機関コード is 10 digits, the ID
+/// (W0000001) and the activation code (ABCD-EFGH-…) upper case, passwords 8–20 characters
+/// starting in lower case.
+#[derive(Clone, Copy)]
+struct FieldSpec {
+    masked: bool,
+    layer: KeyLayer,
+    max: usize,
+}
 
-fn screen(masked: &[bool], layers: &[KeyLayer]) -> FormScreen {
+const fn field(masked: bool, layer: KeyLayer, max: usize) -> FieldSpec {
+    FieldSpec { masked, layer, max }
+}
+
+const CODE: FieldSpec = field(false, KeyLayer::Symbols, INSTITUTION_CODE_LEN);
+const ID: FieldSpec = field(false, KeyLayer::Upper, USER_ID_LEN);
+const PASSWORD: FieldSpec = field(true, KeyLayer::Lower, PASSWORD_MAX_CHARS);
+const ACTIVATION: FieldSpec = field(true, KeyLayer::Upper, ACTIVATION_CODE_LEN);
+
+const REGISTER_FIELDS: [FieldSpec; 4] = [CODE, ID, PASSWORD, ACTIVATION];
+const LOGIN_FIELDS: [FieldSpec; 2] = [ID, PASSWORD];
+const PASSWORD_FIELDS: [FieldSpec; 3] = [PASSWORD; 3];
+
+fn screen(fields: &[FieldSpec]) -> FormScreen {
+    let specs: Vec<(bool, usize)> = fields.iter().map(|f| (f.masked, f.max)).collect();
     FormScreen {
-        form: Form::new(masked),
-        layer: layers.first().copied().unwrap_or_default(),
+        form: Form::new(&specs),
+        layer: fields.first().map(|f| f.layer).unwrap_or_default(),
         ..FormScreen::default()
     }
 }
 
 /// 初期登録, empty.
 pub fn register_form() -> State {
-    State::Register(screen(&[false, false, true, true], &REGISTER_LAYERS))
+    State::Register(screen(&REGISTER_FIELDS))
 }
 
 /// システムログイン, empty, saying why it is asked.
 pub fn login_form(reason: Option<LoginReason>) -> State {
     State::Login {
-        screen: screen(&[false, true], &LOGIN_LAYERS),
+        screen: screen(&LOGIN_FIELDS),
         reason,
     }
 }
 
 /// アカウントパスワード設定, empty.
 pub fn password_form() -> State {
-    State::AccountPassword(screen(&[true, true, true], &PASSWORD_LAYERS))
+    State::AccountPassword(screen(&PASSWORD_FIELDS))
 }
 
 /// Applies a typing action to the form on screen; false if it is not one, or no form waits
 /// for typing.
 pub fn edit_on_screen(state: &mut State, action: UiAction) -> bool {
-    let (s, layers): (&mut FormScreen, &[KeyLayer]) = match state {
-        State::Register(s) => (s, &REGISTER_LAYERS),
-        State::Login { screen: s, .. } => (s, &LOGIN_LAYERS),
-        State::AccountPassword(s) => (s, &PASSWORD_LAYERS),
+    let (s, fields): (&mut FormScreen, &[FieldSpec]) = match state {
+        State::Register(s) => (s, &REGISTER_FIELDS),
+        State::Login { screen: s, .. } => (s, &LOGIN_FIELDS),
+        State::AccountPassword(s) => (s, &PASSWORD_FIELDS),
         _ => return false,
     };
     if s.busy {
@@ -82,8 +96,8 @@ pub fn edit_on_screen(state: &mut State, action: UiAction) -> bool {
     }
     // Moving to a field shows the keyboard in the case that field expects.
     if let UiAction::FocusField(i) = action {
-        if let Some(layer) = layers.get(usize::from(i)) {
-            s.layer = *layer;
+        if let Some(f) = fields.get(usize::from(i)) {
+            s.layer = f.layer;
         }
     }
     edit(s, action).is_some()

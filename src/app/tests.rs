@@ -467,6 +467,30 @@ fn a_fresh_device_starts_on_the_terms_then_registers() {
 }
 
 #[test]
+fn registration_fields_stop_at_the_lengths_of_the_user_settings_sheet() {
+    let mut a = App::new(Boot::Settings(Box::default()), None);
+    ui(&mut a, UiAction::AcceptTerms);
+    let typed = [
+        (0u8, "12345678901234", "1234567890"),
+        (1, "W00000012", "W0000001"),
+        (2, "Abcdefgh1!Abcdefgh1!X", "Abcdefgh1!Abcdefgh1!"),
+        (3, "ABCD-EFGH-1234-5678-9", "ABCD-EFGH-1234-5678"),
+    ];
+    for (field, input, _) in typed {
+        ui(&mut a, UiAction::FocusField(field));
+        for c in input.chars() {
+            ui(&mut a, UiAction::Type(c));
+        }
+    }
+    let State::Register(screen) = a.state() else {
+        panic!("still on 初期登録: {}", a.state().name());
+    };
+    for (field, _, kept) in typed {
+        assert_eq!(screen.form.value(usize::from(field)), kept, "field {field}");
+    }
+}
+
+#[test]
 fn a_damaged_settings_file_leads_back_to_the_start() {
     let mut a = App::new(Boot::Damaged, None);
     assert_eq!(a.state().name(), "SettingsDamaged");

@@ -84,6 +84,13 @@ pub enum InstitutionCodeError {
     CheckDigit,
 }
 
+/// Characters in a 機関コード.
+pub const INSTITUTION_CODE_LEN: usize = 10;
+/// Characters in a user ID.
+pub const USER_ID_LEN: usize = 8;
+/// Characters in an activation code, hyphens included.
+pub const ACTIVATION_CODE_LEN: usize = 19;
+
 /// 機関コード: 10 digits, 都道府県(2) + 点数表(1) + 郡市区(2) + 機関番号(4) + check digit(1),
 /// the check digit computed over the nine preceding digits ([`check_digit`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +99,7 @@ pub struct InstitutionCode(String);
 impl InstitutionCode {
     /// Parses a 機関コード: exactly ten ASCII digits with a valid check digit.
     pub fn parse(text: &str) -> Result<InstitutionCode, InstitutionCodeError> {
-        if text.len() != 10 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        if text.len() != INSTITUTION_CODE_LEN || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(InstitutionCodeError::NotTenDigits);
         }
         if !has_valid_check_digit(text) {
@@ -120,7 +127,7 @@ impl UserId {
     /// Parses a user ID: an ASCII capital letter followed by exactly seven ASCII digits.
     pub fn parse(text: &str) -> Result<UserId, InvalidUserId> {
         let bytes = text.as_bytes();
-        let well_formed = bytes.len() == 8
+        let well_formed = bytes.len() == USER_ID_LEN
             && bytes[0].is_ascii_uppercase()
             && bytes[1..].iter().all(u8::is_ascii_digit);
         if well_formed {
@@ -242,7 +249,7 @@ impl ActivationCode {
     /// Parses an activation code, accepting small letters as typed and keeping capitals.
     pub fn parse(text: &str) -> Result<ActivationCode, InvalidActivationCode> {
         let bytes = text.as_bytes();
-        let well_formed = bytes.len() == 19
+        let well_formed = bytes.len() == ACTIVATION_CODE_LEN
             && bytes.iter().enumerate().all(|(index, &b)| {
                 if index % 5 == 4 {
                     b == b'-'
