@@ -146,7 +146,10 @@ impl Form {
     /// field's length.
     pub fn new(fields: &[(bool, usize)]) -> Self {
         Self {
-            fields: fields.iter().map(|&(m, max)| TextField::new(m, max)).collect(),
+            fields: fields
+                .iter()
+                .map(|&(m, max)| TextField::new(m, max))
+                .collect(),
             focus: 0,
         }
     }
@@ -225,11 +228,19 @@ mod tests {
         assert_eq!(f.value(), "W0000001", "the ninth character is not taken");
         f.left();
         f.insert('9');
-        assert_eq!(f.value(), "W0000001", "nor inserted in the middle of a full field");
+        assert_eq!(
+            f.value(),
+            "W0000001",
+            "nor inserted in the middle of a full field"
+        );
         f.backspace();
         f.insert('7');
         assert_eq!(f.value(), "W0000071");
-        assert_eq!(TextField::new(false, 99).max, MAX_LEN, "never above MAX_LEN");
+        assert_eq!(
+            TextField::new(false, 99).max,
+            MAX_LEN,
+            "never above MAX_LEN"
+        );
     }
 
     #[test]

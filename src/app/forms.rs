@@ -5,9 +5,8 @@
 use log::info;
 
 use crate::center::account::{
-    check_password_rules, ActivationCode, ACTIVATION_CODE_LEN, INSTITUTION_CODE_LEN,
-    PASSWORD_MAX_CHARS, USER_ID_LEN, Enrollment, InstitutionCode, Password, Registration,
-    Session, UserId,
+    check_password_rules, ActivationCode, Enrollment, InstitutionCode, Password, Registration,
+    Session, UserId, ACTIVATION_CODE_LEN, INSTITUTION_CODE_LEN, PASSWORD_MAX_CHARS, USER_ID_LEN,
 };
 use crate::center::CenterError;
 use crate::sensitive::SensitiveText;

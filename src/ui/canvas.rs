@@ -126,6 +126,54 @@ impl<'a> Canvas<'a> {
         self.fill_round_rect(r.inset(width), (radius - width).max(0), inner);
     }
 
+    /// Strokes a rounded outline of `width` pixels inside `r`, leaving the middle as it is
+    /// (the focus ring, drawn around a control that is already painted).
+    pub fn stroke_round_rect(&mut self, r: Rect, radius: i32, width: i32, color: Rgb) {
+        let radius = radius.min(r.w / 2).min(r.h / 2).max(0);
+        let width = width.min(r.w / 2).min(r.h / 2).max(0);
+        if width == 0 {
+            return;
+        }
+        // The straight parts between the corners.
+        self.fill_rect(Rect::new(r.x + radius, r.y, r.w - 2 * radius, width), color);
+        self.fill_rect(
+            Rect::new(r.x + radius, r.bottom() - width, r.w - 2 * radius, width),
+            color,
+        );
+        self.fill_rect(Rect::new(r.x, r.y + radius, width, r.h - 2 * radius), color);
+        self.fill_rect(
+            Rect::new(r.right() - width, r.y + radius, width, r.h - 2 * radius),
+            color,
+        );
+        // The corners: between the outer arc and the inner one (same centre).
+        let outer = radius as f32;
+        let inner = (radius - width) as f32;
+        for dy in 0..radius {
+            for dx in 0..radius {
+                let cx = outer - (dx as f32 + 0.5);
+                let cy = outer - (dy as f32 + 0.5);
+                let d = (cx * cx + cy * cy).sqrt();
+                let inside_outer = (outer - d + 0.5).clamp(0.0, 1.0);
+                let inside_inner = if inner > 0.0 {
+                    (inner - d + 0.5).clamp(0.0, 1.0)
+                } else if dx >= width && dy >= width {
+                    1.0
+                } else {
+                    0.0
+                };
+                let cover = inside_outer - inside_inner;
+                if cover <= 0.0 {
+                    continue;
+                }
+                let a = (cover * 255.0) as u8;
+                self.blend(r.x + dx, r.y + dy, color, a);
+                self.blend(r.right() - 1 - dx, r.y + dy, color, a);
+                self.blend(r.x + dx, r.bottom() - 1 - dy, color, a);
+                self.blend(r.right() - 1 - dx, r.bottom() - 1 - dy, color, a);
+            }
+        }
+    }
+
     /// Blends `color` over the pixel at (x, y) with opacity `alpha` (0–255).
     pub fn blend(&mut self, x: i32, y: i32, color: Rgb, alpha: u8) {
         let Some(i) = self.index(x, y) else {

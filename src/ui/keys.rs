@@ -3,7 +3,7 @@
 //!
 //! A key acts only through what the screen shows: a shortcut needs its control on screen.
 
-use super::{ButtonStyle, Focus, Kind, Scene};
+use super::{ButtonStyle, Direction, Focus, Kind, Scene};
 use crate::app::UiAction;
 
 /// A key press, as the shell reports it (independent of the windowing library).
@@ -39,6 +39,18 @@ pub enum Key {
 }
 
 /// What a key press does: move the focus ring, act, or both.
+///
+/// - Tab / Shift+Tab: the next / previous stop in reading order (a group is one stop);
+///   ↑ ↓ do the same outside a group.
+/// - Arrows in a group (keypad, keyboard, list, tray): the nearest control that way.
+/// - ← → in a text field: the caret; on a paged screen: the page; else the stops.
+/// - Enter: the control the ring is on (in a text field: the form's button); without a
+///   ring, the screen's one primary button (never a destructive one); on a screen without
+///   one, it places the ring on the first control.
+/// - Space: the control the ring is on (not in a text field).
+/// - Esc: ← or キャンセル, where the screen has one.
+/// - Characters and Backspace: a form types into the field with the caret (the ring goes
+///   back to it); elsewhere digits press a keypad's keys.
 pub fn press(key: Key, scene: &Scene<'_>, focus: &mut Focus) -> Option<UiAction> {
     let shown = |a: UiAction| scene.rect_of(a).is_some().then_some(a);
     // A form on screen takes typing; its fields have FocusField actions.
@@ -46,40 +58,75 @@ pub fn press(key: Key, scene: &Scene<'_>, focus: &mut Focus) -> Option<UiAction>
         .widgets
         .iter()
         .any(|w| matches!(w.action, Some(UiAction::FocusField(_))));
+    let ring = focus.widget(scene);
+    let on_field = ring.is_some_and(|i| matches!(scene.widgets[i].kind, Kind::Field { .. }));
+    let in_group = ring.and_then(|i| scene.widgets[i].group).is_some();
+    // The ring moved onto a field without the caret: the caret goes with it.
+    let caret_follows = |focus: &Focus| {
+        let w = &scene.widgets[focus.placed(scene)?];
+        match (w.action, &w.kind) {
+            (Some(a @ UiAction::FocusField(_)), Kind::Field { caret: None, .. }) => Some(a),
+            _ => None,
+        }
+    };
+    let step = |focus: &mut Focus, forward: bool| {
+        if forward {
+            focus.next(scene);
+        } else {
+            focus.prev(scene);
+        }
+        caret_follows(focus)
+    };
     match key {
-        Key::Tab { back: true } | Key::Up => {
-            focus.prev(scene);
+        Key::Tab { back } => step(focus, !back),
+        Key::Up | Key::Down if in_group => {
+            let dir = if key == Key::Up {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            if focus.within(scene, dir) {
+                None
+            } else {
+                step(focus, key == Key::Down)
+            }
+        }
+        Key::Up => step(focus, false),
+        Key::Down => step(focus, true),
+        Key::Left if on_field => Some(UiAction::CaretLeft),
+        Key::Right if on_field => Some(UiAction::CaretRight),
+        Key::Left | Key::Right if in_group => {
+            let dir = if key == Key::Left {
+                Direction::Left
+            } else {
+                Direction::Right
+            };
+            focus.within(scene, dir);
             None
         }
-        Key::Tab { back: false } | Key::Down => {
+        Key::Left => shown(UiAction::PrevPage).or_else(|| step(focus, false)),
+        Key::Right => shown(UiAction::NextPage).or_else(|| step(focus, true)),
+        Key::Enter if on_field => shown(UiAction::Submit),
+        Key::Enter => focus.action(scene).or_else(|| primary(scene)).or_else(|| {
             focus.next(scene);
-            None
-        }
-        Key::Left if typing => Some(UiAction::CaretLeft),
-        Key::Right if typing => Some(UiAction::CaretRight),
-        Key::Left => {
-            focus.prev(scene);
-            None
-        }
-        Key::Right => {
-            focus.next(scene);
-            None
-        }
-        // Enter presses the control the ring is on; without a ring, the form's submit or
-        // the screen's one primary button (次へ, OK, 閉じる…): never a destructive one,
-        // which is never primary.
-        Key::Enter => focus
-            .action(scene)
-            .or_else(|| typing.then(|| shown(UiAction::Submit)).flatten())
-            .or_else(|| primary(scene)),
-        Key::Space if !typing => focus.action(scene),
-        Key::Space => None,
+            caret_follows(focus)
+        }),
+        Key::Space if on_field => None,
+        Key::Space => focus.action(scene),
         Key::Escape => shown(UiAction::Back).or_else(|| shown(UiAction::Cancel)),
         Key::PageUp => shown(UiAction::PrevPage),
         Key::PageDown => shown(UiAction::NextPage),
-        Key::Backspace if typing => Some(UiAction::Backspace),
+        Key::Backspace | Key::Char(_) if typing => {
+            if !on_field {
+                // Typing goes where the caret is, and the ring with it.
+                focus.position = None;
+            }
+            match key {
+                Key::Char(c) => Some(UiAction::Type(c)),
+                _ => Some(UiAction::Backspace),
+            }
+        }
         Key::Backspace => shown(UiAction::DeleteDigit),
-        Key::Char(c) if typing => Some(UiAction::Type(c)),
         Key::Char(c) => {
             let d = c.to_digit(10)?;
             shown(UiAction::Digit(u8::try_from(d).ok()?))
@@ -109,7 +156,7 @@ fn primary(scene: &Scene<'_>) -> Option<UiAction> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::{ButtonStyle, Kind, Label, Rect};
+    use crate::ui::{ButtonStyle, Group, Kind, Label, Rect};
 
     fn button(s: &mut Scene<'static>, x: i32, action: UiAction) {
         s.push(
@@ -206,12 +253,14 @@ mod tests {
             press(Key::Escape, &dialog(ButtonStyle::Primary), &mut f),
             Some(UiAction::Cancel)
         );
-        // A destructive confirmation is never the default: Enter alone does nothing.
-        assert_eq!(
-            press(Key::Enter, &dialog(ButtonStyle::Danger), &mut f),
-            None
-        );
-        // Two primaries: no guess.
+        // A destructive confirmation is never the default: Enter alone presses nothing and
+        // shows the ring on the first control (キャンセル), so the next Enter is safe.
+        let danger = dialog(ButtonStyle::Danger);
+        let mut f = Focus::default();
+        assert_eq!(press(Key::Enter, &danger, &mut f), None);
+        assert_eq!(f.action(&danger), Some(UiAction::Cancel));
+        assert_eq!(press(Key::Enter, &danger, &mut f), Some(UiAction::Cancel));
+        // Two primaries: no guess either.
         let mut two = dialog(ButtonStyle::Primary);
         two.push(
             Rect::new(100, 0, 40, 40),
@@ -221,7 +270,130 @@ mod tests {
             },
             Some(UiAction::Next),
         );
+        let mut f = Focus::default();
         assert_eq!(press(Key::Enter, &two, &mut f), None);
+        assert_eq!(f.action(&two), Some(UiAction::Cancel));
+    }
+
+    /// ← | 1 2 3 / 4 5 6 (a keypad group) | OK.
+    fn grouped() -> Scene<'static> {
+        let mut s = Scene::default();
+        button(&mut s, 0, UiAction::Back);
+        for d in 1u8..=6 {
+            let i = i32::from(d - 1);
+            s.push_in(
+                Group::Keypad,
+                Rect::new(100 + (i % 3) * 50, 100 + (i / 3) * 50, 40, 40),
+                Kind::Button {
+                    label: Label::Static("d"),
+                    style: ButtonStyle::Key,
+                },
+                Some(UiAction::Digit(d)),
+            );
+        }
+        button(&mut s, 400, UiAction::Ok);
+        s
+    }
+
+    #[test]
+    fn a_group_is_one_tab_stop_and_the_arrows_move_within_it() {
+        let s = grouped();
+        let mut f = Focus::default();
+        let tab = |f: &mut Focus| press(Key::Tab { back: false }, &s, f);
+        tab(&mut f);
+        assert_eq!(f.action(&s), Some(UiAction::Back));
+        tab(&mut f);
+        assert_eq!(
+            f.action(&s),
+            Some(UiAction::Digit(1)),
+            "enters at the first key"
+        );
+        press(Key::Right, &s, &mut f);
+        press(Key::Down, &s, &mut f);
+        assert_eq!(f.action(&s), Some(UiAction::Digit(5)));
+        press(Key::Right, &s, &mut f);
+        press(Key::Right, &s, &mut f);
+        assert_eq!(f.action(&s), Some(UiAction::Digit(6)), "stops at the edge");
+        press(Key::Up, &s, &mut f);
+        assert_eq!(f.action(&s), Some(UiAction::Digit(3)));
+        tab(&mut f);
+        assert_eq!(
+            f.action(&s),
+            Some(UiAction::Ok),
+            "leaves the group in one Tab"
+        );
+        press(Key::Tab { back: true }, &s, &mut f);
+        assert_eq!(
+            f.action(&s),
+            Some(UiAction::Digit(1)),
+            "Shift+Tab enters at the first key too"
+        );
+        // Eight controls, three stops.
+        let mut stops = Vec::new();
+        let mut f = Focus::default();
+        for _ in 0..6 {
+            tab(&mut f);
+            stops.push(f.action(&s));
+        }
+        assert_eq!(stops[..3], stops[3..], "a cycle of three stops: {stops:?}");
+    }
+
+    /// Two fields (the caret in `caret`), 👁, 登録する.
+    fn two_fields(caret: usize) -> Scene<'static> {
+        let mut s = Scene::default();
+        for i in 0..2u8 {
+            s.push(
+                Rect::new(0, i32::from(i) * 50, 200, 40),
+                Kind::Field {
+                    text: Label::Static(""),
+                    caret: (usize::from(i) == caret).then_some(0),
+                },
+                Some(UiAction::FocusField(i)),
+            );
+        }
+        button(&mut s, 250, UiAction::ToggleReveal(1));
+        button(&mut s, 300, UiAction::Submit);
+        s
+    }
+
+    #[test]
+    fn the_ring_and_the_caret_are_one_thing() {
+        let s = two_fields(0);
+        let mut f = Focus::default();
+        assert_eq!(
+            f.widget(&s),
+            Some(0),
+            "the caret's field has the ring at first"
+        );
+        assert_eq!(
+            press(Key::Tab { back: false }, &s, &mut f),
+            Some(UiAction::FocusField(1)),
+            "Tab onto a field moves the caret there"
+        );
+        // The app moved the caret.
+        let s = two_fields(1);
+        assert_eq!(f.widget(&s), Some(1));
+        assert_eq!(
+            press(Key::Tab { back: false }, &s, &mut f),
+            None,
+            "onto 👁: the caret stays"
+        );
+        assert_eq!(f.widget(&s), Some(2));
+        assert_eq!(
+            press(Key::Space, &s, &mut f),
+            Some(UiAction::ToggleReveal(1))
+        );
+        assert_eq!(press(Key::Char('a'), &s, &mut f), Some(UiAction::Type('a')));
+        assert_eq!(
+            f.widget(&s),
+            Some(1),
+            "typing brings the ring back to the caret"
+        );
+        assert_eq!(press(Key::Enter, &s, &mut f), Some(UiAction::Submit));
+        // A tap on the first field moves the caret; a ring placed on a field follows it.
+        f.place(&s, 1);
+        let s = two_fields(0);
+        assert_eq!(f.widget(&s), Some(0));
     }
 
     #[test]

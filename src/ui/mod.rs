@@ -225,6 +225,21 @@ pub enum Icon {
     Link,
 }
 
+/// Controls that make one Tab stop: Tab enters the group at its first control and leaves it
+/// with the next, the arrows move within it (a keypad, the on-screen keyboard, a list, the
+/// demo tray). Keeps the Tab order short: a form is its fields, 👁, its button, the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// A passcode or PIN keypad.
+    Keypad,
+    /// The forms' on-screen keyboard.
+    Keyboard,
+    /// Rows of a list (menu, readers, お知らせ).
+    List,
+    /// The demo tray's cards and arrows.
+    Tray,
+}
+
 /// One thing on screen.
 #[derive(Debug)]
 pub struct Widget<'a> {
@@ -234,6 +249,8 @@ pub struct Widget<'a> {
     pub kind: Kind<'a>,
     /// What activating it does; `Some` makes it focusable.
     pub action: Option<UiAction>,
+    /// The group of controls it belongs to, if any (one Tab stop, arrows within).
+    pub group: Option<Group>,
 }
 
 /// A screen, ready to draw and to hit-test.
@@ -246,7 +263,22 @@ pub struct Scene<'a> {
 impl<'a> Scene<'a> {
     /// Adds a widget and returns `self` for chaining.
     pub fn push(&mut self, rect: Rect, kind: Kind<'a>, action: Option<UiAction>) {
-        self.widgets.push(Widget { rect, kind, action });
+        self.widgets.push(Widget {
+            rect,
+            kind,
+            action,
+            group: None,
+        });
+    }
+
+    /// Adds a control that belongs to `group` (contiguous with the group's other controls).
+    pub fn push_in(&mut self, group: Group, rect: Rect, kind: Kind<'a>, action: Option<UiAction>) {
+        self.widgets.push(Widget {
+            rect,
+            kind,
+            action,
+            group: Some(group),
+        });
     }
 
     /// The action under the point (x, y), topmost first.
@@ -295,42 +327,153 @@ impl<'a> Scene<'a> {
     }
 }
 
+/// A direction for the arrow keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// ↑.
+    Up,
+    /// ↓.
+    Down,
+    /// ←.
+    Left,
+    /// →.
+    Right,
+}
+
 /// Keyboard focus over a scene's focusable widgets (Tab, arrows, Enter).
+///
+/// Focus and the caret are one thing: a form's field that has the caret has the focus ring
+/// unless Tab or the arrows placed it on another control, and placing the ring on a field
+/// moves the caret there (`keys::press` says so with `FocusField`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Focus {
-    /// Position in the focus order, if something has focus.
+    /// Position in the focus order where Tab or the arrows placed the ring, if they did.
     pub position: Option<usize>,
 }
 
+fn is_field(w: &Widget<'_>) -> bool {
+    matches!(w.kind, Kind::Field { .. })
+}
+
 impl Focus {
-    /// Moves to the next focusable widget (wrapping), or the first one.
-    pub fn next(&mut self, scene: &Scene<'_>) {
-        let n = scene.focusable().count();
-        if n == 0 {
-            self.position = None;
-            return;
-        }
-        self.position = Some(self.position.map_or(0, |p| (p + 1) % n));
-    }
-
-    /// Moves to the previous focusable widget (wrapping), or the last one.
-    pub fn prev(&mut self, scene: &Scene<'_>) {
-        let n = scene.focusable().count();
-        if n == 0 {
-            self.position = None;
-            return;
-        }
-        self.position = Some(self.position.map_or(n - 1, |p| (p + n - 1) % n));
-    }
-
-    /// The widget index that has focus in `scene`.
+    /// The widget index that has focus in `scene`: where the ring was placed, or else the
+    /// text field with the caret. A ring placed on a field follows the caret to another field
+    /// (a tap moved it).
     pub fn widget(&self, scene: &Scene<'_>) -> Option<usize> {
+        let caret = scene
+            .widgets
+            .iter()
+            .position(|w| matches!(w.kind, Kind::Field { caret: Some(_), .. }));
+        let placed = self.position.and_then(|p| scene.focusable().nth(p));
+        match placed {
+            Some(i) if is_field(&scene.widgets[i]) => caret.or(Some(i)),
+            Some(i) => Some(i),
+            None => caret,
+        }
+    }
+
+    /// Where Tab or the arrows placed the ring (before a field it moved to has the caret).
+    pub fn placed(&self, scene: &Scene<'_>) -> Option<usize> {
         self.position.and_then(|p| scene.focusable().nth(p))
     }
 
     /// The action of the focused widget (Enter).
     pub fn action(&self, scene: &Scene<'_>) -> Option<UiAction> {
         self.widget(scene).and_then(|i| scene.widgets[i].action)
+    }
+
+    /// Places the ring on widget `index` (ignored unless it is focusable).
+    pub fn place(&mut self, scene: &Scene<'_>, index: usize) {
+        if let Some(p) = scene.focusable().position(|i| i == index) {
+            self.position = Some(p);
+        }
+    }
+
+    /// The next Tab stop (wrapping), or the first one: the next control outside the
+    /// ring's group; a group is entered at its first control.
+    pub fn next(&mut self, scene: &Scene<'_>) {
+        let order: Vec<usize> = scene.focusable().collect();
+        let n = order.len();
+        if n == 0 {
+            self.position = None;
+            return;
+        }
+        let here = self
+            .widget(scene)
+            .and_then(|w| order.iter().position(|&i| i == w));
+        let group = here.and_then(|p| scene.widgets[order[p]].group);
+        let start = here.map_or(0, |p| p + 1);
+        let leaves = |p: usize| group.is_none() || scene.widgets[order[p]].group != group;
+        let to = (0..n).map(|k| (start + k) % n).find(|&p| leaves(p));
+        self.position = Some(to.or(here).unwrap_or(0));
+    }
+
+    /// The previous Tab stop (wrapping), or the last one; a group is entered at its first
+    /// control here too.
+    pub fn prev(&mut self, scene: &Scene<'_>) {
+        let order: Vec<usize> = scene.focusable().collect();
+        let n = order.len();
+        if n == 0 {
+            self.position = None;
+            return;
+        }
+        let here = self
+            .widget(scene)
+            .and_then(|w| order.iter().position(|&i| i == w));
+        let group = here.and_then(|p| scene.widgets[order[p]].group);
+        let start = here.map_or(n - 1, |p| p + n - 1);
+        let leaves = |p: usize| group.is_none() || scene.widgets[order[p]].group != group;
+        let Some(mut to) = (0..n).map(|k| (start + n - k) % n).find(|&p| leaves(p)) else {
+            self.position = Some(here.unwrap_or(0));
+            return;
+        };
+        // The first control of the group landed in.
+        let landed = scene.widgets[order[to]].group;
+        while landed.is_some() && to > 0 && scene.widgets[order[to - 1]].group == landed {
+            to -= 1;
+        }
+        self.position = Some(to);
+    }
+
+    /// Moves the ring within its group to the nearest control toward `dir`; false when the
+    /// ring is in no group or nothing lies that way.
+    pub fn within(&mut self, scene: &Scene<'_>, dir: Direction) -> bool {
+        let Some(here) = self.widget(scene) else {
+            return false;
+        };
+        let Some(group) = scene.widgets[here].group else {
+            return false;
+        };
+        let from = scene.widgets[here].rect;
+        let (cx, cy) = from.center();
+        let candidates = scene.focusable().filter(|&i| {
+            let w = &scene.widgets[i];
+            let (x, y) = w.rect.center();
+            let same_row = (y - cy).abs() * 2 < from.h.max(w.rect.h);
+            w.group == Some(group)
+                && i != here
+                && match dir {
+                    Direction::Left => same_row && x < cx,
+                    Direction::Right => same_row && x > cx,
+                    Direction::Up => y < cy && !same_row,
+                    Direction::Down => y > cy && !same_row,
+                }
+        });
+        // The nearest: along the way first, then across it.
+        let best = candidates.min_by_key(|&i| {
+            let (x, y) = scene.widgets[i].rect.center();
+            match dir {
+                Direction::Left | Direction::Right => ((x - cx).abs(), 0),
+                Direction::Up | Direction::Down => ((y - cy).abs(), (x - cx).abs()),
+            }
+        });
+        match best {
+            Some(i) => {
+                self.place(scene, i);
+                true
+            }
+            None => false,
+        }
     }
 }
 

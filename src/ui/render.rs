@@ -53,7 +53,7 @@ pub fn render(scene: &Scene<'_>, canvas: &mut Canvas<'_>, text: &mut Text, frame
         p.widget(w, frame.anim_ms);
     }
     if let Some(w) = frame.focus.and_then(|i| scene.widgets.get(i)) {
-        p.focus_ring(w.rect);
+        p.focus_ring(w.rect, corner_radius(w));
     }
 }
 
@@ -448,38 +448,35 @@ impl Painter<'_, '_, '_> {
         }
     }
 
-    /// The focus ring: a dark inner line and a yellow band, outside the element.
-    fn focus_ring(&mut self, r: Rect) {
+    /// The focus ring: a dark inner line and a yellow band outside the element, following
+    /// its corners (`radius`, logical).
+    fn focus_ring(&mut self, r: Rect, radius: i32) {
         let dr = self.rect(r);
+        let radius = self.px(radius);
         let inner = self.px(2).max(1);
         let outer = self.px(theme::FOCUS_W).max(2);
-        ring(self.canvas, dr, inner, theme::TEXT);
-        ring(
-            self.canvas,
-            Rect::new(
-                dr.x - inner,
-                dr.y - inner,
-                dr.w + 2 * inner,
-                dr.h + 2 * inner,
-            ),
+        self.canvas
+            .stroke_round_rect(dr.inset(-inner), radius + inner, inner, theme::TEXT);
+        self.canvas.stroke_round_rect(
+            dr.inset(-(inner + outer)),
+            radius + inner + outer,
             outer,
             theme::FOCUS,
         );
     }
 }
 
-/// A rectangular ring of `width` pixels just outside `r`.
-fn ring(c: &mut Canvas<'_>, r: Rect, width: i32, color: Rgb) {
-    c.fill_rect(
-        Rect::new(r.x - width, r.y - width, r.w + 2 * width, width),
-        color,
-    );
-    c.fill_rect(
-        Rect::new(r.x - width, r.bottom(), r.w + 2 * width, width),
-        color,
-    );
-    c.fill_rect(Rect::new(r.x - width, r.y, width, r.h), color);
-    c.fill_rect(Rect::new(r.right(), r.y, width, r.h), color);
+/// The corner radius a control is drawn with (logical), so its focus ring follows it: the
+/// switch is a pill, drawn icons are round, everything else has the theme's corners.
+fn corner_radius(w: &Widget<'_>) -> i32 {
+    match w.kind {
+        Kind::Switch { .. } => w.rect.h / 2,
+        Kind::Button {
+            style: ButtonStyle::Icon(_),
+            ..
+        } => w.rect.w.min(w.rect.h) / 2,
+        _ => theme::RADIUS,
+    }
 }
 
 #[cfg(test)]
@@ -519,6 +516,59 @@ mod tests {
         assert_eq!(c.pixel(30, 10), Some(theme::PAGE), "nothing further out");
         render(&scene, &mut c, &mut text, Frame::default());
         assert_eq!(c.pixel(30, 16), Some(theme::PAGE), "no ring without focus");
+    }
+
+    #[test]
+    fn the_focus_ring_follows_the_rounded_corners_of_its_control() {
+        let mut text = Text::load().expect("embedded font parses");
+        let mut scene = Scene::default();
+        let r = Rect::new(30, 30, 80, 40);
+        scene.push(
+            r,
+            Kind::Button {
+                label: Label::Static(""),
+                style: ButtonStyle::Secondary,
+            },
+            Some(UiAction::Next),
+        );
+        let mut px = vec![0; 140 * 100];
+        let mut c = Canvas::new(&mut px, 140, 100).expect("buffer fits");
+        let focused = Frame {
+            focus: Some(0),
+            ..Frame::default()
+        };
+        render(&scene, &mut c, &mut text, focused);
+        // The ring reaches 6 px out (2 dark + 4 yellow); its corner square stays empty.
+        assert_eq!(
+            c.pixel(r.x - 6, r.y - 6),
+            Some(theme::PAGE),
+            "corner is round"
+        );
+        assert_eq!(
+            c.pixel(r.x + 40, r.y - 5),
+            Some(theme::FOCUS),
+            "straight edge"
+        );
+        assert_eq!(c.pixel(r.x + 40, r.y - 1), Some(theme::TEXT));
+        assert_eq!(
+            c.pixel(r.x + 40, r.y + 20),
+            Some(theme::PAGE),
+            "inside untouched"
+        );
+        // A switch is a pill: so is its ring, and the middle of its end is reached.
+        let mut pill = Scene::default();
+        pill.push(
+            r,
+            Kind::Switch { on: true },
+            Some(UiAction::ToggleVisualCheck),
+        );
+        render(&pill, &mut c, &mut text, focused);
+        assert_eq!(c.pixel(r.x - 5, r.y + 20), Some(theme::FOCUS));
+        assert_eq!(
+            c.pixel(r.x - 2, r.y - 2),
+            Some(theme::PAGE),
+            "pill corner is round"
+        );
     }
 
     #[test]

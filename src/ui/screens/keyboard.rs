@@ -4,7 +4,7 @@ use crate::app::UiAction;
 
 use super::super::strings as s;
 use super::super::theme::{self};
-use super::super::{ButtonStyle, Kind, Label, Rect};
+use super::super::{ButtonStyle, Group, Kind, Label, Rect};
 use super::template::Builder;
 
 /// Keyboard geometry: the pitch of one key.
@@ -34,7 +34,8 @@ pub(super) fn keyboard(b: &mut Builder<'_>, layer: crate::app::KeyLayer) {
                label: &'static str,
                action: UiAction,
                style: ButtonStyle| {
-        b.scene.push(
+        b.scene.push_in(
+            Group::Keyboard,
             Rect::new(x, y, w - 8, KEY_PITCH_H - 8),
             Kind::Button {
                 label: Label::Static(label),

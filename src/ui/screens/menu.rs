@@ -6,7 +6,7 @@ use crate::sensitive::SensitiveText;
 use super::super::strings as s;
 use super::super::text::Text;
 use super::super::theme::{self, size};
-use super::super::{Align, ButtonStyle, Icon, Kind, Label, Rect, Tone};
+use super::super::{Align, ButtonStyle, Group, Icon, Kind, Label, Rect, Tone};
 use super::template::{band_height, button_width, text_height, Builder};
 
 pub(super) fn notices<'a>(b: &mut Builder<'a>, t: &Text, list: &'a [crate::center::info::Notice]) {
@@ -27,7 +27,8 @@ pub(super) fn notices<'a>(b: &mut Builder<'a>, t: &Text, list: &'a [crate::cente
             break;
         }
         let r = Rect::new(c.x, y, c.w, ROW_ENTRY_H);
-        b.scene.push(
+        b.scene.push_in(
+            Group::List,
             r,
             Kind::Button {
                 label: Label::Borrowed(&n.title),
@@ -50,7 +51,8 @@ pub(super) fn rows(b: &mut Builder<'_>, entries: &[(&'static str, UiAction, bool
     let c = b.content();
     let mut y = c.y;
     for &(label, action, selected) in entries {
-        b.scene.push(
+        b.scene.push_in(
+            Group::List,
             Rect::new(c.x, y, c.w, ROW_ENTRY_H),
             Kind::Button {
                 label: Label::Static(label),
@@ -69,7 +71,8 @@ pub(super) fn links(b: &mut Builder<'_>, after: i32) {
     for (i, title) in s::MENU_LINKS.iter().enumerate() {
         let Ok(index) = u8::try_from(i) else { break };
         let r = Rect::new(c.x, y, c.w, ROW_ENTRY_H);
-        b.scene.push(
+        b.scene.push_in(
+            Group::List,
             r,
             Kind::Button {
                 label: Label::Static(title),
@@ -121,7 +124,8 @@ pub(super) fn reader_select<'a>(
         } else {
             Label::Borrowed(name)
         };
-        b.scene.push(
+        b.scene.push_in(
+            Group::List,
             Rect::new(c.x, y, c.w, ROW_ENTRY_H),
             Kind::Button {
                 label,

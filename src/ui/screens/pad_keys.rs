@@ -3,7 +3,7 @@
 use crate::app::UiAction;
 
 use super::super::strings as s;
-use super::super::{ButtonStyle, Kind, Label, Rect};
+use super::super::{ButtonStyle, Group, Kind, Label, Rect};
 use super::template::Builder;
 
 /// Keypad geometry: keys, gaps.
@@ -59,7 +59,8 @@ pub(super) fn keypad(
     let action = |a: UiAction| keys_enabled.then_some(a);
     for d in 1u8..=9 {
         let i = i32::from(d - 1);
-        b.scene.push(
+        b.scene.push_in(
+            Group::Keypad,
             cell(i % 3, i / 3),
             Kind::Button {
                 label: Label::Static(DIGIT_LABELS[usize::from(d)]),
@@ -68,7 +69,8 @@ pub(super) fn keypad(
             action(UiAction::Digit(d)),
         );
     }
-    b.scene.push(
+    b.scene.push_in(
+        Group::Keypad,
         cell(0, 3),
         Kind::Button {
             label: Label::Static(s::KEY_DELETE),
@@ -76,7 +78,8 @@ pub(super) fn keypad(
         },
         action(UiAction::DeleteDigit),
     );
-    b.scene.push(
+    b.scene.push_in(
+        Group::Keypad,
         cell(1, 3),
         Kind::Button {
             label: Label::Static(DIGIT_LABELS[0]),
@@ -90,7 +93,8 @@ pub(super) fn keypad(
         } else {
             (ButtonStyle::Disabled, None)
         };
-        b.scene.push(
+        b.scene.push_in(
+            Group::Keypad,
             cell(2, 3),
             Kind::Button {
                 label: Label::Static(s::NEXT),

@@ -5,7 +5,7 @@ use crate::sensitive::SensitiveText;
 
 use super::super::strings as s;
 use super::super::theme::{self, size};
-use super::super::{Align, ButtonStyle, Kind, Label, Rect, Scene};
+use super::super::{Align, ButtonStyle, Group, Kind, Label, Rect, Scene};
 
 /// Tray geometry.
 pub(super) const TRAY_LABEL_W: i32 = 150;
@@ -32,7 +32,8 @@ pub(super) fn demo_tray<'a>(scene: &mut Scene<'a>, tray: &'a DemoTray, area: Rec
     let pages = n.div_ceil(per_page).max(1);
     let page = usize::from(tray.page) % pages;
     let arrow = |scene: &mut Scene<'a>, x: i32, label: &'static str, forward: bool| {
-        scene.push(
+        scene.push_in(
+            Group::Tray,
             Rect::new(x, area.y + 14, TRAY_ARROW_W - 8, area.h - 28),
             Kind::Button {
                 label: Label::Static(label),
@@ -60,7 +61,8 @@ pub(super) fn demo_tray<'a>(scene: &mut Scene<'a>, tray: &'a DemoTray, area: Rec
         } else {
             card.shows
         };
-        scene.push(
+        scene.push_in(
+            Group::Tray,
             Rect::new(x, area.y + 10, TRAY_CARD_W, area.h - 20),
             Kind::Button {
                 label: Label::Owned(SensitiveText::new(format!("{}\n{note}", card.holder))),
