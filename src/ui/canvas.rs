@@ -12,6 +12,8 @@ pub struct Canvas<'a> {
     pixels: &'a mut [u32],
     width: i32,
     height: i32,
+    /// Drawing lands only inside this rectangle (the whole buffer, or a text field's box).
+    clip: Rect,
 }
 
 impl<'a> Canvas<'a> {
@@ -26,7 +28,23 @@ impl<'a> Canvas<'a> {
             pixels,
             width: w,
             height: h,
+            clip: Rect::new(0, 0, w, h),
         })
+    }
+
+    /// Limits drawing to `r` (within the buffer) until the next call; `None` lifts it.
+    pub fn set_clip(&mut self, r: Option<Rect>) {
+        let all = Rect::new(0, 0, self.width, self.height);
+        self.clip = match r {
+            Some(r) => {
+                let x0 = r.x.max(0);
+                let y0 = r.y.max(0);
+                let x1 = r.right().min(self.width).max(x0);
+                let y1 = r.bottom().min(self.height).max(y0);
+                Rect::new(x0, y0, x1 - x0, y1 - y0)
+            }
+            None => all,
+        };
     }
 
     /// Width in pixels.
@@ -45,17 +63,17 @@ impl<'a> Canvas<'a> {
     }
 
     fn index(&self, x: i32, y: i32) -> Option<usize> {
-        if x < 0 || y < 0 || x >= self.width || y >= self.height {
+        if !self.clip.contains(x, y) {
             return None;
         }
         Some(y as usize * self.width as usize + x as usize)
     }
 
     fn clip(&self, r: Rect) -> Option<(i32, i32, i32, i32)> {
-        let x0 = r.x.max(0);
-        let y0 = r.y.max(0);
-        let x1 = r.right().min(self.width);
-        let y1 = r.bottom().min(self.height);
+        let x0 = r.x.max(self.clip.x);
+        let y0 = r.y.max(self.clip.y);
+        let x1 = r.right().min(self.clip.right());
+        let y1 = r.bottom().min(self.clip.bottom());
         (x0 < x1 && y0 < y1).then_some((x0, y0, x1, y1))
     }
 
@@ -193,9 +211,9 @@ impl<'a> Canvas<'a> {
         let Ok(mask_cols) = i32::try_from(mask_w) else {
             return;
         };
-        // The mask's columns that fall inside the canvas.
-        let col0 = (-x).max(0);
-        let col1 = (self.width - x).min(mask_cols);
+        // The mask's columns that fall inside the clip (the canvas at most).
+        let col0 = (self.clip.x - x).max(0);
+        let col1 = (self.clip.right() - x).min(mask_cols);
         if col0 >= col1 {
             return;
         }
@@ -203,10 +221,11 @@ impl<'a> Canvas<'a> {
         let w = self.width as usize;
         for (row, line) in mask.chunks_exact(mask_w).enumerate() {
             let py = y + row as i32;
-            if py < 0 || py >= self.height {
+            if py < self.clip.y || py >= self.clip.bottom() {
                 continue;
             }
-            // x + col0 >= 0 and x + col1 <= width, so the slice is in bounds.
+            // The clip lies within the canvas, so x + col0 >= 0, x + col1 <= width and the
+            // slice is in bounds.
             let start = py as usize * w + (x + col0 as i32) as usize;
             let pixels = &mut self.pixels[start..start + (col1 - col0)];
             for (p, &a) in pixels.iter_mut().zip(&line[col0..col1]) {

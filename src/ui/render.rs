@@ -359,7 +359,8 @@ impl Painter<'_, '_, '_> {
         self.paragraph(text_r, word, size::SMALL, theme::ON_DARK, Align::Center);
     }
 
-    /// A text field: a bordered box, the text, and a caret bar where typing goes.
+    /// A text field: a bordered box, the text clipped to it, and a caret bar where typing
+    /// goes. Text longer than the box scrolls so the caret stays inside it.
     fn field(&mut self, r: Rect, body: &str, caret: Option<usize>) {
         let dr = self.rect(r);
         let border = if caret.is_some() {
@@ -371,12 +372,24 @@ impl Painter<'_, '_, '_> {
         self.canvas
             .outline_round_rect(dr, self.px(theme::RADIUS), width, border, theme::PAGE);
         let px = self.font(size::BODY);
-        let x = dr.x + self.px(16);
+        let inner = Rect::new(
+            dr.x + self.px(FIELD_PAD),
+            dr.y + width,
+            dr.w - 2 * self.px(FIELD_PAD),
+            dr.h - 2 * width,
+        );
+        let before = caret.map_or(0, |at| {
+            let end = body.char_indices().nth(at).map_or(body.len(), |(i, _)| i);
+            self.text.width(&body[..end], px)
+        });
+        let shift = field_scroll(before, inner.w);
         let y = dr.y + (dr.h - px as i32) / 2;
-        self.text.draw(self.canvas, x, y, body, px, theme::TEXT);
-        if let Some(at) = caret {
-            let before: String = body.chars().take(at).collect();
-            let cx = x + self.text.width(&before, px);
+        self.canvas.set_clip(Some(inner.inset(-self.px(2))));
+        self.text
+            .draw(self.canvas, inner.x - shift, y, body, px, theme::TEXT);
+        self.canvas.set_clip(None);
+        if caret.is_some() {
+            let cx = inner.x - shift + before;
             self.canvas.fill_rect(
                 Rect::new(
                     cx,
@@ -466,6 +479,16 @@ impl Painter<'_, '_, '_> {
     }
 }
 
+/// Space between a text field's border and its text (logical).
+pub const FIELD_PAD: i32 = 16;
+
+/// How far a field's text is scrolled left so that a caret `caret_x` pixels into the text
+/// stays inside a box `inner_w` wide: not at all while it fits, else just enough that the
+/// caret sits at the right edge. Without a caret (`caret_x` 0) the start shows.
+pub fn field_scroll(caret_x: i32, inner_w: i32) -> i32 {
+    (caret_x - inner_w.max(0)).max(0)
+}
+
 /// The corner radius a control is drawn with (logical), so its focus ring follows it: the
 /// switch is a pill, drawn icons are round, everything else has the theme's corners.
 fn corner_radius(w: &Widget<'_>) -> i32 {
@@ -483,6 +506,7 @@ fn corner_radius(w: &Widget<'_>) -> i32 {
 mod tests {
     use super::*;
     use crate::app::UiAction;
+    use crate::sensitive::SensitiveText;
     use crate::ui::Label;
 
     #[test]
@@ -569,6 +593,40 @@ mod tests {
             Some(theme::PAGE),
             "pill corner is round"
         );
+    }
+
+    #[test]
+    fn long_text_stays_in_its_field_and_the_caret_stays_visible() {
+        let mut text = Text::load().expect("embedded font parses");
+        let field = Rect::new(20, 20, 200, 52);
+        let long = "●".repeat(30);
+        for caret in [None, Some(0), Some(15), Some(30)] {
+            let mut scene = Scene::default();
+            scene.push(
+                field,
+                Kind::Field {
+                    text: Label::Owned(SensitiveText::new(long.clone())),
+                    caret,
+                },
+                Some(UiAction::FocusField(0)),
+            );
+            let mut px = vec![theme::PAGE; 400 * 100];
+            let mut c = Canvas::new(&mut px, 400, 100).expect("buffer fits");
+            render(&scene, &mut c, &mut text, Frame::default());
+            for x in field.right()..400 {
+                for y in 0..100 {
+                    assert_eq!(c.pixel(x, y), Some(theme::PAGE), "ink at ({x},{y}), {caret:?}");
+                }
+            }
+            if let Some(at) = caret {
+                // The caret bar: a column of body colour inside the box, left of its padding.
+                let before = text.width(&"●".repeat(at), size::BODY);
+                let inner_w = field.w - 2 * FIELD_PAD;
+                let x = field.x + FIELD_PAD + before - field_scroll(before, inner_w);
+                assert!(x > field.x && x < field.right() - FIELD_PAD / 2, "caret at {x}");
+                assert_eq!(c.pixel(x, field.y + field.h / 2), Some(theme::TEXT));
+            }
+        }
     }
 
     #[test]
