@@ -94,6 +94,8 @@ pub enum ButtonStyle {
     Secondary,
     /// A keypad key (large, outlined, square).
     Key,
+    /// A key of the on-screen keyboard (outlined; its letters sit clear of the border).
+    TypeKey,
     /// The header's ← (text only).
     Back,
     /// A destructive action (登録解除, ログアウト): red outline.

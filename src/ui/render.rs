@@ -187,6 +187,21 @@ impl Painter<'_, '_, '_> {
                     .outline_round_rect(dr, radius, self.px(2), theme::BORDER, theme::PAGE);
                 (theme::TEXT, size::KEY)
             }
+            ButtonStyle::TypeKey => {
+                self.canvas
+                    .outline_round_rect(dr, radius, self.px(2), theme::BORDER, theme::PAGE);
+                // Marks that are small by nature are drawn twice as large, their ink
+                // centred on the key, so each reads at a glance.
+                if let Some(mark) = label.chars().next().filter(|c| SMALL_MARKS.contains(c)) {
+                    let (cx, cy) = r.center();
+                    let px = self.font(size::TYPE_KEY * 2);
+                    let (cx, cy) = (self.px(cx), self.px(cy));
+                    self.text
+                        .draw_ink_centered(self.canvas, cx, cy, mark, px, theme::TEXT);
+                    return;
+                }
+                (theme::TEXT, size::TYPE_KEY)
+            }
             ButtonStyle::Back => (theme::LINK, size::BUTTON),
             ButtonStyle::Danger => {
                 self.canvas
@@ -479,6 +494,9 @@ impl Painter<'_, '_, '_> {
     }
 }
 
+/// Keyboard labels drawn large with their ink centred (see `keyboard::key_label`).
+const SMALL_MARKS: [char; 3] = ['｀', '＾', '～'];
+
 /// Space between a text field's border and its text (logical).
 pub const FIELD_PAD: i32 = 16;
 
@@ -615,7 +633,11 @@ mod tests {
             render(&scene, &mut c, &mut text, Frame::default());
             for x in field.right()..400 {
                 for y in 0..100 {
-                    assert_eq!(c.pixel(x, y), Some(theme::PAGE), "ink at ({x},{y}), {caret:?}");
+                    assert_eq!(
+                        c.pixel(x, y),
+                        Some(theme::PAGE),
+                        "ink at ({x},{y}), {caret:?}"
+                    );
                 }
             }
             if let Some(at) = caret {
@@ -623,7 +645,10 @@ mod tests {
                 let before = text.width(&"●".repeat(at), size::BODY);
                 let inner_w = field.w - 2 * FIELD_PAD;
                 let x = field.x + FIELD_PAD + before - field_scroll(before, inner_w);
-                assert!(x > field.x && x < field.right() - FIELD_PAD / 2, "caret at {x}");
+                assert!(
+                    x > field.x && x < field.right() - FIELD_PAD / 2,
+                    "caret at {x}"
+                );
                 assert_eq!(c.pixel(x, field.y + field.h / 2), Some(theme::TEXT));
             }
         }

@@ -283,6 +283,34 @@ impl Text {
         pen.round() as i32
     }
 
+    /// Draws the one character `c` with the middle of its ink at (cx, cy): for a mark
+    /// such as ｀ or ＾, which sits at the top of its line box and would look misplaced
+    /// centred by the box.
+    pub fn draw_ink_centered(
+        &mut self,
+        canvas: &mut Canvas<'_>,
+        cx: i32,
+        cy: i32,
+        c: char,
+        px: u16,
+        color: Rgb,
+    ) {
+        if !self.cache.contains_key(&(c, px)) {
+            let Some(font) = face_for(&self.primary, &self.fallback, c) else {
+                return;
+            };
+            let (metrics, coverage) = font.rasterize(c, f32::from(px));
+            let coverage = Cow::Owned(coverage);
+            self.cache.insert((c, px), Glyph { metrics, coverage });
+        }
+        let Some(glyph) = self.cache.get(&(c, px)) else {
+            return;
+        };
+        let m = &glyph.metrics;
+        let (w, h) = (m.width as i32, m.height as i32);
+        canvas.blend_mask(cx - w / 2, cy - h / 2, &glyph.coverage, m.width, color);
+    }
+
     /// Splits `s` into lines no wider than `max_w` at `px` pixels, keeping kinsoku rules and
     /// never breaking inside a run of Latin letters or digits. Explicit '\n' breaks too.
     pub fn wrap<'s>(&self, s: &'s str, px: u16, max_w: i32) -> Vec<&'s str> {

@@ -84,6 +84,8 @@ pub mod size {
     pub const BUTTON: u16 = 26;
     /// Keypad digits.
     pub const KEY: u16 = 40;
+    /// Keys of the on-screen keyboard: g j p q y keep clear of a 52 px key's border.
+    pub const TYPE_KEY: u16 = 30;
     /// Digits on the patient's PIN pad.
     pub const PIN_KEY: u16 = 44;
     /// Small print (ribbon, tray).

@@ -11,6 +11,20 @@ use super::template::Builder;
 const KEY_PITCH_W: i32 = 72;
 const KEY_PITCH_H: i32 = 60;
 
+/// The label of a key whose ASCII glyph is drawn small or ambiguous in the face (` ~ ^ ' _
+/// sit high or low, ' curls like ’): its full-width form, drawn at full size. The key still
+/// types the ASCII character.
+pub(crate) fn key_label(c: char) -> Option<&'static str> {
+    Some(match c {
+        '`' => "｀",
+        '~' => "～",
+        '^' => "＾",
+        '\'' => "＇",
+        '_' => "＿",
+        _ => return None,
+    })
+}
+
 /// The on-screen keyboard: letters (lower or upper case) or digits and the manual's
 /// symbols, with layer keys, 削除 and caret keys. It sits at the bottom of the content area.
 pub(super) fn keyboard(b: &mut Builder<'_>, layer: crate::app::KeyLayer) {
@@ -62,9 +76,9 @@ pub(super) fn keyboard(b: &mut Builder<'_>, layer: crate::app::KeyLayer) {
                 x,
                 y,
                 KEY_PITCH_W,
-                &chars[i..i + ch.len_utf8()],
+                key_label(ch).unwrap_or(&chars[i..i + ch.len_utf8()]),
                 UiAction::Type(ch),
-                ButtonStyle::Key,
+                ButtonStyle::TypeKey,
             );
         }
     }
@@ -104,9 +118,9 @@ pub(super) fn keyboard(b: &mut Builder<'_>, layer: crate::app::KeyLayer) {
                 x,
                 y,
                 KEY_PITCH_W,
-                &SYMBOLS_LAST[i..i + 1],
+                key_label(ch).unwrap_or(&SYMBOLS_LAST[i..i + 1]),
                 UiAction::Type(ch),
-                ButtonStyle::Key,
+                ButtonStyle::TypeKey,
             );
             x += KEY_PITCH_W;
         }
@@ -143,4 +157,21 @@ pub(super) fn keyboard(b: &mut Builder<'_>, layer: crate::app::KeyLayer) {
         UiAction::Backspace,
         ButtonStyle::Secondary,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_label;
+    use crate::ui::text::Text;
+
+    #[test]
+    fn every_symbol_of_the_manual_has_a_label_the_face_draws() {
+        let text = Text::load().expect("embedded font parses");
+        // The manual's symbol set (p.7), each as the key shows it.
+        for c in "`~!@#$%^&*_{}[]|;'<>,.?-()/".chars() {
+            let shown = key_label(c).and_then(|l| l.chars().next()).unwrap_or(c);
+            assert!(text.has_glyph(shown), "no glyph for the {c} key ({shown})");
+        }
+        assert_eq!(key_label('\''), Some("＇"), "a straight quote, never ’");
+    }
 }
