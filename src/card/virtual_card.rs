@@ -665,7 +665,7 @@ static DEMO_CARDS: [DemoCard; 14] = [
         id: "not-jpki",
         holder: "別種 カード",
         pin: DEMO_PIN,
-        shows: "マイナンバーカード以外",
+        shows: "他のICカード",
         pin_tries: AUTH_PIN_MAX_TRIES,
         files: None,
     },

@@ -22,7 +22,7 @@ use crate::app::{App, Command, Event, Millis, UiAction};
 use crate::card::pcsc::ReaderEvent;
 use crate::ui::canvas::Canvas;
 use crate::ui::render::{render, Frame};
-use crate::ui::screens::{view, Size};
+use crate::ui::screens::{layout, view, Size};
 use crate::ui::strings;
 use crate::ui::text::Text;
 use crate::ui::{keys, Focus, Scene};
@@ -160,13 +160,12 @@ impl Kiosk {
     /// The window's size in logical pixels and its scale factor.
     fn geometry(&self) -> Option<(Size, f32)> {
         let v = self.view.as_ref()?;
-        let scale = v.window.scale_factor() as f32;
         let phys = v.window.inner_size();
-        let size = Size {
-            w: (phys.width as f32 / scale).round() as i32,
-            h: (phys.height as f32 / scale).round() as i32,
-        };
-        Some((size, scale))
+        Some(layout(
+            phys.width,
+            phys.height,
+            v.window.scale_factor() as f32,
+        ))
     }
 
     /// Builds the scene that is on screen, for hit-testing and focus.

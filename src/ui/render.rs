@@ -172,20 +172,20 @@ impl Painter<'_, '_, '_> {
     fn button(&mut self, r: Rect, label: &str, style: ButtonStyle) {
         let dr = self.rect(r);
         let radius = self.px(theme::RADIUS);
-        let (fg, size) = match style {
+        let fg = match style {
             ButtonStyle::Primary => {
                 self.canvas.fill_round_rect(dr, radius, theme::PRIMARY);
-                (theme::ON_DARK, size::BUTTON)
+                theme::ON_DARK
             }
             ButtonStyle::Secondary => {
                 self.canvas
                     .outline_round_rect(dr, radius, self.px(2), theme::PRIMARY, theme::PAGE);
-                (theme::PRIMARY, size::BUTTON)
+                theme::PRIMARY
             }
             ButtonStyle::Key => {
                 self.canvas
                     .outline_round_rect(dr, radius, self.px(2), theme::BORDER, theme::PAGE);
-                (theme::TEXT, size::KEY)
+                theme::TEXT
             }
             ButtonStyle::TypeKey => {
                 self.canvas
@@ -200,17 +200,17 @@ impl Painter<'_, '_, '_> {
                         .draw_ink_centered(self.canvas, cx, cy, mark, px, theme::TEXT);
                     return;
                 }
-                (theme::TEXT, size::TYPE_KEY)
+                theme::TEXT
             }
-            ButtonStyle::Back => (theme::LINK, size::BUTTON),
+            ButtonStyle::Back => theme::LINK,
             ButtonStyle::Danger => {
                 self.canvas
                     .outline_round_rect(dr, radius, self.px(2), theme::ERROR, theme::PAGE);
-                (theme::ERROR, size::BUTTON)
+                theme::ERROR
             }
             ButtonStyle::Disabled => {
                 self.canvas.fill_round_rect(dr, radius, theme::DISABLED_BG);
-                (theme::DISABLED_TEXT, size::BUTTON)
+                theme::DISABLED_TEXT
             }
             ButtonStyle::Icon(icon) => {
                 self.icon(r.inset(12), icon);
@@ -219,16 +219,19 @@ impl Painter<'_, '_, '_> {
             ButtonStyle::PinKey => {
                 self.canvas
                     .outline_round_rect(dr, radius, self.px(3), theme::BORDER, theme::PAGE);
-                (theme::TEXT, size::PIN_KEY)
+                theme::TEXT
             }
             ButtonStyle::Row { selected } => {
                 let fill = if selected { theme::TINT } else { theme::PAGE };
                 self.canvas
                     .outline_round_rect(dr, radius, self.px(1).max(1), theme::RULE, fill);
-                let inner = Rect::new(r.x + 24, r.y, r.w - 80, r.h);
-                self.paragraph(inner, label, size::BODY, theme::TEXT, Align::Start);
-                let chevron = Rect::new(r.right() - 48, r.y, 32, r.h);
-                self.paragraph(chevron, "＞", size::BODY, theme::TEXT_SUB, Align::Center);
+                for (i, b) in label_boxes(r, label, style).into_iter().enumerate() {
+                    let (color, align) = match i {
+                        0 => (theme::TEXT, Align::Start),
+                        _ => (theme::TEXT_SUB, Align::Center),
+                    };
+                    self.paragraph(b.rect, b.text, b.size, color, align);
+                }
                 return;
             }
             ButtonStyle::TrayCard { placed } => {
@@ -247,16 +250,15 @@ impl Painter<'_, '_, '_> {
                 // A chip so it reads as a card; the holder, then what it shows.
                 let chip = self.rect(Rect::new(r.x + 10, r.y + 12, 22, 18));
                 self.canvas.fill_round_rect(chip, self.px(4), 0xC9A227);
-                let (holder, note) = label.split_once('\n').unwrap_or((label, ""));
-                let text_r = Rect::new(r.x + 40, r.y + 4, r.w - 44, r.h / 2);
-                self.paragraph(text_r, holder, size::SMALL, theme::TEXT, Align::Start);
-                let note_r = Rect::new(r.x + 10, r.y + r.h / 2, r.w - 14, r.h / 2 - 4);
                 let note_color = if placed {
                     theme::PRIMARY
                 } else {
                     theme::TEXT_SUB
                 };
-                self.paragraph(note_r, note, size::SMALL - 4, note_color, Align::Start);
+                for (i, b) in label_boxes(r, label, style).into_iter().enumerate() {
+                    let color = if i == 0 { theme::TEXT } else { note_color };
+                    self.paragraph(b.rect, b.text, b.size, color, Align::Start);
+                }
                 return;
             }
         };
@@ -265,12 +267,9 @@ impl Painter<'_, '_, '_> {
         } else {
             Align::Center
         };
-        let inner = if style == ButtonStyle::Back {
-            r
-        } else {
-            r.inset(8)
-        };
-        self.paragraph(inner, label, size, fg, align);
+        for b in label_boxes(r, label, style) {
+            self.paragraph(b.rect, b.text, b.size, fg, align);
+        }
     }
 
     fn band(&mut self, r: Rect, body: &str, tone: Tone) {
@@ -304,10 +303,8 @@ impl Painter<'_, '_, '_> {
             mark_px,
             theme::ON_DARK,
         );
-        let inset = super::screens::BAND_TEXT_INSET;
-        let body_r = Rect::new(r.x + inset, r.y, r.w - inset - 16, r.h);
-        let size = if r.h >= 56 { size::BODY } else { size::LABEL };
-        self.paragraph(body_r, body, size, fg, Align::Start);
+        let b = band_box(r, body);
+        self.paragraph(b.rect, b.text, b.size, fg, Align::Start);
     }
 
     fn dots(&mut self, r: Rect, filled: u8, total: u8) {
@@ -491,6 +488,87 @@ impl Painter<'_, '_, '_> {
             outer,
             theme::FOCUS,
         );
+    }
+}
+
+/// A box of wrapped text the painter lays out: where, what, at which size (logical).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextBox<'s> {
+    /// The box the lines wrap in and start at the top of (or centre in, when taller).
+    pub rect: Rect,
+    /// The text.
+    pub text: &'s str,
+    /// Its size.
+    pub size: u16,
+}
+
+/// The text boxes of a button of `style` in `r` (none for a drawn icon or a mark drawn as
+/// a glyph); the painter draws its label in exactly these.
+pub fn label_boxes<'s>(r: Rect, label: &'s str, style: ButtonStyle) -> Vec<TextBox<'s>> {
+    let one = |rect: Rect, size: u16| {
+        vec![TextBox {
+            rect,
+            text: label,
+            size,
+        }]
+    };
+    match style {
+        ButtonStyle::Icon(_) => Vec::new(),
+        ButtonStyle::TypeKey
+            if label
+                .chars()
+                .next()
+                .is_some_and(|c| SMALL_MARKS.contains(&c)) =>
+        {
+            Vec::new()
+        }
+        ButtonStyle::Primary
+        | ButtonStyle::Secondary
+        | ButtonStyle::Danger
+        | ButtonStyle::Disabled => one(r.inset(8), size::BUTTON),
+        ButtonStyle::Back => one(r, size::BUTTON),
+        // Keys keep their full height for the digit: a keypad squeezed to 44 px keys still
+        // has room for 40 px digits.
+        ButtonStyle::Key => one(Rect::new(r.x + 8, r.y, r.w - 16, r.h), size::KEY),
+        ButtonStyle::TypeKey => one(r.inset(8), size::TYPE_KEY),
+        ButtonStyle::PinKey => one(Rect::new(r.x + 8, r.y, r.w - 16, r.h), size::PIN_KEY),
+        ButtonStyle::Row { .. } => vec![
+            TextBox {
+                rect: Rect::new(r.x + 24, r.y, r.w - 80, r.h),
+                text: label,
+                size: size::BODY,
+            },
+            TextBox {
+                rect: Rect::new(r.right() - 48, r.y, 32, r.h),
+                text: "＞",
+                size: size::BODY,
+            },
+        ],
+        ButtonStyle::TrayCard { .. } => {
+            let (holder, note) = label.split_once('\n').unwrap_or((label, ""));
+            vec![
+                TextBox {
+                    rect: Rect::new(r.x + 40, r.y + 4, r.w - 44, r.h / 2),
+                    text: holder,
+                    size: size::SMALL,
+                },
+                TextBox {
+                    rect: Rect::new(r.x + 10, r.y + r.h / 2, r.w - 14, r.h / 2 - 4),
+                    text: note,
+                    size: size::SMALL - 4,
+                },
+            ]
+        }
+    }
+}
+
+/// The text box of a status band in `r`: after its mark, smaller type in a slim band.
+pub fn band_box(r: Rect, body: &str) -> TextBox<'_> {
+    let inset = super::screens::BAND_TEXT_INSET;
+    TextBox {
+        rect: Rect::new(r.x + inset, r.y, r.w - inset - 16, r.h),
+        text: body,
+        size: if r.h >= 56 { size::BODY } else { size::LABEL },
     }
 }
 

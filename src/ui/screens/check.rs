@@ -178,7 +178,7 @@ pub(super) fn read_failed<'a>(b: &mut Builder<'a>, failure: &'a Failure, retry: 
 // --- 資格確認結果 ------------------------------------------------------------------------------
 
 /// Result table geometry.
-pub(super) const ROW_H: i32 = 44;
+pub(super) const ROW_H: i32 = 40;
 pub(super) const LABEL_W: i32 = 210;
 pub(super) const COLUMN_GAP: i32 = 48;
 
@@ -201,7 +201,7 @@ pub(super) fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: u
             },
             None,
         );
-        y += h + 12;
+        y += h + 8;
     }
     b.text(
         Rect::new(c.x, y, c.w / 2, 40),
@@ -211,13 +211,13 @@ pub(super) fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: u
         Align::Start,
     );
     b.text(
-        Rect::new(c.x + c.w / 2, y + 4, c.w / 2, 36),
+        Rect::new(c.x + c.w / 2, y + 2, c.w / 2, 36),
         Label::Owned(s::confirmation_date(&outcome.confirmation_date)),
         size::BODY,
         theme::TEXT,
         Align::End,
     );
-    y += 48;
+    y += 42;
     b.scene.push(
         Rect::new(c.x, y, c.w, 2),
         Kind::Rule {
@@ -227,124 +227,163 @@ pub(super) fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: u
     );
     y += 4;
 
-    let mut paging = None;
     if let Some(q) = &outcome.qualification {
-        // Newspaper flow: fill the left column, then the right one; pages when even that
-        // does not fit, so no field is ever cut off.
-        let col_w = (c.w - COLUMN_GAP) / 2;
-        let per_column = ((c.bottom() - y) / ROW_H).max(1) as usize;
-        let per_page = 2 * per_column;
         let all = lines(q);
-        let pages = all.len().div_ceil(per_page).max(1);
-        let page = page.min(pages - 1);
-        for (i, line) in all
-            .into_iter()
-            .skip(page * per_page)
-            .take(per_page)
-            .enumerate()
-        {
-            let (col, row) = ((i / per_column) as i32, (i % per_column) as i32);
+        let plan = ResultPages::plan(all.len(), c.bottom() - y);
+        let page = page.min(plan.pages - 1);
+        let (from, to) = plan.range(page);
+        // Newspaper flow: fill the left column, then the right one.
+        let col_w = (c.w - COLUMN_GAP) / 2;
+        for (i, line) in all.into_iter().skip(from).take(to - from).enumerate() {
+            let (col, row) = ((i / plan.per_column) as i32, (i % plan.per_column) as i32);
             let x = c.x + col * (col_w + COLUMN_GAP);
-            let r = Rect::new(x, y + row * ROW_H, col_w, ROW_H);
-            match line {
-                Line::Row(label, value) => {
-                    b.text(
-                        Rect::new(r.x + 8, r.y + 10, LABEL_W, 28),
-                        Label::Static(label),
-                        size::LABEL,
-                        theme::TEXT_SUB,
-                        Align::Start,
-                    );
-                    b.text(
-                        Rect::new(r.x + LABEL_W, r.y + 6, r.w - LABEL_W, 36),
-                        value,
-                        size::VALUE,
-                        theme::TEXT,
-                        Align::Start,
-                    );
-                }
-                Line::Section(title) => {
-                    // A heading, not a link: the text colour on a neutral panel.
-                    b.scene.push(
-                        Rect::new(r.x, r.y + 4, r.w, r.h - 8),
-                        Kind::Panel {
-                            fill: theme::PANEL,
-                            border: None,
-                        },
-                        None,
-                    );
-                    b.text(
-                        Rect::new(r.x + 8, r.y + 8, r.w - 16, 32),
-                        Label::Static(title),
-                        size::BODY,
-                        theme::TEXT,
-                        Align::Start,
-                    );
-                }
-            }
-            b.scene.push(
-                Rect::new(r.x, r.bottom() - 1, r.w, 1),
-                Kind::Rule { color: theme::RULE },
-                None,
-            );
+            table_line(b, Rect::new(x, y + row * ROW_H, col_w, ROW_H), line);
         }
-        if pages > 1 {
-            paging = Some((page, pages));
+        if plan.pages > 1 {
+            result_pager(b, page, plan.pages);
         }
     }
-    match paging {
-        Some((page, pages)) => result_pager(b, page, pages),
-        // The manual's note: a closed result needs a new read (P.17).
-        None => b.text(
-            Rect::new(
-                theme::MARGIN,
-                b.footer.y + 20,
-                c.w - button_width(s::CLOSE) - 48,
-                64,
-            ),
-            Label::Static(s::RESULT_CLOSE_NOTE),
-            size::SMALL,
-            theme::TEXT_SUB,
-            Align::Start,
+    // The manual's note: a closed result needs a new read (P.17); on every page.
+    b.text(
+        Rect::new(
+            theme::MARGIN,
+            b.footer.y + 20,
+            c.w - button_width(s::CLOSE) - 48,
+            64,
         ),
-    }
+        Label::Static(s::RESULT_CLOSE_NOTE),
+        size::SMALL,
+        theme::TEXT_SUB,
+        Align::Start,
+    );
     b.footer(Some((s::CLOSE, UiAction::Close)), None);
 }
 
-/// 前のページ / 次のページ at the left of the footer, with where we are between them.
+/// One line of the table in `r`: a label and its value, or a section heading.
+fn table_line<'a>(b: &mut Builder<'a>, r: Rect, line: Line<'a>) {
+    match line {
+        Line::Row(label, value) => {
+            b.text(
+                Rect::new(r.x + 8, r.y + 8, LABEL_W - 8, 28),
+                Label::Static(label),
+                size::LABEL,
+                theme::TEXT_SUB,
+                Align::Start,
+            );
+            b.text(
+                Rect::new(r.x + LABEL_W, r.y + 2, r.w - LABEL_W, 36),
+                value,
+                size::VALUE,
+                theme::TEXT,
+                Align::Start,
+            );
+        }
+        Line::Section(title) => {
+            // A heading, not a link: the text colour on a neutral panel.
+            b.scene.push(
+                Rect::new(r.x, r.y + 3, r.w, r.h - 6),
+                Kind::Panel {
+                    fill: theme::PANEL,
+                    border: None,
+                },
+                None,
+            );
+            b.text(
+                Rect::new(r.x + 8, r.y + 4, r.w - 16, 32),
+                Label::Static(title),
+                size::BODY,
+                theme::TEXT,
+                Align::Start,
+            );
+        }
+    }
+    b.scene.push(
+        Rect::new(r.x, r.bottom() - 1, r.w, 1),
+        Kind::Rule { color: theme::RULE },
+        None,
+    );
+}
+
+/// How the result table is split: one page in two columns when it fits; else pages of
+/// nearly equal size (so none is left with a line or two), the pager taking the bottom of
+/// the table's area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultPages {
+    /// Lines in all.
+    pub lines: usize,
+    /// Lines in one column.
+    pub per_column: usize,
+    /// Pages.
+    pub pages: usize,
+}
+
+impl ResultPages {
+    /// The split of `lines` table lines over a table area `height` px high.
+    pub fn plan(lines: usize, height: i32) -> Self {
+        let rows = |h: i32| usize::try_from(h / ROW_H).unwrap_or(0).max(1);
+        let per_column = rows(height);
+        if lines <= 2 * per_column {
+            return Self {
+                lines,
+                per_column,
+                pages: 1,
+            };
+        }
+        let per_column = rows(height - PAGER_H);
+        let pages = lines.div_ceil(2 * per_column).max(1);
+        Self {
+            lines,
+            per_column,
+            pages,
+        }
+    }
+
+    /// The lines `[from, to)` page `page` shows: pages differ by one line at most.
+    pub fn range(&self, page: usize) -> (usize, usize) {
+        let page = page.min(self.pages - 1);
+        (
+            page * self.lines / self.pages,
+            (page + 1) * self.lines / self.pages,
+        )
+    }
+}
+
+/// Height the pager takes at the bottom of the table's area.
+const PAGER_H: i32 = theme::BUTTON_H + 16;
+
+/// 前のページ, where we are, 次のページ at the bottom of the table: both buttons always in
+/// place (the one that cannot be used is drawn disabled), so nothing moves between pages.
 pub(super) fn result_pager(b: &mut Builder<'_>, page: usize, pages: usize) {
-    let y = b.footer.y + (theme::FOOTER_H - theme::BUTTON_H) / 2;
+    let c = b.content();
+    let y = c.bottom() - theme::BUTTON_H;
     let w = button_width(s::PREV_PAGE);
-    let mut x = theme::MARGIN;
-    if page > 0 {
+    let label_w = 200;
+    let mut x = c.x + (c.w - 2 * w - label_w - 32) / 2;
+    let button = |b: &mut Builder<'_>, x: i32, label: &'static str, action: UiAction, can: bool| {
         b.scene.push(
             Rect::new(x, y, w, theme::BUTTON_H),
             Kind::Button {
-                label: Label::Static(s::PREV_PAGE),
-                style: ButtonStyle::Secondary,
+                label: Label::Static(label),
+                style: if can {
+                    ButtonStyle::Secondary
+                } else {
+                    ButtonStyle::Disabled
+                },
             },
-            Some(UiAction::PrevPage),
+            can.then_some(action),
         );
-    }
+    };
+    button(b, x, s::PREV_PAGE, UiAction::PrevPage, page > 0);
     x += w + 16;
     b.text(
-        Rect::new(x, y, 160, theme::BUTTON_H),
+        Rect::new(x, y, label_w, theme::BUTTON_H),
         Label::Owned(SensitiveText::new(s::page_of(page + 1, pages))),
         size::BODY,
         theme::TEXT,
         Align::Center,
     );
-    x += 160 + 16;
-    if page + 1 < pages {
-        b.scene.push(
-            Rect::new(x, y, w, theme::BUTTON_H),
-            Kind::Button {
-                label: Label::Static(s::NEXT_PAGE),
-                style: ButtonStyle::Secondary,
-            },
-            Some(UiAction::NextPage),
-        );
-    }
+    x += label_w + 16;
+    button(b, x, s::NEXT_PAGE, UiAction::NextPage, page + 1 < pages);
 }
 
 /// The status bands above the table (several may show at once).

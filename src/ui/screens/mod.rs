@@ -1,7 +1,9 @@
 //! Screens: the app's state in, a [`Scene`] out. One template (デモ ribbon, header, content,
 //! footer with the primary action at the bottom right, demo tray) serves every screen.
 
-use crate::app::{App, MenuItem, PadPurpose, PasscodePurpose, ReadView, Saving, State, UiAction};
+use crate::app::{
+    App, DemoTray, MenuItem, PadPurpose, PasscodePurpose, ReadView, Saving, State, UiAction,
+};
 use crate::sensitive::SensitiveText;
 
 use super::strings as s;
@@ -26,9 +28,42 @@ impl Size {
     };
 }
 
+/// The smallest layout every screen is designed to fit, 1280×720 (a 1920×1080 screen at
+/// 150 %); a window that would be smaller at its scale is drawn at this size, scaled down.
+pub const MIN_LAYOUT: Size = Size { w: 1280, h: 720 };
+
+/// The layout size and the device pixels per layout pixel for a window of
+/// `width`×`height` device pixels at the system's `scale` (1.0 = 100 %): the system's scale
+/// while that leaves at least [`MIN_LAYOUT`], else the scale that fits [`MIN_LAYOUT`].
+pub fn layout(width: u32, height: u32, scale: f32) -> (Size, f32) {
+    let (w, h) = (width.max(1) as f32, height.max(1) as f32);
+    let fits = (w / MIN_LAYOUT.w as f32).min(h / MIN_LAYOUT.h as f32);
+    let scale = if scale.is_finite() && scale > 0.0 {
+        scale.min(fits)
+    } else {
+        fits.min(1.0)
+    };
+    let size = Size {
+        w: (w / scale).round() as i32,
+        h: (h / scale).round() as i32,
+    };
+    (size, scale)
+}
+
 /// Builds the scene of the app's current screen.
 pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
-    let mut b = Builder::new(size, app.demo(), text);
+    view_with(app, size, text, app.demo())
+}
+
+/// The scene the production kiosk draws for the app's current screen: no デモ ribbon, no
+/// tray (layout tests check both chromes with the demo's data).
+#[cfg(feature = "demo")]
+pub fn kiosk_view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
+    view_with(app, size, text, None)
+}
+
+fn view_with<'a>(app: &'a App, size: Size, text: &Text, demo: Option<&'a DemoTray>) -> Scene<'a> {
+    let mut b = Builder::new(size, demo, text);
     // What the whole kiosk needs said goes in the footer, left of its buttons, on whatever
     // screen is shown (keypads leave the footer's band free for it).
     if let Saving::Failing { problem, .. } = app.saving() {
@@ -276,3 +311,35 @@ use pads::{digits, notice_text, pin_entry};
 use start::{form_screen, problem, progress, terms, update, FormSpec};
 use template::Builder;
 pub use template::{band_height, line_height, text_height, BAND_TEXT_INSET};
+
+#[cfg(test)]
+mod tests {
+    use super::{layout, Size, MIN_LAYOUT};
+
+    #[test]
+    fn a_window_too_small_at_its_scale_is_laid_out_at_the_minimum_and_scaled_down() {
+        // A 1280×800 tablet at 100 %, and 2560×1600 at 200 %: the design size as asked.
+        assert_eq!(layout(1280, 800, 1.0), (Size { w: 1280, h: 800 }, 1.0));
+        assert_eq!(layout(2560, 1600, 2.0), (Size { w: 1280, h: 800 }, 2.0));
+        assert_eq!(layout(1920, 1080, 1.5), (Size { w: 1280, h: 720 }, 1.5));
+        // 1280×800 at 150 % would be 853×533: drawn at 1280×800, 100 %.
+        assert_eq!(layout(1280, 800, 1.5), (Size { w: 1280, h: 800 }, 1.0));
+        for (w, h, scale) in [
+            (1280, 800, 2.0),
+            (1024, 768, 1.0),
+            (800, 600, 1.25),
+            (0, 0, 1.0),
+        ] {
+            let (size, _) = layout(w, h, scale);
+            assert!(
+                size.w >= MIN_LAYOUT.w && size.h >= MIN_LAYOUT.h,
+                "{w}×{h} at {scale}: {size:?}"
+            );
+        }
+        assert_eq!(
+            layout(1280, 800, f32::NAN).1,
+            1.0,
+            "a nonsense scale is not used"
+        );
+    }
+}
