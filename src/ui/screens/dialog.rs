@@ -8,11 +8,22 @@ use super::super::theme::{self, size};
 use super::super::{ButtonStyle, Kind, Label, Rect};
 use super::template::{button_width, text_height, Builder};
 
+/// A question's title: the action it asks about (暗証番号の入力, デバイス登録解除, ログアウト).
 pub(super) fn ask_title(q: Question) -> &'static str {
     match q {
-        Question::StartPin => s::AUTH_SELECT_TITLE,
+        Question::StartPin => s::PIN_TITLE,
         Question::Deregister | Question::DeregisterAgain => s::DEREGISTER,
         Question::Logout => s::LOGOUT,
+    }
+}
+
+/// A message's title: the action it reports on, as the screens of that action were titled.
+pub(super) fn tell_title(m: Message) -> &'static str {
+    match m {
+        Message::PasscodeRegistered => s::PASSCODE_SETUP_TITLE,
+        Message::PasscodeChanged => s::PASSCODE_CHANGE_TITLE,
+        Message::Deregistered | Message::DeviceUnknown => s::DEREGISTER,
+        Message::PasswordChanged => s::ACCOUNT_PASSWORD,
     }
 }
 
@@ -103,4 +114,41 @@ pub(super) fn dialog(
         },
         Some(action),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ask_title, tell_title};
+    use crate::app::{Message, Question};
+    use crate::ui::strings as s;
+
+    #[test]
+    fn dialog_titles_name_their_action_never_the_app() {
+        let questions = [
+            Question::StartPin,
+            Question::Deregister,
+            Question::DeregisterAgain,
+            Question::Logout,
+        ];
+        let messages = [
+            Message::PasscodeRegistered,
+            Message::PasscodeChanged,
+            Message::Deregistered,
+            Message::PasswordChanged,
+            Message::DeviceUnknown,
+        ];
+        let titles: Vec<_> = questions
+            .map(ask_title)
+            .into_iter()
+            .chain(messages.map(tell_title))
+            .collect();
+        for t in &titles {
+            assert_ne!(*t, s::APP_NAME);
+            assert_ne!(*t, s::AUTH_SELECT_TITLE);
+        }
+        // The question and its answer share the title of their action.
+        assert_eq!(ask_title(Question::Deregister), tell_title(Message::Deregistered));
+        assert_eq!(ask_title(Question::StartPin), s::PIN_TITLE);
+        assert_eq!(tell_title(Message::PasscodeChanged), s::PASSCODE_CHANGE_TITLE);
+    }
 }

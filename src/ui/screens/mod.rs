@@ -241,7 +241,7 @@ fn view_with<'a>(app: &'a App, size: Size, text: &Text, demo: Option<&'a DemoTra
             ask(&mut b, text, *q);
         }
         State::Tell(m) => {
-            b.header(s::APP_NAME, false);
+            b.header(tell_title(*m), false);
             tell(&mut b, text, *m);
         }
         State::EnterPin(pad) => {
@@ -304,7 +304,7 @@ mod template;
 mod tray;
 
 use check::{auth_select_pin, auth_select_visual, read_card, read_failed, result};
-use dialog::{ask, ask_title, dialog, tell};
+use dialog::{ask, ask_title, dialog, tell, tell_title};
 use menu::{links, notices, reader_select, rows, security};
 use pad_keys::KeyStyle;
 use pads::{digits, notice_text, pin_entry};
