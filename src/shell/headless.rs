@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::app::{App, Command, Millis, UiAction};
 use crate::ui::canvas::Canvas;
+use crate::ui::keys::{Key, Keyboard};
 use crate::ui::render::{render, Frame};
 use crate::ui::screens::{view, Size};
 use crate::ui::text::Text;
@@ -41,6 +42,7 @@ pub struct Session {
     backends: Backends,
     pending: VecDeque<Command>,
     now: Millis,
+    keyboard: Keyboard,
 }
 
 impl Session {
@@ -51,6 +53,7 @@ impl Session {
             backends,
             pending: VecDeque::new(),
             now: Millis(0),
+            keyboard: Keyboard::default(),
         }
     }
 
@@ -152,6 +155,36 @@ impl Session {
     pub fn act_and_settle(&mut self, action: UiAction) {
         self.act(action);
         self.settle();
+    }
+
+    /// A key pressed as the window takes it: through the scene on screen (laid out at the
+    /// design size) and the focus ring. The action it leads to, if any, is taken and its
+    /// commands run; it is returned.
+    pub fn key(&mut self, key: Key, text: &Text) -> Option<UiAction> {
+        let scene = view(&self.app, Size::DESIGN, text);
+        let action = self.keyboard.press(key, self.app.state().name(), &scene);
+        drop(scene);
+        if let Some(action) = action {
+            self.act_and_settle(action);
+        }
+        action
+    }
+
+    /// The keyboard's state (the ring, the screen it is on), to try keys on a copy.
+    pub fn keyboard(&self) -> Keyboard {
+        self.keyboard
+    }
+
+    /// The widget the focus ring is on, in the scene at the design size.
+    pub fn ring(&mut self, text: &Text) -> Option<usize> {
+        let scene = view(&self.app, Size::DESIGN, text);
+        self.keyboard.ring(self.app.state().name(), &scene)
+    }
+
+    /// A touch somewhere: the ring hides until the next key (actions still come by
+    /// [`Session::act`]).
+    pub fn touched(&mut self) {
+        self.keyboard.touched();
     }
 }
 

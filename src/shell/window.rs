@@ -21,11 +21,12 @@ use winit::window::{Fullscreen, Window, WindowId};
 use crate::app::{App, Command, Event, Millis, UiAction};
 use crate::card::pcsc::ReaderEvent;
 use crate::ui::canvas::Canvas;
+use crate::ui::keys::{self, Keyboard};
 use crate::ui::render::{render, Frame};
 use crate::ui::screens::{layout, view, Size};
 use crate::ui::strings;
 use crate::ui::text::Text;
-use crate::ui::{keys, Focus, Scene};
+use crate::ui::Scene;
 
 use super::worker::{Backends, Worker};
 
@@ -113,7 +114,7 @@ pub fn run(
         worker: Some(worker),
         options,
         view: None,
-        focus: Focus::default(),
+        keyboard: Keyboard::default(),
         cursor: None,
         modifiers: ModifiersState::empty(),
         start: started,
@@ -140,7 +141,8 @@ struct Kiosk {
     worker: Option<Worker>,
     options: WindowOptions,
     view: Option<View>,
-    focus: Focus,
+    /// The focus ring and whether the keys are in use.
+    keyboard: Keyboard,
     cursor: Option<PhysicalPosition<f64>>,
     modifiers: ModifiersState,
     start: Instant,
@@ -176,12 +178,7 @@ impl Kiosk {
 
     /// Steps the app, hands its commands to the worker and schedules a redraw.
     fn step(&mut self, event: Event) {
-        let before = self.app.state().name();
         let commands = self.app.step(event, self.now());
-        if self.app.state().name() != before {
-            // A new screen starts without focus; Tab brings it back.
-            self.focus = Focus::default();
-        }
         // Quitting is the window's business (the app asked for it behind the passcode);
         // the rest is the worker's.
         let (quit, commands): (Vec<_>, Vec<_>) = commands
@@ -223,6 +220,7 @@ impl Kiosk {
         // A press on no control still tells the app someone is there (a shown result
         // stays, the idle lock waits).
         let action = self.scene().and_then(|s| s.hit(x, y));
+        self.keyboard.touched();
         self.act(action.unwrap_or(UiAction::Touch));
     }
 
@@ -231,11 +229,11 @@ impl Kiosk {
             return;
         };
         let Some(scene) = self.scene() else { return };
-        let mut focus = self.focus;
-        let action = keys::press(key, &scene, &mut focus);
+        let mut keyboard = self.keyboard;
+        let action = keyboard.press(key, self.app.state().name(), &scene);
         drop(scene);
-        if focus != self.focus {
-            self.focus = focus;
+        if keyboard != self.keyboard {
+            self.keyboard = keyboard;
             self.request_redraw();
         }
         if let Some(action) = action {
@@ -266,7 +264,7 @@ impl Kiosk {
         let scene = view(&self.app, size, &self.text);
         let frame = Frame {
             scale,
-            focus: self.focus.widget(&scene),
+            focus: self.keyboard.ring(self.app.state().name(), &scene),
             anim_ms: u64::try_from(self.start.elapsed().as_millis()).unwrap_or(0),
         };
         self.animating = scene.is_animated();

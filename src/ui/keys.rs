@@ -3,7 +3,7 @@
 //!
 //! A key acts only through what the screen shows: a shortcut needs its control on screen.
 
-use super::{ButtonStyle, Direction, Focus, Kind, Scene};
+use super::{ButtonStyle, Direction, Focus, Group, Kind, Scene};
 use crate::app::UiAction;
 
 /// A key press, as the shell reports it (independent of the windowing library).
@@ -44,6 +44,8 @@ pub enum Key {
 ///   ↑ ↓ do the same outside a group.
 /// - Arrows in a group (keypad, keyboard, list, tray): the nearest control that way.
 /// - ← → in a text field: the caret; on a paged screen: the page; else the stops.
+/// - ↓ in a text field: down to the on-screen keyboard (it types into that field); ↑ from
+///   the keyboard's top row: back to the field.
 /// - Enter: the control the ring is on (in a text field: the form's button); without a
 ///   ring, the screen's one primary button (never a destructive one); on a screen without
 ///   one, it places the ring on the first control.
@@ -79,13 +81,25 @@ pub fn press(key: Key, scene: &Scene<'_>, focus: &mut Focus) -> Option<UiAction>
     };
     match key {
         Key::Tab { back } => step(focus, !back),
+        // In a form, ↓ from the field goes down to the on-screen keyboard, which types
+        // into that field, and ↑ from its top row comes back: the caret stays put.
+        Key::Down if on_field && first_of(scene, Group::Keyboard).is_some() => {
+            if let Some(i) = first_of(scene, Group::Keyboard) {
+                focus.place(scene, i);
+            }
+            None
+        }
         Key::Up | Key::Down if in_group => {
             let dir = if key == Key::Up {
                 Direction::Up
             } else {
                 Direction::Down
             };
+            let keyboard = ring.and_then(|i| scene.widgets[i].group) == Some(Group::Keyboard);
             if focus.within(scene, dir) {
+                None
+            } else if key == Key::Up && keyboard && typing {
+                focus.position = None;
                 None
             } else {
                 step(focus, key == Key::Down)
@@ -132,6 +146,79 @@ pub fn press(key: Key, scene: &Scene<'_>, focus: &mut Focus) -> Option<UiAction>
             shown(UiAction::Digit(u8::try_from(d).ok()?))
         }
     }
+}
+
+/// The keyboard side of a window: the focus ring, the screen it belongs to, and whether
+/// the person is using the keys. Someone on the keys sees the ring on each new screen's
+/// default control at once (Enter presses it); after a touch the ring hides until a key is
+/// pressed. The window and the headless driver share it, so tests press keys as people do.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Keyboard {
+    focus: Focus,
+    screen: &'static str,
+    active: bool,
+}
+
+impl Keyboard {
+    /// Screen `name` shows `scene`: a new screen starts with a new ring.
+    fn see(&mut self, name: &'static str, scene: &Scene<'_>) {
+        if name != self.screen {
+            self.screen = name;
+            self.focus = if self.active {
+                initial(scene)
+            } else {
+                Focus::default()
+            };
+        }
+    }
+
+    /// A key pressed on screen `name` showing `scene`: what it does (see [`press`]).
+    pub fn press(&mut self, key: Key, name: &'static str, scene: &Scene<'_>) -> Option<UiAction> {
+        if !self.active {
+            // The first key after a touch acts on this screen as it is (Tab brings the
+            // ring to the first control, Enter presses the default); new screens then
+            // start with the ring on their default.
+            self.active = true;
+            self.screen = name;
+        }
+        self.see(name, scene);
+        press(key, scene, &mut self.focus)
+    }
+
+    /// A touch or click: the ring hides until the next key.
+    pub fn touched(&mut self) {
+        self.active = false;
+        self.focus = Focus::default();
+    }
+
+    /// The widget the ring is on, on screen `name` showing `scene`.
+    pub fn ring(&mut self, name: &'static str, scene: &Scene<'_>) -> Option<usize> {
+        self.see(name, scene);
+        self.focus.widget(scene)
+    }
+}
+
+/// Where the ring starts on a screen reached by keys: on its default control (the primary
+/// button), on the field with the caret, or else on the first control.
+pub fn initial(scene: &Scene<'_>) -> Focus {
+    let mut focus = Focus::default();
+    if focus.widget(scene).is_some() {
+        return focus;
+    }
+    let default =
+        primary(scene).and_then(|a| scene.widgets.iter().position(|w| w.action == Some(a)));
+    match default {
+        Some(i) => focus.place(scene, i),
+        None => focus.next(scene),
+    }
+    focus
+}
+
+/// The first control of `group` on screen.
+fn first_of(scene: &Scene<'_>, group: Group) -> Option<usize> {
+    scene
+        .focusable()
+        .find(|&i| scene.widgets[i].group == Some(group))
 }
 
 /// The screen's default action: its primary button, if there is exactly one.
@@ -394,6 +481,29 @@ mod tests {
         f.place(&s, 1);
         let s = two_fields(0);
         assert_eq!(f.widget(&s), Some(0));
+    }
+
+    #[test]
+    fn down_from_a_field_reaches_the_on_screen_keyboard_and_up_comes_back() {
+        let mut s = two_fields(1);
+        for (i, c) in ['q', 'w'].into_iter().enumerate() {
+            s.push_in(
+                Group::Keyboard,
+                Rect::new(i as i32 * 50, 300, 40, 40),
+                Kind::Button {
+                    label: Label::Static("k"),
+                    style: ButtonStyle::TypeKey,
+                },
+                Some(UiAction::Type(c)),
+            );
+        }
+        let mut f = Focus::default();
+        assert_eq!(press(Key::Down, &s, &mut f), None, "no caret move");
+        assert_eq!(f.action(&s), Some(UiAction::Type('q')));
+        press(Key::Right, &s, &mut f);
+        assert_eq!(press(Key::Enter, &s, &mut f), Some(UiAction::Type('w')));
+        assert_eq!(press(Key::Up, &s, &mut f), None);
+        assert_eq!(f.widget(&s), Some(1), "back on the field with the caret");
     }
 
     #[test]

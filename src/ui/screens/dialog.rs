@@ -147,8 +147,14 @@ mod tests {
             assert_ne!(*t, s::AUTH_SELECT_TITLE);
         }
         // The question and its answer share the title of their action.
-        assert_eq!(ask_title(Question::Deregister), tell_title(Message::Deregistered));
+        assert_eq!(
+            ask_title(Question::Deregister),
+            tell_title(Message::Deregistered)
+        );
         assert_eq!(ask_title(Question::StartPin), s::PIN_TITLE);
-        assert_eq!(tell_title(Message::PasscodeChanged), s::PASSCODE_CHANGE_TITLE);
+        assert_eq!(
+            tell_title(Message::PasscodeChanged),
+            s::PASSCODE_CHANGE_TITLE
+        );
     }
 }

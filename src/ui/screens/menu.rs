@@ -145,7 +145,8 @@ pub(super) fn security(b: &mut Builder<'_>, t: &Text, visual: bool) {
         (s::ACCOUNT_PASSWORD, MenuItem::AccountPassword),
         (s::CHANGE_PASSCODE, MenuItem::ChangePasscode),
     ] {
-        b.scene.push(
+        b.scene.push_in(
+            Group::List,
             Rect::new(c.x, y, c.w, ROW_ENTRY_H),
             Kind::Button {
                 label: Label::Static(label),
