@@ -12,6 +12,7 @@ use std::time::Duration;
 use myna_kakunin::app::{MenuItem, UiAction};
 use myna_kakunin::shell::demo;
 use myna_kakunin::shell::headless::{render_app, Session};
+use myna_kakunin::ui::keys::Key;
 use myna_kakunin::ui::render::Frame;
 use myna_kakunin::ui::screens::{view, Size};
 use myna_kakunin::ui::text::Text;
@@ -30,9 +31,15 @@ fn artifacts() -> PathBuf {
 }
 
 /// Waits until the window shows exactly what the headless renderer draws for `session`.
-fn expect_screen(display: &str, window: &str, session: &Session, text: &mut Text, name: &str) {
+fn expect_screen(display: &str, window: &str, session: &mut Session, text: &mut Text, name: &str) {
     let size = Size::DESIGN;
-    let want = render_app(session.app(), size, text, Frame::default());
+    // The focus ring is drawn where the window's keyboard logic (shared with the session)
+    // puts it.
+    let frame = Frame {
+        focus: session.ring(text),
+        ..Frame::default()
+    };
+    let want = render_app(session.app(), size, text, frame);
     // The result's countdown moves with the real clock: its box is left out of the compare.
     let scene = view(session.app(), size, text);
     let moving: Vec<_> = scene
@@ -87,6 +94,7 @@ fn press(
     name: &str,
 ) {
     click(display, window, expected, text, action);
+    expected.touched();
     expected.act_and_settle(action);
     expect_screen(display, window, expected, text, name);
 }
@@ -95,6 +103,26 @@ fn keys(display: &str, keys: &[&str]) {
     let mut c = tool("xdotool");
     c.env("DISPLAY", display).arg("key").args(keys);
     run(c, "xdotool key");
+}
+
+/// Presses `keys` in the window and the same keys in the expected session.
+fn type_keys(display: &str, expected: &mut Session, text: &Text, keys: &[Key]) {
+    let names: Vec<String> = keys
+        .iter()
+        .map(|k| match k {
+            Key::Enter => "Return".to_owned(),
+            Key::Tab { back: false } => "Tab".to_owned(),
+            Key::Escape => "Escape".to_owned(),
+            Key::Char(c) => c.to_string(),
+            other => panic!("no xdotool name for {other:?}"),
+        })
+        .collect();
+    let mut c = tool("xdotool");
+    c.env("DISPLAY", display).arg("key").args(&names);
+    run(c, "xdotool key");
+    for k in keys {
+        expected.key(*k, text);
+    }
 }
 
 #[test]
@@ -131,23 +159,31 @@ fn the_visual_flow_runs_in_a_real_window() {
     let mut text = Text::load().expect("embedded font parses");
     let mut expected = Session::from_pair(demo::setup(demo::system_clock));
 
-    expect_screen(&display, &window, &expected, &mut text, "1-passcode");
+    expect_screen(&display, &window, &mut expected, &mut text, "1-passcode");
 
     // Keyboard: with no window manager, give the window the input focus ourselves.
     let mut c = tool("xdotool");
     c.env("DISPLAY", &display)
         .args(["windowfocus", "--sync", &window]);
     run(c, "xdotool windowfocus");
-    keys(&display, &["1", "2", "3", "4"]);
-    for d in [1, 2, 3, 4] {
-        expected.act_and_settle(UiAction::Digit(d));
-    }
-    expect_screen(&display, &window, &expected, &mut text, "2-notices");
+    type_keys(
+        &display,
+        &mut expected,
+        &text,
+        &[
+            Key::Char('1'),
+            Key::Char('2'),
+            Key::Char('3'),
+            Key::Char('4'),
+        ],
+    );
+    expect_screen(&display, &window, &mut expected, &mut text, "2-notices");
 
     // Unread お知らせ after unlock; 閉じる with the mouse.
     click(&display, &window, &expected, &text, UiAction::Close);
+    expected.touched();
     expected.act_and_settle(UiAction::Close);
-    expect_screen(&display, &window, &expected, &mut text, "2-auth-select");
+    expect_screen(&display, &window, &mut expected, &mut text, "2-auth-select");
 
     // Touch-style input: the demo tray puts 資格 太郎's card on the reader; 目視 reads at once.
     click(
@@ -157,26 +193,32 @@ fn the_visual_flow_runs_in_a_real_window() {
         &text,
         UiAction::DemoToggleCard(0),
     );
+    expected.touched();
     expected.act_and_settle(UiAction::DemoToggleCard(0));
-    expect_screen(&display, &window, &expected, &mut text, "3-read-done");
+    expect_screen(&display, &window, &mut expected, &mut text, "3-read-done");
 
     click(&display, &window, &expected, &text, UiAction::Next);
+    expected.touched();
     expected.act_and_settle(UiAction::Next);
     let result = view(expected.app(), Size::DESIGN, &text).texts().concat();
     assert!(
         result.contains("60 秒後に閉じます"),
         "the result shows its countdown"
     );
-    expect_screen(&display, &window, &expected, &mut text, "4-result");
+    expect_screen(&display, &window, &mut expected, &mut text, "4-result");
 
     // Keyboard again: Tab to 閉じる and Enter.
-    keys(&display, &["Tab"]);
-    keys(&display, &["Return"]);
-    expected.act_and_settle(UiAction::Close);
+    type_keys(
+        &display,
+        &mut expected,
+        &text,
+        &[Key::Tab { back: false }, Key::Enter],
+    );
+    assert_eq!(expected.app().state().name(), "SelectAuth");
     expect_screen(
         &display,
         &window,
-        &expected,
+        &mut expected,
         &mut text,
         "5-auth-select-after-close",
     );
@@ -200,12 +242,19 @@ fn the_visual_flow_runs_in_a_real_window() {
         UiAction::Menu(MenuItem::Security),
         "6b-security-passcode",
     );
-    keys(&display, &["1", "2", "3", "4"]);
-    for d in [1, 2, 3, 4] {
-        expected.act_and_settle(UiAction::Digit(d));
-    }
+    type_keys(
+        &display,
+        &mut expected,
+        &text,
+        &[
+            Key::Char('1'),
+            Key::Char('2'),
+            Key::Char('3'),
+            Key::Char('4'),
+        ],
+    );
     assert_eq!(expected.app().state().name(), "Security");
-    expect_screen(&display, &window, &expected, &mut text, "6c-security");
+    expect_screen(&display, &window, &mut expected, &mut text, "6c-security");
     press(
         &display,
         &window,
@@ -251,19 +300,18 @@ fn the_visual_flow_runs_in_a_real_window() {
 
     // A wrong PIN typed on the keyboard; 次へ reads the card at once: back to the pad with
     // 「残り2回」.
-    keys(&display, &["9", "9", "9", "9"]);
-    for _ in 0..4 {
-        expected.act_and_settle(UiAction::Digit(9));
-    }
+    type_keys(&display, &mut expected, &text, &[Key::Char('9'); 4]);
     click(&display, &window, &expected, &text, UiAction::Next);
+    expected.touched();
     expected.act_and_settle(UiAction::Next);
     let wrong = view(expected.app(), Size::DESIGN, &text).texts().concat();
     assert!(wrong.contains("暗証番号が違います。残り2回"), "{wrong}");
-    expect_screen(&display, &window, &expected, &mut text, "8-wrong-pin");
+    expect_screen(&display, &window, &mut expected, &mut text, "8-wrong-pin");
 
     // The right PIN with the mouse on the large pad.
     for d in [1, 2, 3, 4] {
         click(&display, &window, &expected, &text, UiAction::Digit(d));
+        expected.touched();
         expected.act_and_settle(UiAction::Digit(d));
     }
     press(
@@ -275,13 +323,42 @@ fn the_visual_flow_runs_in_a_real_window() {
         "9-pin-read-done",
     );
     click(&display, &window, &expected, &text, UiAction::Next);
+    expected.touched();
     expected.act_and_settle(UiAction::Next);
     let result = view(expected.app(), Size::DESIGN, &text).texts().concat();
     assert!(
         result.contains("資格 太郎"),
         "the PIN check shows the result"
     );
-    expect_screen(&display, &window, &expected, &mut text, "10-pin-result");
+    expect_screen(&display, &window, &mut expected, &mut text, "10-pin-result");
+
+    // One whole check with the keys alone: Enter closes the result; on 認証選択 the ring
+    // rests on 次へ, then on OK; the PIN is typed on the keyboard, after which Enter is 次へ;
+    // Enter again shows the result and closes it. Every screen on the way is compared,
+    // focus ring included.
+    let steps: [(&[Key], &str, &str); 6] = [
+        (&[Key::Enter], "SelectAuth", "11-keys-auth-select"),
+        (&[Key::Enter], "Ask(StartPin)", "12-keys-start-pin"),
+        (&[Key::Enter], "EnterPin(Typing)", "13-keys-pin-entry"),
+        (
+            &[
+                Key::Char('1'),
+                Key::Char('2'),
+                Key::Char('3'),
+                Key::Char('4'),
+                Key::Enter,
+            ],
+            "ReadCard(Done)",
+            "14-keys-read-done",
+        ),
+        (&[Key::Enter], "ShowResult", "15-keys-result"),
+        (&[Key::Enter], "SelectAuth", "16-keys-closed"),
+    ];
+    for (keys, state, name) in steps {
+        type_keys(&display, &mut expected, &text, keys);
+        assert_eq!(expected.app().state().name(), state, "{name}");
+        expect_screen(&display, &window, &mut expected, &mut text, name);
+    }
 
     assert!(
         matches!(app.0.try_wait(), Ok(None)),

@@ -140,18 +140,28 @@ pub fn press(key: Key, scene: &Scene<'_>, focus: &mut Focus) -> Option<UiAction>
                 _ => Some(UiAction::Backspace),
             }
         }
-        Key::Backspace => shown(UiAction::DeleteDigit),
+        // Digits typed on a pad: the ring goes back to the default (次へ once 4 are in).
+        Key::Backspace => {
+            let a = shown(UiAction::DeleteDigit)?;
+            focus.position = None;
+            Some(a)
+        }
         Key::Char(c) => {
             let d = c.to_digit(10)?;
-            shown(UiAction::Digit(u8::try_from(d).ok()?))
+            let a = shown(UiAction::Digit(u8::try_from(d).ok()?))?;
+            focus.position = None;
+            Some(a)
         }
     }
 }
 
 /// The keyboard side of a window: the focus ring, the screen it belongs to, and whether
-/// the person is using the keys. Someone on the keys sees the ring on each new screen's
-/// default control at once (Enter presses it); after a touch the ring hides until a key is
-/// pressed. The window and the headless driver share it, so tests press keys as people do.
+/// the person is using the keys. Someone on the keys always sees the ring: where they moved
+/// it, or else on the screen's default control (the primary button, the field with the
+/// caret, the first control that does not leave the screen), and Enter presses what the
+/// ring is on. After a touch the ring hides until a key is pressed; the first Tab or arrow
+/// only shows it. The window and the headless driver share this, so tests press keys as
+/// people do.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Keyboard {
     focus: Focus,
@@ -160,28 +170,29 @@ pub struct Keyboard {
 }
 
 impl Keyboard {
-    /// Screen `name` shows `scene`: a new screen starts with a new ring.
-    fn see(&mut self, name: &'static str, scene: &Scene<'_>) {
+    /// Screen `name` is on: a new screen starts with the ring at its default.
+    fn see(&mut self, name: &'static str) {
         if name != self.screen {
             self.screen = name;
-            self.focus = if self.active {
-                initial(scene)
-            } else {
-                Focus::default()
-            };
+            self.focus = Focus::default();
         }
     }
 
     /// A key pressed on screen `name` showing `scene`: what it does (see [`press`]).
     pub fn press(&mut self, key: Key, name: &'static str, scene: &Scene<'_>) -> Option<UiAction> {
-        if !self.active {
-            // The first key after a touch acts on this screen as it is (Tab brings the
-            // ring to the first control, Enter presses the default); new screens then
-            // start with the ring on their default.
-            self.active = true;
-            self.screen = name;
+        self.see(name);
+        let revealing = !self.active;
+        self.active = true;
+        if self.focus.position.is_none() {
+            self.focus = initial(scene);
         }
-        self.see(name, scene);
+        let moves = matches!(
+            key,
+            Key::Tab { .. } | Key::Up | Key::Down | Key::Left | Key::Right
+        );
+        if revealing && moves {
+            return None;
+        }
         press(key, scene, &mut self.focus)
     }
 
@@ -193,20 +204,30 @@ impl Keyboard {
 
     /// The widget the ring is on, on screen `name` showing `scene`.
     pub fn ring(&mut self, name: &'static str, scene: &Scene<'_>) -> Option<usize> {
-        self.see(name, scene);
+        self.see(name);
+        if self.active && self.focus.position.is_none() {
+            return initial(scene).widget(scene);
+        }
         self.focus.widget(scene)
     }
 }
 
-/// Where the ring starts on a screen reached by keys: on its default control (the primary
-/// button), on the field with the caret, or else on the first control.
+/// Where the ring rests on a screen until keys move it: the default control (the primary
+/// button), the field with the caret, or else the first control that does not leave the
+/// screen (a keypad's first key, the first row of a list, キャンセル), else the first.
 pub fn initial(scene: &Scene<'_>) -> Focus {
     let mut focus = Focus::default();
     if focus.widget(scene).is_some() {
         return focus;
     }
-    let default =
-        primary(scene).and_then(|a| scene.widgets.iter().position(|w| w.action == Some(a)));
+    let leaves = |a: Option<UiAction>| matches!(a, Some(UiAction::Back));
+    let default = primary(scene)
+        .and_then(|a| scene.widgets.iter().position(|w| w.action == Some(a)))
+        .or_else(|| {
+            scene
+                .focusable()
+                .find(|&i| !leaves(scene.widgets[i].action))
+        });
     match default {
         Some(i) => focus.place(scene, i),
         None => focus.next(scene),
