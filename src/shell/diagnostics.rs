@@ -132,9 +132,9 @@ fn format_pin_status(reader: &str, tries: u8) -> String {
         jpki::AUTH_PIN_MAX_TRIES
     );
     if tries == 0 {
-        out.push_str(
-            "blocked     暗証番号がロックされています。市区町村の窓口で暗証番号の初期化を案内してください。\n",
-        );
+        // The kiosk's own words for a blocked PIN, once (writing to a String cannot fail).
+        let advice = strings::card_error(&CardError::PinBlocked);
+        let _ = writeln!(out, "blocked     {}{}", advice.what, advice.next);
     }
     out
 }
