@@ -99,12 +99,6 @@ fn press(
     expect_screen(display, window, expected, text, name);
 }
 
-fn keys(display: &str, keys: &[&str]) {
-    let mut c = tool("xdotool");
-    c.env("DISPLAY", display).arg("key").args(keys);
-    run(c, "xdotool key");
-}
-
 /// Presses `keys` in the window and the same keys in the expected session.
 fn type_keys(display: &str, expected: &mut Session, text: &Text, keys: &[Key]) {
     let names: Vec<String> = keys
