@@ -254,3 +254,56 @@ fn the_kiosk_is_operable_with_tab_arrows_enter_and_esc_alone() {
     w.expect("SelectAuth");
     assert!(w.keys > 60, "a walk of {} keys", w.keys);
 }
+
+#[test]
+fn a_form_is_its_fields_its_eyes_its_button_and_the_keyboard_in_tab_order() {
+    let mut w = Walk {
+        k: Session::from_pair(demo::setup_fresh(|| SCREENSHOT_TIME)),
+        text: Text::load().expect("embedded font parses"),
+        keys: 0,
+    };
+    w.expect("Terms");
+    assert_eq!(w.key(Key::Enter), Some(UiAction::AcceptTerms));
+    w.expect("Register");
+    // One round of Tab from the first field: each stop once, in reading order.
+    let mut stops = Vec::new();
+    for _ in 0..20 {
+        let ring = w.k.ring(&w.text).expect("the ring is on screen");
+        let scene = view(w.k.app(), Size::DESIGN, &w.text);
+        let here = scene.widgets[ring].action.expect("a control");
+        drop(scene);
+        if stops.first() == Some(&here) {
+            break;
+        }
+        stops.push(here);
+        w.key(Key::Tab { back: false });
+    }
+    let keyboard_key = stops
+        .iter()
+        .filter(|a| matches!(a, UiAction::Type(_) | UiAction::KeyboardLayer(_)))
+        .count();
+    assert_eq!(keyboard_key, 1, "the keyboard is one stop: {stops:?}");
+    assert_eq!(
+        stops[..7],
+        [
+            UiAction::FocusField(0),
+            UiAction::FocusField(1),
+            UiAction::FocusField(2),
+            UiAction::ToggleReveal(2),
+            UiAction::FocusField(3),
+            UiAction::ToggleReveal(3),
+            UiAction::Submit,
+        ],
+        "{stops:?}"
+    );
+    assert_eq!(stops.len(), 8, "{stops:?}");
+    // Typing on the physical keyboard goes where the ring is (the 機関コード again, after a
+    // full round); Enter sends the form, which asks for the ID next.
+    for c in "1312345679".chars() {
+        assert_eq!(w.key(Key::Char(c)), Some(UiAction::Type(c)));
+    }
+    assert_eq!(w.key(Key::Enter), Some(UiAction::Submit));
+    let shown = view(w.k.app(), Size::DESIGN, &w.text).texts().concat();
+    let missing = myna_kakunin::ui::strings::missing(myna_kakunin::ui::strings::REGISTER_FIELDS[1]);
+    assert!(shown.contains(&missing), "the ID is asked for: {shown}");
+}
