@@ -299,6 +299,8 @@ fn part(command: &Command) -> Part {
         Command::ReadCertificate
         | Command::QueryPinTries { .. }
         | Command::Authenticate { .. }
+        | Command::ReadCertificateWithPin { .. }
+        | Command::AuthenticateOnPhone { .. }
         | Command::ListReaders
         | Command::UseReader(_) => Part::Card,
         Command::CheckQualification(_)

@@ -211,7 +211,9 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
         }
         State::EnterPin(pad) => {
             b.header(s::PIN_TITLE, true);
-            pin_entry(&mut b, text, pad);
+            if !holders::pin_screen(&mut b, text, pad, visual, app.offers_visual(pad)) {
+                pin_entry(&mut b, text, pad);
+            }
         }
         State::ReadCard(check) => {
             let phase = check.view();
@@ -260,6 +262,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
 
 mod check;
 mod dialog;
+mod holders;
 mod keyboard;
 mod menu;
 mod pad_keys;
