@@ -612,6 +612,8 @@ pub const PHONE_STEPS: [&str; 3] = [
 ];
 /// The iPhone screen: no PIN here.
 pub const PHONE_NO_PIN: &str = "iPhoneの場合、この端末で暗証番号を入力する必要はありません。";
+/// Title of the screen for a card whose PIN cannot be used.
+pub const PIN_UNUSABLE_TITLE: &str = "本人確認の方法";
 /// The card's PIN cannot be used (blocked before anything was typed): neutral words.
 pub const PIN_UNUSABLE: &str = "このマイナンバーカードは、暗証番号による本人確認ができません。";
 /// What staff can do instead.

@@ -11,6 +11,15 @@ use super::super::theme::{self, size};
 use super::super::{ButtonStyle, Kind, Label, Rect, Tone};
 use super::template::{band_height, button_width, Builder};
 
+/// The screen's title: the pad's, or what the screen without a pad is for.
+pub(super) fn title(pad: &PinPad) -> &'static str {
+    match pad {
+        PinPad::OnPhone { .. } => s::PHONE_TITLE,
+        PinPad::Unusable { .. } => s::PIN_UNUSABLE_TITLE,
+        _ => s::PIN_TITLE,
+    }
+}
+
 /// The prompt of the PIN pad for this holder.
 pub(super) fn pin_prompt(pad: &PinPad) -> &'static str {
     match pad {
@@ -110,7 +119,7 @@ fn pad_notes(b: &mut Builder<'_>, t: &Text, phone_reason: bool, visual_instead: 
 /// An iPhone: authenticate on the phone, hold it over the reader, 次へ.
 fn on_phone(b: &mut Builder<'_>, t: &Text) {
     let c = b.content();
-    let mut y = b.paragraph(t, c.x, c.y, c.w, s::PHONE_TITLE, size::HEADING) + 24;
+    let mut y = c.y;
     for step in s::PHONE_STEPS {
         y = b.paragraph(t, c.x, y, c.w, step, size::BODY) + 16;
     }

@@ -210,7 +210,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             tell(&mut b, text, *m);
         }
         State::EnterPin(pad) => {
-            b.header(s::PIN_TITLE, true);
+            b.header(holders::title(pad), true);
             if !holders::pin_screen(&mut b, text, pad, visual, app.offers_visual(pad)) {
                 pin_entry(&mut b, text, pad);
             }
