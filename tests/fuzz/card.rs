@@ -1125,7 +1125,11 @@ pub fn jpki_procedures(rng: &mut Rng, input: &mut Input) -> Result<Verdict, Stri
         }
         8 => match jpki::pin_status(&mut ch) {
             // The fuzz card has no token EF: it is a card, and says its tries.
-            Ok(status) if status.tries().is_none_or(|n| n > 15 || (honest && n != tries)) => {
+            Ok(status)
+                if status
+                    .tries()
+                    .is_none_or(|n| n > 15 || (honest && n != tries)) =>
+            {
                 return Err(format!(
                     "{:?} tries left, the card has {tries}",
                     status.tries()
