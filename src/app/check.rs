@@ -360,7 +360,9 @@ impl App {
                 return self.read_certificate(out)
             }
             PinHolder::Card { tries: 0 } => return State::EnterPin(PinPad::Unusable { card }),
-            PinHolder::AndroidPhone { tries: 0 } => return blocked(),
+            PinHolder::AndroidPhone { tries: 0 } => {
+                return failed(Failure::Card(CardError::PhonePinBlocked))
+            }
             PinHolder::IPhone => {
                 return State::EnterPin(PinPad::OnPhone {
                     card,
@@ -415,6 +417,11 @@ impl App {
                 } else {
                     self.pin_pad(None, out)
                 }
+            }
+            CardError::WrongPin { .. } | CardError::PinBlocked
+                if holder == Holder::AndroidPhone =>
+            {
+                failed(Failure::Card(CardError::PhonePinBlocked))
             }
             CardError::WrongPin { .. } | CardError::PinBlocked => blocked(),
             CardError::CardChanged => self.pin_pad(Some(DigitNotice::CardChanged), out),

@@ -404,7 +404,9 @@ impl Failure {
     pub fn can_retry(&self) -> bool {
         use crate::center::wire::ErrorCode as C;
         match self {
-            Failure::Card(CardError::PinBlocked | CardError::UnknownHolder) => false,
+            Failure::Card(
+                CardError::PinBlocked | CardError::PhonePinBlocked | CardError::UnknownHolder,
+            ) => false,
             Failure::Card(_) => true,
             Failure::Center(CenterError::Rejected { code, .. }) => {
                 !matches!(code, C::CertificateExpired | C::UnknownCertificate)

@@ -658,6 +658,26 @@ fn an_android_phone_in_pin_mode_signs_after_its_pin() {
 }
 
 #[test]
+fn a_blocked_android_pin_sends_the_patient_to_the_card_without_a_retry() {
+    use crate::card::jpki::PinHolder;
+    let mut k = K::pin_mode();
+    k.press(UiAction::Next);
+    k.press(UiAction::Ok);
+    k.feed(Event::CardPresence(true));
+    holder_on_pad(&mut k, PinHolder::AndroidPhone { tries: 0 });
+    assert!(matches!(
+        k.app.state(),
+        State::ReadFailed {
+            failure: Failure::Card(CardError::PhonePinBlocked),
+            retry: false
+        }
+    ));
+    // No staff 目視 for a phone: its certificate needs the PIN.
+    assert!(k.press(UiAction::VisualInstead).is_empty());
+    assert_eq!(k.name(), "ReadFailed");
+}
+
+#[test]
 fn an_iphone_gets_no_pad_and_no_pin() {
     use crate::card::jpki::PinHolder;
     let mut k = K::pin_mode();

@@ -90,6 +90,8 @@ pub enum CardError {
     PhoneUnexpected(apdu::StatusWord),
     /// A phone left the reader's field (or the reader lost it) during the read.
     PhoneMoved,
+    /// An Android phone's スマホ用電子証明書 PIN is blocked: the card can be used instead.
+    PhonePinBlocked,
 }
 
 impl From<TransportError> for CardError {

@@ -357,6 +357,26 @@ pub fn demo_tour(
         s.act_and_settle(A::DemoToggleCard(index));
     }
 
+    // What a phone or an unknown holder is told (fed in as the worker reports it).
+    for (name, e) in [
+        ("057-phone-moved-error", crate::card::CardError::PhoneMoved),
+        (
+            "058-unknown-holder-error",
+            crate::card::CardError::UnknownHolder,
+        ),
+        (
+            "059-phone-locked-error",
+            crate::card::CardError::PhoneLocked,
+        ),
+    ] {
+        s.act_and_settle(A::Next);
+        s.act(A::ReadCard);
+        s.take_pending();
+        s.feed(Event::CertificateRead(Err(e)));
+        shot(s.app(), name, text)?;
+        s.act_and_settle(A::Back);
+    }
+
     // --- メニュー, カードリーダー選択, お知らせ ------------------------------------------------
     s.act_and_settle(A::OpenMenu);
     shot(s.app(), "060-menu", text)?;

@@ -585,6 +585,10 @@ pub fn card_error(e: &CardError) -> Advice {
             what: "スマートフォンから想定していない応答があったため、読み取りを中止しました（暗証番号の入力回数は減っていません）。",
             next: PHONE_AUTH_AGAIN,
         },
+        CardError::PhonePinBlocked => Advice {
+            what: "スマホ用電子証明書の暗証番号がロックされているため、スマートフォンでは本人確認ができません。",
+            next: "マイナンバーカードをお持ちでしたら、カードをセットしてください。お持ちでない場合は、職員にお声がけください。",
+        },
         CardError::PhoneMoved => Advice {
             what: "読み取りの途中でスマートフォンがカードリーダーから離れました。",
             next: "スマートフォンをカードリーダーの中央にかざし、読み取りが終わるまで動かさないでください（金属の台の上では読み取れないことがあります）。続く場合は、マイナンバーカードをお使いいただくか、職員にお声がけください。",
@@ -794,6 +798,49 @@ fn rejected(code: &ErrorCode) -> Advice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_and_unknown_holders_are_never_called_not_a_my_number_card() {
+        use crate::card::apdu::StatusWord;
+        for e in [
+            CardError::UnknownHolder,
+            CardError::PinFirst,
+            CardError::PhoneLocked,
+            CardError::PhoneUnexpected(StatusWord::Other(0x6985)),
+            CardError::PhoneMoved,
+            CardError::PhonePinBlocked,
+        ] {
+            let advice = card_error(&e);
+            let words = format!("{}{}", advice.what, advice.next);
+            assert!(!words.contains("ではありません"), "{e:?}: {words}");
+            assert!(
+                !words.contains("市区町村") && !words.contains("市町村"),
+                "{e:?}: {words}"
+            );
+            // Each names what to do next: hold still, use the card, or ask staff.
+            assert!(
+                [
+                    "動かさ",
+                    "マイナンバーカードをお",
+                    "職員",
+                    "暗証番号（数字4桁）を入力"
+                ]
+                .iter()
+                .any(|w| advice.next.contains(w)),
+                "{e:?}: {}",
+                advice.next
+            );
+        }
+        assert!(card_error(&CardError::PhoneMoved)
+            .next
+            .contains("動かさない"));
+        assert!(card_error(&CardError::UnknownHolder).next.contains("職員"));
+        assert!(
+            card_error(&CardError::PhoneUnexpected(StatusWord::Other(0x6985)))
+                .what
+                .contains("減っていません")
+        );
+    }
 
     #[test]
     fn wrong_pin_says_the_tries_left_as_the_manual_does() {

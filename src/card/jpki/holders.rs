@@ -160,6 +160,7 @@ fn for_holder(holder: Option<Holder>, e: CardError) -> CardError {
         {
             CardError::PhoneMoved
         }
+        (Some(Holder::AndroidPhone), CardError::PinBlocked) => CardError::PhonePinBlocked,
         (
             Some(Holder::IPhone),
             CardError::UnexpectedStatus(StatusWord::SecurityStatusNotSatisfied),
@@ -597,6 +598,25 @@ mod tests {
                 Err(CardError::WrongPin { tries_left: 2 })
             );
             assert_eq!(p.tries(), 2);
+            // Blocked: said as the phone's, and never sent again.
+            assert_eq!(
+                read_certificate_with_pin(&mut p, b"0000", &status.card),
+                Err(CardError::WrongPin { tries_left: 1 })
+            );
+            assert_eq!(
+                read_certificate_with_pin(&mut p, b"0000", &status.card),
+                Err(CardError::PhonePinBlocked)
+            );
+            let sent = p.verifies();
+            assert_eq!(
+                super::super::super::authenticate_card(&mut p, b"1234", b"c", &status.card).err(),
+                Some(CardError::PhonePinBlocked)
+            );
+            assert_eq!(p.verifies(), sent, "a blocked PIN is not sent");
+            assert_eq!(
+                pin_status(&mut p).map(|s| s.pin),
+                Ok(PinHolder::AndroidPhone { tries: 0 })
+            );
         }
 
         #[test]
