@@ -791,6 +791,15 @@ fn phones_and_face_cards_are_checked_in_visual_mode() {
     k.digits("9999");
     k.tap(UiAction::Next);
     k.expect("EnterPin(Typing)", &[&s::wrong_pin(2), s::PHONE_PIN_REASON]);
+    k.lacks(s::PHONE_PIN_LAST_TRY);
+    k.digits("9999");
+    k.tap(UiAction::Next);
+    // The last try: the warning as for cards, in the phone's words; no 目視 instead.
+    k.expect(
+        "EnterPin(Typing)",
+        &[&s::wrong_pin(1), s::PHONE_PIN_LAST_TRY, s::PHONE_PIN_REASON],
+    );
+    k.lacks(s::VISUAL_INSTEAD);
     k.digits("1234");
     k.tap(UiAction::Next);
     result_then_close(&mut k, "android", "端末 八郎");
