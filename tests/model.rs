@@ -31,7 +31,7 @@ use myna_kakunin::app::settings::Settings;
 use myna_kakunin::app::{
     App, Boot, Command, Event, Failure, MenuItem, Options, PinPad, State, UiAction, SETTLE_MS,
 };
-use myna_kakunin::card::virtual_card::{demo_cards, VirtualReader};
+use myna_kakunin::card::virtual_card::{demo_cards, Profile, VirtualReader};
 use myna_kakunin::card::AuthCertificate;
 use myna_kakunin::card::CardError;
 use myna_kakunin::center::account::{
@@ -171,6 +171,24 @@ struct Reader {
     card: Option<u8>,
     /// The placement whose PIN tries the pad showed.
     tries_shown_for: Option<u32>,
+    /// The demo card whose PIN tries the pad showed.
+    tries_shown_card: Option<u8>,
+}
+
+impl Reader {
+    /// Whether a PIN on its way may reach the holder on the reader now: the placement whose
+    /// tries the pad showed, or the same Android phone placed again (its certificate opens
+    /// only to its PIN, so nothing before VERIFY tells it from itself; any other holder is
+    /// told apart and gets nothing).
+    fn pin_may_reach(&self) -> bool {
+        let same_phone = self.card.is_some()
+            && self.card == self.tries_shown_card
+            && self
+                .card
+                .and_then(|i| demo_cards().get(usize::from(i)))
+                .is_some_and(|c| c.profile == Profile::AndroidPhone);
+        self.card.is_some() && (self.tries_shown_for == Some(self.placement) || same_phone)
+    }
 }
 
 /// Counts of what the run reached.
@@ -322,10 +340,8 @@ impl Model {
         };
         let mut saved: Option<Settings> = None;
         match command {
-            Command::Authenticate { .. } => {
-                if self.reader.tries_shown_for == Some(self.reader.placement)
-                    && self.reader.card.is_some()
-                {
+            Command::Authenticate { .. } | Command::ReadCertificateWithPin { .. } => {
+                if self.reader.pin_may_reach() {
                     self.reached.pin_sent += 1;
                 } else {
                     // The card moved after the brain sent the PIN on its way (a swap faster
@@ -380,6 +396,7 @@ impl Model {
         if let State::EnterPin(PinPad::Typing { .. }) = self.s.app().state() {
             if before != "EnterPin(Typing)" && self.reader.card.is_some() {
                 self.reader.tries_shown_for = Some(self.reader.placement);
+                self.reader.tries_shown_card = self.reader.card;
             }
         }
         true

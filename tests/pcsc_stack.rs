@@ -26,6 +26,7 @@ use myna_kakunin::shell::diagnostics::CountingChannel;
 const BIN: &str = env!("CARGO_BIN_EXE_myna-kakunin");
 const TARO_CERT: &[u8] = include_bytes!("pki/cards/taro.cert.der");
 const TARO_PIN: &str = "1234";
+const ANDROID_CERT: &[u8] = include_bytes!("pki/cards/android.cert.der");
 const VPCD_LIB: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
 /// The reader of slot 0 (port 40000) and slot 1 (port 40001, never holds a card).
 const READER: &str = "Test VPCD 00 00";
@@ -322,6 +323,13 @@ fn the_card_layer_through_pcscd_and_vpcd() {
     blocked_after_three_wrong_pins();
     card_api::blocked();
     drop(card);
+    wait_card(false);
+
+    // An Android phone's スマホ用電子証明書: its certificate opens only to its PIN.
+    let phone = CardProcess::start("android", &tmp.0.join("card-android.log"));
+    wait_card(true);
+    card_api::android_phone();
+    drop(phone);
 
     pcscd.stop();
     let (code, _, stderr) = run_bin(&["pin-status"]);
@@ -567,7 +575,13 @@ fn read_certificate() {
         r#""serial":"0705D990""#.to_owned(),
         r#""not_before":"2024-01-22T00:00:00Z""#.to_owned(),
         format!(r#""length":{}"#, TARO_CERT.len()),
-        format!(r#""apdus":{},"selects":2,"reads":{reads},"ms":"#, 2 + reads),
+        // SELECT AP, the token (SELECT EF 0006, READ), SELECT EF 000A, the READs.
+        format!(
+            r#""apdus":{},"selects":3,"reads":{},"ms":"#,
+            4 + reads,
+            reads + 1
+        ),
+        r#""holder":"My Number Card""#.to_owned(),
         r#""issuer":"C=JP, O=JPKI, OU=JPKI for user authentication"#.to_owned(),
     ] {
         assert!(stdout.contains(&field), "{field} in {stdout}");
@@ -612,7 +626,10 @@ fn pin_status_uses_no_try() {
         assert_eq!(code, 0, "{stderr}");
         assert_eq!(
             stdout,
-            format!("reader      {READER}\ntries left  3 of 3  (asked without using a try)\n")
+            format!(
+                "reader      {READER}\nholder      My Number Card\n\
+                 tries left  3 of 3  (asked without using a try)\n"
+            )
         );
     }
     assert_eq!(tries_left(), Ok(3));
@@ -748,6 +765,66 @@ mod card_api {
         })
         .expect("signs");
         assert_eq!(signature.as_bytes().len(), 256);
+    }
+
+    /// The Android profile through pcscd + vpcd: the holder is named, its certificate is
+    /// not read without the PIN (and no try is spent asking), the PIN opens it (目視), and
+    /// the PIN flow signs and reads it.
+    pub fn android_phone() {
+        let (code, stdout, stderr) = run_bin(&["read-cert"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("holder      Android phone"), "{stdout}");
+        assert!(stdout.contains("not read; no PIN sent"), "{stdout}");
+        let (code, stdout, stderr) = run_bin(&["pin-status", "--reader", READER]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("holder      Android phone"), "{stdout}");
+        assert!(stdout.contains("tries left  3 of 3"), "{stdout}");
+        let read = within(OPERATION_DEADLINE, "read without the PIN", || {
+            PcscReader::new(Some(READER.to_owned())).read_auth_certificate()
+        });
+        assert_eq!(read.err(), Some(CardError::PinFirst));
+        assert_eq!(tries_left(), Ok(3), "nothing spent");
+
+        let status = status();
+        assert_eq!(
+            status.pin,
+            jpki::PinHolder::AndroidPhone { tries: 3 },
+            "an Android phone and its tries"
+        );
+        let card = status.card;
+        let wrong = within(OPERATION_DEADLINE, "wrong PIN", move || {
+            PcscReader::new(Some(READER.to_owned())).read_auth_certificate_with_pin(b"0000", &card)
+        });
+        assert_eq!(wrong.err(), Some(CardError::WrongPin { tries_left: 2 }));
+        let cert = within(OPERATION_DEADLINE, "目視 with the PIN", move || {
+            PcscReader::new(Some(READER.to_owned()))
+                .read_auth_certificate_with_pin(TARO_PIN.as_bytes(), &card)
+        })
+        .expect("the PIN opens the certificate");
+        assert_eq!(cert.der(), ANDROID_CERT);
+        assert_eq!(cert.serial_hex(), "0805D9A0");
+        assert_eq!(tries_left(), Ok(3), "the right PIN restored the tries");
+
+        let auth = within(OPERATION_DEADLINE, "the phone's PIN flow", move || {
+            PcscReader::new(Some(READER.to_owned())).authenticate(
+                TARO_PIN.as_bytes(),
+                b"phone challenge",
+                &card,
+            )
+        })
+        .expect("the phone signs");
+        assert_eq!(auth.certificate.der(), ANDROID_CERT);
+        let key = rsa_public_key(auth.certificate.subject_public_key_info());
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key)
+            .verify(b"phone challenge", auth.signature.as_bytes())
+            .expect("the phone's signature verifies against its certificate's key");
+        // Logged out after the flow: the certificate is closed again.
+        assert_eq!(
+            on_card("read without the PIN", |ch| jpki::read_auth_certificate(ch)).err(),
+            Some(CardError::UnexpectedStatus(
+                StatusWord::SecurityStatusNotSatisfied
+            ))
+        );
     }
 
     pub fn blocked() {

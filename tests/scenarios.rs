@@ -564,7 +564,7 @@ fn expected_result(id: &str) -> Option<(Vec<&'static str>, Vec<&'static str>)> {
             vec![s::MEDICAL_ASSISTANCE_ONLY, s::INVALID],
             vec!["医療扶助", "12136024"],
         ),
-        "locked" | "one-try" => (vec![], vec!["本人", "3割"]),
+        "locked" | "one-try" | "face" | "android" | "iphone" => (vec![], vec!["本人", "3割"]),
         _ => return None,
     };
     Some((bands, texts))
@@ -590,6 +590,15 @@ fn visual_check_shows_every_demo_card_as_the_manual_does_and_close_wipes_it() {
         let before = k.texts();
         // 目視: placing the card starts the read.
         k.toggle_card(card.id);
+        if card.id == "android" {
+            // A phone's certificate needs its PIN, 目視 or not: said in one sentence.
+            k.expect(
+                "EnterPin(Typing)",
+                &[s::PHONE_PIN_PROMPT, s::PHONE_PIN_REASON, &s::pin_tries(3)],
+            );
+            k.digits(card.pin);
+            k.tap(UiAction::Next);
+        }
         match expected_result(card.id) {
             Some((bands, wants)) => {
                 k.expect("ReadCard(Done)", &[s::READ_DONE, s::READ_DONE_NEXT]);
@@ -726,19 +735,18 @@ fn pin_mode_shows_tries_takes_a_wrong_then_a_right_pin_and_stops_at_a_locked_car
     k.tap(UiAction::Back);
     k.toggle_card("one-try");
 
-    // A locked card: said as soon as it is placed, with the way to unlock it, no retry.
+    // A card whose PIN answers blocked before anything was typed (locked by its owner, or
+    // a 顔認証マイナンバーカード): no pad, no blame; staff may confirm by the photo.
     k.tap(UiAction::Next);
     k.tap(UiAction::Ok);
     k.expect("EnterPin(NoCard)", &[s::PIN_SET_CARD]);
     k.toggle_card("locked");
     k.expect(
-        "ReadFailed",
-        &[
-            s::ERROR_TITLE,
-            "暗証番号を3回誤った",
-            "住民票のある市町村窓口",
-        ],
+        "EnterPin(Unusable)",
+        &[s::PIN_UNUSABLE, s::PIN_UNUSABLE_NEXT, s::VISUAL_INSTEAD],
     );
+    k.lacks("住民票のある市町村窓口");
+    assert!(!k.offers(UiAction::Digit(1)), "no pad");
     assert!(!k.offers(UiAction::Retry), "no retry on a locked card");
     k.tap(UiAction::Back);
     k.expect("SelectAuth", &[s::AUTH_PIN_LEAD]);
@@ -746,7 +754,124 @@ fn pin_mode_shows_tries_takes_a_wrong_then_a_right_pin_and_stops_at_a_locked_car
     // The locked card already on the reader: said right after the confirmation.
     k.tap(UiAction::Next);
     k.tap(UiAction::Ok);
-    k.expect("ReadFailed", &["暗証番号を3回誤った"]);
+    k.expect("EnterPin(Unusable)", &[s::PIN_UNUSABLE]);
+}
+
+// --- (d') smartphones and 顔認証マイナンバーカード --------------------------------------------
+
+/// From 認証選択 to 暗証番号 mode, and back to 認証選択.
+fn to_pin_mode(k: &mut Kiosk) {
+    k.open_security(demo::PASSCODE);
+    k.tap(UiAction::ToggleVisualCheck);
+    k.tap(UiAction::Back);
+    k.tap(UiAction::Back);
+    k.expect("SelectAuth", &[s::AUTH_PIN_LEAD]);
+}
+
+/// 読み取り完了 → 資格確認結果 of `holder` → 閉じる, and the card back to the tray.
+fn result_then_close(k: &mut Kiosk, id: &str, holder: &str) {
+    k.expect("ReadCard(Done)", &[s::READ_DONE]);
+    k.tap(UiAction::Next);
+    k.expect("ShowResult", &[holder, TODAY, "本人"]);
+    k.tap(UiAction::Close);
+    k.toggle_card(id);
+}
+
+#[test]
+fn phones_and_face_cards_are_checked_in_visual_mode() {
+    let mut k = Kiosk::registered();
+    k.unlock();
+    // Android: the PIN before the certificate, with the reason; a wrong one counts.
+    k.toggle_card("android");
+    k.expect(
+        "EnterPin(Typing)",
+        &[s::PHONE_PIN_REASON, s::PHONE_PIN_PROMPT, &s::pin_tries(3)],
+    );
+    k.lacks(s::VISUAL_INSTEAD);
+    k.digits("9999");
+    k.tap(UiAction::Next);
+    k.expect("EnterPin(Typing)", &[&s::wrong_pin(2), s::PHONE_PIN_REASON]);
+    k.lacks(s::PHONE_PIN_LAST_TRY);
+    k.digits("9999");
+    k.tap(UiAction::Next);
+    // The last try: the warning as for cards, in the phone's words; no 目視 instead.
+    k.expect(
+        "EnterPin(Typing)",
+        &[&s::wrong_pin(1), s::PHONE_PIN_LAST_TRY, s::PHONE_PIN_REASON],
+    );
+    k.lacks(s::VISUAL_INSTEAD);
+    k.digits("1234");
+    k.tap(UiAction::Next);
+    result_then_close(&mut k, "android", "端末 八郎");
+    // iPhone: no pad at all in 目視 mode; read as the phone allows.
+    k.toggle_card("iphone");
+    result_then_close(&mut k, "iphone", "端末 九子");
+    // 顔認証マイナンバーカード: 目視 as any card.
+    k.toggle_card("face");
+    result_then_close(&mut k, "face", "顔認 七子");
+}
+
+#[test]
+fn phones_and_face_cards_are_checked_in_pin_mode() {
+    let mut k = Kiosk::registered();
+    k.unlock();
+    to_pin_mode(&mut k);
+
+    // Android: the スマホ用 PIN, tries first, then the phone signs.
+    k.tap(UiAction::Next);
+    k.tap(UiAction::Ok);
+    k.toggle_card("android");
+    k.expect("EnterPin(Typing)", &[s::PHONE_PIN_PROMPT, &s::pin_tries(3)]);
+    k.lacks(s::PHONE_PIN_REASON);
+    k.digits("1234");
+    k.tap(UiAction::Next);
+    result_then_close(&mut k, "android", "端末 八郎");
+
+    // iPhone: no pad; authenticate on the phone, hold it there, 次へ.
+    k.tap(UiAction::Next);
+    k.tap(UiAction::Ok);
+    k.toggle_card("iphone");
+    k.expect(
+        "EnterPin(OnPhone)",
+        &[
+            s::PHONE_TITLE,
+            s::PHONE_STEPS[0],
+            s::PHONE_STEPS[1],
+            s::PHONE_NO_PIN,
+        ],
+    );
+    assert!(!k.offers(UiAction::Digit(1)), "no pad for an iPhone");
+    k.tap(UiAction::Next);
+    result_then_close(&mut k, "iphone", "端末 九子");
+
+    // 顔認証マイナンバーカード: no pad; staff confirm by the photo; this one check in 目視.
+    k.tap(UiAction::Next);
+    k.tap(UiAction::Ok);
+    k.toggle_card("face");
+    k.expect("EnterPin(Unusable)", &[s::PIN_UNUSABLE, s::VISUAL_INSTEAD]);
+    k.lacks("3回誤った");
+    k.tap(UiAction::VisualInstead);
+    k.expect("Ask(VisualOnce)", &[s::VISUAL_ONCE_QUESTION]);
+    k.tap(UiAction::Ok);
+    result_then_close(&mut k, "face", "顔認 七子");
+    assert!(
+        !k.s.app().settings().visual_check,
+        "the setting stays 暗証番号"
+    );
+    k.expect("SelectAuth", &[s::AUTH_PIN_LEAD]);
+
+    // One try left: the warning offers 目視 as the alternative.
+    k.tap(UiAction::Next);
+    k.tap(UiAction::Ok);
+    k.toggle_card("one-try");
+    k.expect(
+        "EnterPin(Typing)",
+        &[s::PIN_LAST_TRY, s::PIN_LAST_TRY_VISUAL, s::VISUAL_INSTEAD],
+    );
+    k.tap(UiAction::VisualInstead);
+    k.expect("Ask(VisualOnce)", &[s::VISUAL_ONCE_QUESTION]);
+    k.tap(UiAction::Ok);
+    result_then_close(&mut k, "one-try", "残一 五郎");
 }
 
 // --- (e) idle timeout ------------------------------------------------------------------------

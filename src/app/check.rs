@@ -11,7 +11,7 @@
 
 use log::{debug, info};
 
-use crate::card::jpki::CardIdentity;
+use crate::card::jpki::{CardIdentity, Holder, PinHolder, PinStatus};
 use crate::card::CardError;
 use crate::center::model::{Challenge, ChallengeId, CheckOutcome};
 use crate::center::CenterError;
@@ -19,7 +19,9 @@ use crate::center::CenterError;
 use super::input::{CardId, Command, Event, UiAction};
 use super::passcode::DigitEntry;
 use super::session::{session_fault, SessionFault};
-use super::state::{Check, DigitNotice, Done, Failure, PinPad, PinRead, Shown, State, VisualRead};
+use super::state::{
+    Check, DigitNotice, Done, Failure, PinPad, PinRead, Question, Shown, State, Unlock, VisualRead,
+};
 use super::{App, RESULT_IDLE_MS};
 
 impl App {
@@ -73,20 +75,14 @@ impl App {
                     result,
                 },
             ) if asked == card => match result {
-                Ok(status) if status.tries == 0 => blocked(),
-                Ok(status) => State::EnterPin(PinPad::Typing {
-                    card,
-                    tries: status.tries,
-                    identity: status.card,
-                    entry: DigitEntry::default(),
-                    notice: None,
-                }),
+                Ok(status) => self.tries_known(card, status, out),
                 Err(CardError::PinBlocked) => blocked(),
                 Err(e) => failed(Failure::Card(e)),
             },
             (
                 PinPad::Typing {
                     card,
+                    holder,
                     tries,
                     identity,
                     mut entry,
@@ -99,23 +95,54 @@ impl App {
                     UiAction::DeleteDigit => entry.pop(),
                     UiAction::Next if entry.is_complete() && self.card.present == Some(card) => {
                         // The same card is still there: the read starts by itself.
+                        if holder == Holder::AndroidPhone && self.settings.visual_check {
+                            // 目視 on a phone: the PIN opens its certificate, nothing is signed.
+                            self.card.used = true;
+                            out.push(Command::ReadCertificateWithPin {
+                                pin: entry,
+                                card: identity,
+                            });
+                            return State::ReadCard(Check::Visual(VisualRead::ReadingWithPin {
+                                card,
+                                identity,
+                            }));
+                        }
                         out.push(Command::GetChallenge);
                         return State::ReadCard(Check::Pin(PinRead::Challenge {
-                            pin: entry,
+                            pin: Unlock::Pin { pin: entry, holder },
                             card,
                             identity,
                         }));
+                    }
+                    // The last try: staff may confirm by the card's photo instead.
+                    UiAction::VisualInstead if self.visual_alternative(holder, tries) => {
+                        return State::Ask(Question::VisualOnce);
                     }
                     UiAction::Back => return State::SelectAuth,
                     _ => {}
                 }
                 State::EnterPin(PinPad::Typing {
                     card,
+                    holder,
                     tries,
                     identity,
                     entry,
                     notice,
                 })
+            }
+            // An iPhone: once the patient has authenticated on it and holds it there.
+            (PinPad::OnPhone { card, identity }, Event::Ui(UiAction::Next))
+                if self.card.present == Some(card) =>
+            {
+                out.push(Command::GetChallenge);
+                State::ReadCard(Check::Pin(PinRead::Challenge {
+                    pin: Unlock::OnPhone,
+                    card,
+                    identity,
+                }))
+            }
+            (PinPad::Unusable { .. }, Event::Ui(UiAction::VisualInstead)) => {
+                State::Ask(Question::VisualOnce)
             }
             (_, Event::Ui(UiAction::Back)) => State::SelectAuth,
             (pad, other) => {
@@ -139,10 +166,30 @@ impl App {
                 out.push(Command::CheckQualification(certificate.clone()));
                 State::ReadCard(Check::Visual(VisualRead::Asking { certificate }))
             }
+            // An Android phone: its certificate needs its PIN first, in 目視 mode too.
+            (
+                Check::Visual(VisualRead::Reading),
+                Event::CertificateRead(Err(CardError::PinFirst)),
+            ) => {
+                info!("a phone whose certificate needs its PIN: asking the PIN");
+                self.pin_pad(None, out)
+            }
             (Check::Visual(VisualRead::Reading), Event::CertificateRead(Err(e))) => {
                 info!("card read failed: {e:?}");
                 failed(Failure::Card(e))
             }
+            (
+                Check::Visual(VisualRead::ReadingWithPin { .. }),
+                Event::CertificateRead(Ok(certificate)),
+            ) => {
+                debug!("certificate read after the PIN");
+                out.push(Command::CheckQualification(certificate.clone()));
+                State::ReadCard(Check::Visual(VisualRead::Asking { certificate }))
+            }
+            (
+                Check::Visual(VisualRead::ReadingWithPin { card, identity }),
+                Event::CertificateRead(Err(e)),
+            ) => self.pin_failed(card, Holder::AndroidPhone, identity, e, out),
             (Check::Visual(VisualRead::Asking { certificate }), Event::CenterAnswered(answer)) => {
                 match answer {
                     Ok(outcome) => self.done(|d| Check::Visual(VisualRead::Done(d)), outcome),
@@ -205,48 +252,26 @@ impl App {
             (
                 Check::Pin(PinRead::Signing {
                     card,
+                    holder,
                     identity,
                     challenge_id,
                 }),
                 Event::Authenticated(result),
-            ) => {
-                match result {
-                    Ok(authentication) => {
-                        debug!("card authenticated");
-                        self.card.used = true;
-                        out.push(Command::CheckQualificationWithPin {
-                            authentication: authentication.clone(),
-                            challenge_id: challenge_id.clone(),
-                        });
-                        State::ReadCard(Check::Pin(PinRead::Asking {
-                            authentication,
-                            challenge_id,
-                        }))
-                    }
-                    // A wrong PIN goes back to the patient with the tries left, if the same
-                    // card is still there.
-                    Err(CardError::WrongPin { tries_left }) if tries_left > 0 => {
-                        if self.card.present == Some(card) {
-                            State::EnterPin(PinPad::Typing {
-                                card,
-                                tries: tries_left,
-                                identity,
-                                entry: DigitEntry::default(),
-                                notice: Some(DigitNotice::WrongPin(tries_left)),
-                            })
-                        } else {
-                            self.pin_pad(None, out)
-                        }
-                    }
-                    Err(CardError::WrongPin { .. } | CardError::PinBlocked) => blocked(),
-                    // Another card was there when the PIN was to be sent: it got nothing;
-                    // the pad asks the card now there for its tries.
-                    Err(CardError::CardChanged) => {
-                        self.pin_pad(Some(DigitNotice::CardChanged), out)
-                    }
-                    Err(e) => failed(Failure::Card(e)),
+            ) => match result {
+                Ok(authentication) => {
+                    debug!("card authenticated");
+                    self.card.used = true;
+                    out.push(Command::CheckQualificationWithPin {
+                        authentication: authentication.clone(),
+                        challenge_id: challenge_id.clone(),
+                    });
+                    State::ReadCard(Check::Pin(PinRead::Asking {
+                        authentication,
+                        challenge_id,
+                    }))
                 }
-            }
+                Err(e) => self.pin_failed(card, holder, identity, e, out),
+            },
             (
                 Check::Pin(PinRead::Asking {
                     authentication,
@@ -293,23 +318,118 @@ impl App {
     }
 
     fn sign(
-        pin: DigitEntry,
+        pin: Unlock,
         card: CardId,
         identity: CardIdentity,
         challenge: Challenge,
         out: &mut Vec<Command>,
     ) -> State {
         let challenge_id: ChallengeId = challenge.id.clone();
-        out.push(Command::Authenticate {
-            pin,
-            challenge,
-            card: identity,
-        });
+        let holder = match pin {
+            Unlock::Pin { pin, holder } => {
+                out.push(Command::Authenticate {
+                    pin,
+                    challenge,
+                    card: identity,
+                });
+                holder
+            }
+            Unlock::OnPhone => {
+                out.push(Command::AuthenticateOnPhone {
+                    challenge,
+                    card: identity,
+                });
+                Holder::IPhone
+            }
+        };
         State::ReadCard(Check::Pin(PinRead::Signing {
             card,
+            holder,
             identity,
             challenge_id,
         }))
+    }
+
+    /// The PIN's tries are known: the pad, the phone's screen, or (a PIN that answers
+    /// blocked before anything was typed) the screen that offers staff 目視.
+    fn tries_known(&mut self, card: CardId, status: PinStatus, out: &mut Vec<Command>) -> State {
+        let visual = self.settings.visual_check;
+        let (holder, tries) = match status.pin {
+            // 目視 needs no PIN from a card or an iPhone (a card swapped in for a phone).
+            PinHolder::Card { .. } | PinHolder::IPhone if visual => {
+                return self.read_certificate(out)
+            }
+            PinHolder::Card { tries: 0 } => return State::EnterPin(PinPad::Unusable { card }),
+            PinHolder::AndroidPhone { tries: 0 } => {
+                return failed(Failure::Card(CardError::PhonePinBlocked))
+            }
+            PinHolder::IPhone => {
+                return State::EnterPin(PinPad::OnPhone {
+                    card,
+                    identity: status.card,
+                })
+            }
+            PinHolder::Card { tries } => (Holder::Card, tries),
+            PinHolder::AndroidPhone { tries } => (Holder::AndroidPhone, tries),
+        };
+        State::EnterPin(PinPad::Typing {
+            card,
+            holder,
+            tries,
+            identity: status.card,
+            entry: DigitEntry::default(),
+            notice: None,
+        })
+    }
+
+    /// Whether the pad on screen offers 目視で確認する (see [`App::visual_alternative`]).
+    pub fn offers_visual(&self, pad: &PinPad) -> bool {
+        matches!(pad, PinPad::Typing { holder, tries, .. } if self.visual_alternative(*holder, *tries))
+    }
+
+    /// Whether the last-try warning offers staff 目視 instead: a card (a phone cannot be
+    /// read without its PIN) in 暗証番号 mode with one try left.
+    pub fn visual_alternative(&self, holder: Holder, tries: u8) -> bool {
+        holder == Holder::Card && tries == 1 && !self.settings.visual_check
+    }
+
+    /// A PIN flow failed on the card: a wrong PIN goes back to the pad of the same card if
+    /// it is still there; another card got nothing and the pad asks the one there now.
+    fn pin_failed(
+        &mut self,
+        card: CardId,
+        holder: Holder,
+        identity: CardIdentity,
+        e: CardError,
+        out: &mut Vec<Command>,
+    ) -> State {
+        match e {
+            CardError::WrongPin { tries_left } if tries_left > 0 => {
+                if self.card.present == Some(card) {
+                    State::EnterPin(PinPad::Typing {
+                        card,
+                        holder,
+                        tries: tries_left,
+                        identity,
+                        entry: DigitEntry::default(),
+                        notice: Some(DigitNotice::WrongPin(tries_left)),
+                    })
+                } else {
+                    self.pin_pad(None, out)
+                }
+            }
+            CardError::WrongPin { .. } | CardError::PinBlocked
+                if holder == Holder::AndroidPhone =>
+            {
+                failed(Failure::Card(CardError::PhonePinBlocked))
+            }
+            CardError::WrongPin { .. } | CardError::PinBlocked => blocked(),
+            CardError::CardChanged => self.pin_pad(Some(DigitNotice::CardChanged), out),
+            e => {
+                info!("card read failed: {e:?}");
+                failed(Failure::Card(e))
+            }
+        }
     }
 
     /// 読み取り完了: the outcome waits behind 次へ, no longer than a shown result would.

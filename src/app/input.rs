@@ -80,6 +80,9 @@ pub enum UiAction {
     ForgotPasscode,
     /// A touch that hit no control: the person is still there (a shown result stays).
     Touch,
+    /// 目視で確認する: staff confirm the patient by the card's photo instead of the PIN (this
+    /// one check).
+    VisualInstead,
     /// Demo tray: put demo card `index` on the virtual reader (or take it off if it is there).
     DemoToggleCard(u8),
     /// Demo tray: the next (`true`) or previous page of cards.
@@ -182,6 +185,23 @@ pub enum Command {
         /// What to sign.
         challenge: Challenge,
         /// The card whose tries the pad showed: any other card gets nothing.
+        card: CardIdentity,
+    },
+    /// 目視 on a holder whose certificate needs its PIN (an Android phone): verify the PIN
+    /// and read the certificate, in one session; answers [`Event::CertificateRead`]. The PIN
+    /// buffer is wiped when the command is dropped.
+    ReadCertificateWithPin {
+        /// The patient's PIN.
+        pin: DigitEntry,
+        /// The phone whose tries the pad showed: any other holder gets nothing.
+        card: CardIdentity,
+    },
+    /// 暗証番号 mode on an iPhone (authenticated on the phone): sign the challenge and read
+    /// the certificate, no PIN; answers [`Event::Authenticated`].
+    AuthenticateOnPhone {
+        /// What to sign.
+        challenge: Challenge,
+        /// The phone that answered before: any other holder gets nothing.
         card: CardIdentity,
     },
     /// Ask the center for the qualification bound to this certificate (目視 mode).

@@ -33,7 +33,8 @@ use log::{debug, info, warn};
 pub use input::{CardId, Command, Event, KeyLayer, MenuItem, UiAction};
 pub use state::{
     Check, DigitNotice, Done, Failure, FormProblem, FormScreen, LoginReason, Message, PadPurpose,
-    PasscodePad, PasscodePurpose, PinPad, PinRead, Question, ReadView, Shown, State, VisualRead,
+    PasscodePad, PasscodePurpose, PinPad, PinRead, Question, ReadView, Shown, State, Unlock,
+    VisualRead,
 };
 
 use settings::{SaveProblem, Settings};

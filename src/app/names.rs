@@ -26,7 +26,7 @@ variant_names!(
         Digit, DeleteDigit, Back, Next, Ok, Cancel, ReadCard, Close, Retry, NextPage, PrevPage,
         AcceptTerms, OpenMenu, Menu, SelectReader, ToggleVisualCheck, Type, Backspace,
         CaretLeft, CaretRight, FocusField, ToggleReveal, KeyboardLayer, Submit, OpenNotice,
-        OpenDownload, OpenLink, ForgotPasscode, Touch, DemoToggleCard, DemoTrayPage,
+        OpenDownload, OpenLink, ForgotPasscode, Touch, VisualInstead, DemoToggleCard, DemoTrayPage,
     }
 );
 
@@ -42,7 +42,8 @@ variant_names!(
 variant_names!(
     /// The command's name for logs.
     Command {
-        ReadCertificate, QueryPinTries, GetChallenge, Authenticate, CheckQualification,
+        ReadCertificate, QueryPinTries, GetChallenge, Authenticate, ReadCertificateWithPin,
+        AuthenticateOnPhone, CheckQualification,
         CheckQualificationWithPin, ListReaders, UseReader, SaveSettings, Register, Login,
         RenewSession, CheckVersion, FetchNotices, MarkNoticesRead, ChangePassword, Logout,
         Deregister, OpenUrl, Quit, DemoPlaceCard, DemoRemoveCard,
@@ -79,6 +80,7 @@ impl State {
                 Question::Deregister => "Ask(Deregister)",
                 Question::DeregisterAgain => "Ask(DeregisterAgain)",
                 Question::Logout => "Ask(Logout)",
+                Question::VisualOnce => "Ask(VisualOnce)",
             },
             State::Tell(m) => match m {
                 Message::PasscodeRegistered => "Tell(PasscodeRegistered)",
@@ -91,10 +93,13 @@ impl State {
                 PinPad::NoCard { .. } => "EnterPin(NoCard)",
                 PinPad::AskingTries { .. } => "EnterPin(AskingTries)",
                 PinPad::Typing { .. } => "EnterPin(Typing)",
+                PinPad::OnPhone { .. } => "EnterPin(OnPhone)",
+                PinPad::Unusable { .. } => "EnterPin(Unusable)",
             },
             State::ReadCard(check) => match check {
                 Check::Visual(VisualRead::WaitCard) => "ReadCard(WaitCard)",
                 Check::Visual(VisualRead::Reading) => "ReadCard(Reading)",
+                Check::Visual(VisualRead::ReadingWithPin { .. }) => "ReadCard(ReadingWithPin)",
                 Check::Pin(PinRead::Challenge { .. }) => "ReadCard(GettingChallenge)",
                 Check::Pin(PinRead::Signing { .. }) => "ReadCard(Signing)",
                 Check::Visual(VisualRead::Asking { .. }) | Check::Pin(PinRead::Asking { .. }) => {

@@ -2,7 +2,7 @@
 //! and phase: a PIN exists only while it is typed or on its way to the card, an outcome only
 //! while 読み取り完了 or 資格確認結果 shows it, a deadline only in the phase it ends.
 
-use crate::card::jpki::{CardIdentity, PinAuthentication};
+use crate::card::jpki::{CardIdentity, Holder, PinAuthentication};
 use crate::card::{AuthCertificate, CardError};
 use crate::center::info::{AppVersion, Notice};
 use crate::center::model::{ChallengeId, CheckOutcome};
@@ -210,6 +210,20 @@ pub enum DigitNotice {
     CardChanged,
 }
 
+/// How the holder on the reader proves the patient is there in a 暗証番号 check.
+#[derive(Debug)]
+pub enum Unlock {
+    /// A PIN typed at the kiosk.
+    Pin {
+        /// The PIN.
+        pin: DigitEntry,
+        /// A card or an Android phone.
+        holder: Holder,
+    },
+    /// The patient authenticated on the phone (an iPhone): nothing is typed or sent.
+    OnPhone,
+}
+
 /// A question with OK / キャンセル.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Question {
@@ -221,6 +235,9 @@ pub enum Question {
     DeregisterAgain,
     /// ログアウト.
     Logout,
+    /// Staff confirm the patient by the card's photo: this one check runs in 目視 mode (the
+    /// setting stays as it is).
+    VisualOnce,
 }
 
 /// A message with OK only.
@@ -256,6 +273,8 @@ pub enum PinPad {
     Typing {
         /// The placement whose tries are shown.
         card: CardId,
+        /// A card or an Android phone (whose certificate needs the PIN even in 目視 mode).
+        holder: Holder,
         /// Tries left (1–3 on a card that is not blocked); 1 shows the last-try warning.
         tries: u8,
         /// The card itself, as it answered the tries: the PIN goes to it and no other.
@@ -264,6 +283,21 @@ pub enum PinPad {
         entry: DigitEntry,
         /// Feedback from the last attempt.
         notice: Option<DigitNotice>,
+    },
+    /// An iPhone: no pad; the patient authenticates on the phone and holds it over the
+    /// reader, then 次へ.
+    OnPhone {
+        /// The placement of the phone.
+        card: CardId,
+        /// The phone, as it answered.
+        identity: CardIdentity,
+    },
+    /// 暗証番号 mode, and the card's PIN answered blocked before anything was typed (a
+    /// 顔認証マイナンバーカード, or a PIN its owner locked): no pad; staff may confirm the
+    /// patient by the card's photo and run this one check in 目視 mode.
+    Unusable {
+        /// The placement of the card.
+        card: CardId,
     },
 }
 
@@ -283,6 +317,14 @@ pub enum VisualRead {
     WaitCard,
     /// The worker reads the certificate.
     Reading,
+    /// The worker verifies the PIN of a holder whose certificate needs it (an Android
+    /// phone) and reads the certificate (the PIN is with the worker).
+    ReadingWithPin {
+        /// The placement the PIN was sent to.
+        card: CardId,
+        /// The phone itself (a wrong PIN goes back to its pad).
+        identity: CardIdentity,
+    },
     /// The center is asked; the certificate is kept to ask once more after a renewal.
     Asking {
         /// What was sent.
@@ -295,10 +337,10 @@ pub enum VisualRead {
 /// A 暗証番号 check, phase by phase.
 #[derive(Debug)]
 pub enum PinRead {
-    /// The center is asked for a challenge; the PIN waits for it.
+    /// The center is asked for a challenge; the PIN (or the phone) waits for it.
     Challenge {
-        /// The patient's PIN, for `card` only.
-        pin: DigitEntry,
+        /// The patient's PIN for `card` only, or the phone's own authentication.
+        pin: Unlock,
         /// The placement whose tries were shown.
         card: CardId,
         /// The card itself, as it answered the tries.
@@ -308,6 +350,8 @@ pub enum PinRead {
     Signing {
         /// The placement the PIN was sent to.
         card: CardId,
+        /// A card or an Android phone (a wrong PIN goes back to its pad).
+        holder: Holder,
         /// The card itself (a wrong PIN goes back to its pad).
         identity: CardIdentity,
         /// The challenge being signed.
@@ -360,7 +404,9 @@ impl Failure {
     pub fn can_retry(&self) -> bool {
         use crate::center::wire::ErrorCode as C;
         match self {
-            Failure::Card(CardError::PinBlocked) => false,
+            Failure::Card(
+                CardError::PinBlocked | CardError::PhonePinBlocked | CardError::UnknownHolder,
+            ) => false,
             Failure::Card(_) => true,
             Failure::Center(CenterError::Rejected { code, .. }) => {
                 !matches!(code, C::CertificateExpired | C::UnknownCertificate)
@@ -388,9 +434,8 @@ impl Check {
     pub fn view(&self) -> ReadView {
         match self {
             Check::Visual(VisualRead::WaitCard) => ReadView::WaitCard,
-            Check::Visual(VisualRead::Reading) | Check::Pin(PinRead::Signing { .. }) => {
-                ReadView::Reading
-            }
+            Check::Visual(VisualRead::Reading | VisualRead::ReadingWithPin { .. })
+            | Check::Pin(PinRead::Signing { .. }) => ReadView::Reading,
             Check::Pin(PinRead::Challenge { .. }) => ReadView::Reading,
             Check::Visual(VisualRead::Asking { .. }) | Check::Pin(PinRead::Asking { .. }) => {
                 ReadView::Asking

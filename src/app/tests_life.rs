@@ -178,7 +178,7 @@ fn rejected(code: ErrorCode) -> CenterError {
 /// The card's answer to the tries query: `n` tries, from the card that begins "taro".
 fn tries(n: u8) -> crate::card::jpki::PinStatus {
     crate::card::jpki::PinStatus {
-        tries: n,
+        pin: crate::card::jpki::PinHolder::Card { tries: n },
         card: crate::card::jpki::CardIdentity::of(b"taro"),
     }
 }
@@ -499,17 +499,261 @@ fn a_card_taken_off_before_verify_never_gets_the_pin() {
 }
 
 #[test]
-fn a_blocked_pin_offers_no_retry() {
+fn a_pin_blocked_before_typing_offers_staff_visual_not_a_pad() {
     let mut k = K::pin_mode();
     k.card_with_tries(0);
+    assert_eq!(k.name(), "EnterPin(Unusable)");
+    assert!(k.press(UiAction::Digit(1)).is_empty(), "no pad");
+    assert!(k.press(UiAction::Retry).is_empty());
+    assert_eq!(k.name(), "EnterPin(Unusable)");
+    // Staff are asked first; キャンセル goes back.
+    k.press(UiAction::VisualInstead);
+    assert_eq!(k.name(), "Ask(VisualOnce)");
+    k.press(UiAction::Cancel);
+    assert_eq!(k.name(), "SelectAuth");
+    // OK: this one check in 目視 mode; the setting stays 暗証番号.
+    k.card_with_tries(0);
+    k.press(UiAction::VisualInstead);
+    let cmds = k.press(UiAction::Ok);
+    assert!(
+        matches!(cmds.as_slice(), [Command::ReadCertificate]),
+        "{cmds:?}"
+    );
+    assert_eq!(k.name(), "ReadCard(Reading)");
+    let cmds = k.feed(Event::CertificateRead(Ok(cert())));
+    assert!(
+        matches!(cmds.as_slice(), [Command::CheckQualification(_)]),
+        "{cmds:?}"
+    );
+    k.feed(Event::CenterAnswered(Ok(outcome(Validity::Valid))));
+    assert_eq!(k.name(), "ReadCard(Done)");
+    assert!(!k.app.settings().visual_check, "the setting is unchanged");
+}
+
+/// The pad answers `pin` for the card on it.
+fn holder_on_pad(k: &mut K, pin: crate::card::jpki::PinHolder) -> CardId {
+    let card = k.app.card().present.expect("a card");
+    k.feed(Event::PinTries {
+        card,
+        result: Ok(crate::card::jpki::PinStatus {
+            pin,
+            card: crate::card::jpki::CardIdentity::of(b"holder"),
+        }),
+    });
+    card
+}
+
+#[test]
+fn the_last_try_offers_staff_visual_on_a_card_only() {
+    use crate::card::jpki::{Holder, PinHolder};
+    let mut k = K::pin_mode();
+    k.card_with_tries(1);
+    let State::EnterPin(pad) = k.app.state() else {
+        panic!("{}", k.name())
+    };
+    assert!(k.app.offers_visual(pad));
+    k.press(UiAction::Digit(1));
+    let cmds = k.press(UiAction::VisualInstead);
+    assert!(cmds.is_empty());
+    assert_eq!(k.name(), "Ask(VisualOnce)");
+    k.press(UiAction::Cancel);
+    // Two tries left: no alternative offered, the press means nothing.
+    k.card_with_tries(2);
+    k.press(UiAction::VisualInstead);
+    assert_eq!(k.name(), "EnterPin(Typing)");
+    assert!(!k.app.visual_alternative(Holder::Card, 2));
+    // An Android phone cannot be read without its PIN: no 目視 alternative.
+    k.press(UiAction::Back);
+    k.press(UiAction::Next);
+    k.press(UiAction::Ok);
+    holder_on_pad(&mut k, PinHolder::AndroidPhone { tries: 1 });
+    k.press(UiAction::VisualInstead);
+    assert_eq!(k.name(), "EnterPin(Typing)");
+    assert!(!k.app.visual_alternative(Holder::AndroidPhone, 1));
+}
+
+#[test]
+fn an_android_phone_in_visual_mode_asks_its_pin_then_reads() {
+    use crate::card::jpki::PinHolder;
+    let mut k = K::unlocked();
+    assert!(k.app.settings().visual_check);
+    let cmds = k.feed(Event::CardPresence(true));
+    assert!(matches!(cmds.as_slice(), [Command::ReadCertificate]));
+    // The phone answers that its certificate needs the PIN: the pad asks its tries first.
+    let cmds = k.feed(Event::CertificateRead(Err(CardError::PinFirst)));
+    assert!(
+        matches!(cmds.as_slice(), [Command::QueryPinTries { .. }]),
+        "{cmds:?}"
+    );
+    assert_eq!(k.name(), "EnterPin(AskingTries)");
+    holder_on_pad(&mut k, PinHolder::AndroidPhone { tries: 3 });
+    assert_eq!(k.name(), "EnterPin(Typing)");
+    for d in [9, 9, 9, 9] {
+        k.press(UiAction::Digit(d));
+    }
+    let cmds = k.press(UiAction::Next);
+    assert!(
+        matches!(cmds.as_slice(), [Command::ReadCertificateWithPin { .. }]),
+        "{cmds:?}"
+    );
+    assert_eq!(k.name(), "ReadCard(ReadingWithPin)");
+    // A wrong PIN goes back to the phone's pad with the tries left.
+    k.feed(Event::CertificateRead(Err(CardError::WrongPin {
+        tries_left: 2,
+    })));
+    match k.app.state() {
+        State::EnterPin(PinPad::Typing {
+            holder,
+            tries: 2,
+            notice: Some(DigitNotice::WrongPin(2)),
+            ..
+        }) => assert_eq!(*holder, crate::card::jpki::Holder::AndroidPhone),
+        other => panic!("{}", other.name()),
+    }
+    for d in [1, 2, 3, 4] {
+        k.press(UiAction::Digit(d));
+    }
+    k.press(UiAction::Next);
+    let cmds = k.feed(Event::CertificateRead(Ok(cert())));
+    assert!(
+        matches!(cmds.as_slice(), [Command::CheckQualification(_)]),
+        "{cmds:?}"
+    );
+    k.feed(Event::CenterAnswered(Ok(outcome(Validity::Valid))));
+    assert_eq!(k.name(), "ReadCard(Done)");
+}
+
+#[test]
+fn an_android_phone_in_pin_mode_signs_after_its_pin() {
+    use crate::card::jpki::PinHolder;
+    let mut k = K::pin_mode();
+    k.press(UiAction::Next);
+    k.press(UiAction::Ok);
+    k.feed(Event::CardPresence(true));
+    holder_on_pad(&mut k, PinHolder::AndroidPhone { tries: 3 });
+    for d in [1, 2, 3, 4] {
+        k.press(UiAction::Digit(d));
+    }
+    assert!(matches!(
+        k.press(UiAction::Next).as_slice(),
+        [Command::GetChallenge]
+    ));
+    let cmds = k.feed(Event::ChallengeIssued(Ok(challenge())));
+    assert!(
+        matches!(cmds.as_slice(), [Command::Authenticate { .. }]),
+        "{cmds:?}"
+    );
+    // Its wrong PIN goes back to a phone's pad.
+    k.feed(Event::Authenticated(Err(CardError::WrongPin {
+        tries_left: 1,
+    })));
     assert!(matches!(
         k.app.state(),
-        State::ReadFailed { retry: false, .. }
+        State::EnterPin(PinPad::Typing {
+            holder: crate::card::jpki::Holder::AndroidPhone,
+            tries: 1,
+            ..
+        })
     ));
-    assert!(k.press(UiAction::Retry).is_empty());
+}
+
+#[test]
+fn a_blocked_android_pin_sends_the_patient_to_the_card_without_a_retry() {
+    use crate::card::jpki::PinHolder;
+    let mut k = K::pin_mode();
+    k.press(UiAction::Next);
+    k.press(UiAction::Ok);
+    k.feed(Event::CardPresence(true));
+    holder_on_pad(&mut k, PinHolder::AndroidPhone { tries: 0 });
+    assert!(matches!(
+        k.app.state(),
+        State::ReadFailed {
+            failure: Failure::Card(CardError::PhonePinBlocked),
+            retry: false
+        }
+    ));
+    // No staff 目視 for a phone: its certificate needs the PIN.
+    assert!(k.press(UiAction::VisualInstead).is_empty());
     assert_eq!(k.name(), "ReadFailed");
+}
+
+#[test]
+fn an_iphone_gets_no_pad_and_no_pin() {
+    use crate::card::jpki::PinHolder;
+    let mut k = K::pin_mode();
+    k.press(UiAction::Next);
+    k.press(UiAction::Ok);
+    k.feed(Event::CardPresence(true));
+    holder_on_pad(&mut k, PinHolder::IPhone);
+    assert_eq!(k.name(), "EnterPin(OnPhone)");
+    assert!(k.press(UiAction::Digit(1)).is_empty(), "no pad");
+    assert!(matches!(
+        k.press(UiAction::Next).as_slice(),
+        [Command::GetChallenge]
+    ));
+    let cmds = k.feed(Event::ChallengeIssued(Ok(challenge())));
+    assert!(
+        matches!(cmds.as_slice(), [Command::AuthenticateOnPhone { .. }]),
+        "{cmds:?}"
+    );
+    // Not authenticated on the phone: said, and reading again can succeed.
+    k.feed(Event::Authenticated(Err(CardError::PhoneLocked)));
+    assert!(matches!(
+        k.app.state(),
+        State::ReadFailed {
+            failure: Failure::Card(CardError::PhoneLocked),
+            retry: true
+        }
+    ));
+    // In 目視 mode an iPhone is read like a card (no pad): covered by `tries_known`.
+}
+
+#[test]
+fn a_card_swapped_in_for_a_phone_in_visual_mode_is_read_without_a_pin() {
+    use crate::card::jpki::PinHolder;
+    let mut k = K::unlocked();
+    k.feed(Event::CardPresence(true));
+    k.feed(Event::CertificateRead(Err(CardError::PinFirst)));
+    k.feed(Event::CardPresence(false));
+    k.feed(Event::CardPresence(true));
+    let card = k.app.card().present.expect("a card");
+    let cmds = k.feed(Event::PinTries {
+        card,
+        result: Ok(crate::card::jpki::PinStatus {
+            pin: PinHolder::Card { tries: 3 },
+            card: crate::card::jpki::CardIdentity::of(b"card"),
+        }),
+    });
+    assert!(
+        matches!(cmds.as_slice(), [Command::ReadCertificate]),
+        "{cmds:?}"
+    );
+    assert_eq!(k.name(), "ReadCard(Reading)");
+}
+
+#[test]
+fn an_unknown_token_and_a_moving_phone_are_said_not_retried_blindly() {
+    let mut k = K::unlocked();
+    k.feed(Event::CardPresence(true));
+    k.feed(Event::CertificateRead(Err(CardError::UnknownHolder)));
+    assert!(matches!(
+        k.app.state(),
+        State::ReadFailed {
+            failure: Failure::Card(CardError::UnknownHolder),
+            retry: false
+        }
+    ));
     k.press(UiAction::Back);
-    assert_eq!(k.name(), "SelectAuth");
+    k.feed(Event::CardPresence(false));
+    k.feed(Event::CardPresence(true));
+    k.feed(Event::CertificateRead(Err(CardError::PhoneMoved)));
+    assert!(matches!(
+        k.app.state(),
+        State::ReadFailed {
+            failure: Failure::Card(CardError::PhoneMoved),
+            retry: true
+        }
+    ));
 }
 
 // --- 5. The gate ----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ fn answer_tries(a: &mut App, result: Result<u8, CardError>) -> Vec<Command> {
     let card = placed(a);
     let now = t(a);
     let result = result.map(|tries| crate::card::jpki::PinStatus {
-        tries,
+        pin: crate::card::jpki::PinHolder::Card { tries },
         card: crate::card::jpki::CardIdentity::of(b"taro"),
     });
     a.step(Event::PinTries { card, result }, now)
@@ -110,18 +110,17 @@ fn a_blocked_card_is_said_before_typing() {
     ui(&mut a, UiAction::Next);
     ui(&mut a, UiAction::Ok);
     answer_tries(&mut a, Ok(0));
+    // Blocked before anything was typed (a 顔認証マイナンバーカード, or locked by its
+    // owner): no pad, no blame, staff may confirm by the photo.
     assert!(matches!(
         a.state(),
-        State::ReadFailed {
-            failure: Failure::Card(CardError::PinBlocked),
-            retry: false,
-        }
+        State::EnterPin(PinPad::Unusable { .. })
     ));
     assert!(
         ui(&mut a, UiAction::Retry).is_empty(),
         "retrying a blocked card is not offered"
     );
-    assert_eq!(a.state().name(), "ReadFailed");
+    assert_eq!(a.state().name(), "EnterPin(Unusable)");
 }
 
 /// Places a card, answers its tries and types 1234; 次へ with the same card still there

@@ -75,6 +75,16 @@ impl App {
             (State::SelectAuth, Ui(A::Next)) => State::Ask(Question::StartPin),
             (State::Ask(Question::StartPin), Ui(A::Ok)) => self.pin_pad(None, out),
             (State::Ask(Question::StartPin), Ui(A::Cancel)) => State::SelectAuth,
+            // Staff confirmed the patient by the card's photo: this one check runs in 目視
+            // mode; the setting stays as it is.
+            (State::Ask(Question::VisualOnce), Ui(A::Ok)) => {
+                if self.card.present.is_some() {
+                    self.read_certificate(out)
+                } else {
+                    State::ReadCard(crate::app::Check::Visual(crate::app::VisualRead::WaitCard))
+                }
+            }
+            (State::Ask(Question::VisualOnce), Ui(A::Cancel)) => State::SelectAuth,
 
             // --- 暗証番号の入力, マイナンバーカードの読み取り, 資格確認結果 ----------------------
             (State::EnterPin(pad), event) => self.on_pin_pad(pad, event, out),

@@ -13,6 +13,12 @@ use super::apdu::{Command, Response, StatusWord};
 use super::cert::{self, AuthCertificate, CertError};
 use super::{CardChannel, CardError, TransportError};
 
+mod holders;
+pub use holders::{
+    authenticate_on_phone, holder, last_command, read_certificate, read_certificate_with_pin,
+    Holder, PinHolder, INS_LAST_COMMAND, TOKEN_ANDROID, TOKEN_CARD, TOKEN_IPHONE, TOKEN_NAME_LEN,
+};
+
 /// DF name of the JPKI AP.
 pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
 
@@ -41,7 +47,7 @@ pub const AUTH_PIN_MAX_TRIES: u8 = 3;
 pub const SIGN_PIN_MAX_TRIES: u8 = 5;
 
 /// The token of a My Number Card, before its padding to 32 bytes.
-pub const TOKEN_MY_NUMBER_CARD: &[u8] = b"JPKIAPICCTOKEN2";
+pub const TOKEN_MY_NUMBER_CARD: &[u8] = TOKEN_CARD;
 
 /// Digits in the user-authentication PIN.
 pub const AUTH_PIN_LEN: usize = 4;
@@ -224,13 +230,21 @@ impl CardIdentity {
     }
 }
 
-/// The PIN's tries left and the card that said so.
+/// The PIN's tries left (or that the holder takes none at the kiosk) and the holder that
+/// said so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PinStatus {
-    /// Tries left (0 when blocked).
-    pub tries: u8,
-    /// The card.
+    /// The holder and its tries.
+    pub pin: PinHolder,
+    /// The card (or phone).
     pub card: CardIdentity,
+}
+
+impl PinStatus {
+    /// Tries left of a PIN typed at the kiosk (0 when blocked); `None` for an iPhone.
+    pub fn tries(&self) -> Option<u8> {
+        self.pin.tries()
+    }
 }
 
 /// The first block of the certificate file: SELECT EF 000A, one READ BINARY.
@@ -243,28 +257,20 @@ where
     Ok(CardIdentity::of(&block))
 }
 
-/// The PIN's tries left, without using one, and which card answered: SELECT AP, SELECT EF
-/// 000A, READ BINARY (the certificate's first block), SELECT EF 0018, the tries query.
+/// The PIN's tries left, without using one, and which holder answered: SELECT AP, the
+/// token (EF 0006), then per holder as [`holders::pin_status`] says (a card: SELECT EF 000A,
+/// READ BINARY of the certificate's first block, SELECT EF 0018, the tries query).
 pub fn pin_status<C>(ch: &mut C) -> Result<PinStatus, CardError>
 where
     C: CardChannel + ?Sized,
 {
-    retry_after_reset(ch, |ch| {
-        select_jpki(ch)?;
-        let card = identity(ch)?;
-        select_ef(ch, EF_AUTH_PIN)?;
-        let tries = match exchange(ch, &Command::verify_tries_query())?.sw {
-            StatusWord::WrongPin { tries_left } => tries_left,
-            StatusWord::PinBlocked(_) => 0,
-            sw => return Err(CardError::UnexpectedStatus(sw).into()),
-        };
-        Ok(PinStatus { tries, card })
-    })
+    holders::pin_status(ch)
 }
 
-/// [`authenticate`] on `card` only: the certificate's first block is read and compared
-/// before anything else, and another card gets nothing ([`CardError::CardChanged`]; no
-/// PIN sent, no try spent). Two APDUs more than [`authenticate`].
+/// [`authenticate`] on `card` only: SELECT AP, the token (EF 0006) and the certificate's
+/// first block are read and compared before anything else, and another card gets nothing
+/// ([`CardError::CardChanged`]; no PIN sent, no try spent). An Android phone's flow reads
+/// its certificate before it logs out; an iPhone gets no PIN ([`authenticate_on_phone`]).
 pub fn authenticate_card<C>(
     ch: &mut C,
     pin: &[u8],
@@ -274,16 +280,7 @@ pub fn authenticate_card<C>(
 where
     C: CardChannel + ?Sized,
 {
-    check_pin_format(pin)?;
-    let here = retry_after_reset(ch, |ch| {
-        select_jpki(ch)?;
-        identity(ch)
-    })?;
-    if here != *card {
-        log::info!("PIN not sent: the card on the reader is not the one whose tries were shown");
-        return Err(CardError::CardChanged);
-    }
-    authenticate(ch, pin, challenge)
+    holders::authenticate_holder(ch, pin, challenge, card)
 }
 
 /// The whole PIN flow in one session: SELECT AP, SELECT EF 0018, tries query, VERIFY,

@@ -78,6 +78,20 @@ pub enum CardError {
     /// The card on the reader is not the one whose PIN tries were shown; nothing was sent
     /// to it (the PIN was typed for another card).
     CardChanged,
+    /// The JPKI AP answered, but its token (EF 0006) names no holder the kiosk knows (not a
+    /// card, an Android phone or an iPhone).
+    UnknownHolder,
+    /// An Android phone: its certificate is read only after its PIN (the app asks it).
+    PinFirst,
+    /// An iPhone refused to read or sign (6982): the person has not authenticated on the
+    /// phone (Face ID or passcode), or the phone's authentication ended.
+    PhoneLocked,
+    /// An iPhone answered a status word the kiosk does not expect; nothing was spent.
+    PhoneUnexpected(apdu::StatusWord),
+    /// A phone left the reader's field (or the reader lost it) during the read.
+    PhoneMoved,
+    /// An Android phone's スマホ用電子証明書 PIN is blocked: the card can be used instead.
+    PhonePinBlocked,
 }
 
 impl From<TransportError> for CardError {
@@ -96,7 +110,9 @@ impl From<TransportError> for CardError {
 /// The reader the worker thread reads from: PC/SC in production, the virtual reader in the
 /// demo. Methods block; the worker calls them off the UI thread.
 pub trait Reader: Send {
-    /// Reads the 利用者証明用電子証明書 of the card on the reader (no PIN needed).
+    /// Reads the 利用者証明用電子証明書 of the card on the reader (no PIN needed), as its
+    /// holder allows ([`jpki::read_certificate`]: an Android phone answers
+    /// [`CardError::PinFirst`]).
     fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError>;
 
     /// Tries left of the user-authentication PIN, without using one (0 when blocked), and
@@ -110,6 +126,22 @@ pub trait Reader: Send {
     fn authenticate(
         &mut self,
         pin: &[u8],
+        challenge: &[u8],
+        card: &jpki::CardIdentity,
+    ) -> Result<jpki::PinAuthentication, CardError>;
+
+    /// 目視 on a holder whose certificate needs its PIN (an Android phone): checks it is
+    /// `card`, verifies `pin`, reads the certificate, ends the verification.
+    fn read_auth_certificate_with_pin(
+        &mut self,
+        pin: &[u8],
+        card: &jpki::CardIdentity,
+    ) -> Result<AuthCertificate, CardError>;
+
+    /// 暗証番号 mode on an iPhone (authenticated on the phone): checks it is `card`, has it
+    /// sign `challenge` and reads the certificate; no PIN is sent.
+    fn authenticate_on_phone(
+        &mut self,
         challenge: &[u8],
         card: &jpki::CardIdentity,
     ) -> Result<jpki::PinAuthentication, CardError>;

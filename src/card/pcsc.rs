@@ -74,7 +74,7 @@ impl PcscReader {
 
 impl Reader for PcscReader {
     fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError> {
-        self.with_card(|channel| jpki::read_auth_certificate(channel))
+        self.with_card(|channel| jpki::read_certificate(channel).map(|(_, cert)| cert))
     }
 
     fn pin_status(&mut self) -> Result<jpki::PinStatus, CardError> {
@@ -89,6 +89,23 @@ impl Reader for PcscReader {
     ) -> Result<jpki::PinAuthentication, CardError> {
         // One transaction: no other card can come between the check and the VERIFY.
         self.with_card(|channel| jpki::authenticate_card(channel, pin, challenge, card))
+    }
+
+    fn read_auth_certificate_with_pin(
+        &mut self,
+        pin: &[u8],
+        card: &jpki::CardIdentity,
+    ) -> Result<AuthCertificate, CardError> {
+        // One transaction: no other card can come between the check and the VERIFY.
+        self.with_card(|channel| jpki::read_certificate_with_pin(channel, pin, card))
+    }
+
+    fn authenticate_on_phone(
+        &mut self,
+        challenge: &[u8],
+        card: &jpki::CardIdentity,
+    ) -> Result<jpki::PinAuthentication, CardError> {
+        self.with_card(|channel| jpki::authenticate_on_phone(channel, challenge, card))
     }
 }
 

@@ -77,6 +77,32 @@ impl Pin {
     }
 }
 
+/// Who holds a virtual JPKI AP, as research/phones.md describes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// A My Number Card: token `JPKIAPICCTOKEN2`, EF 000A free to read, `80 FC` answers 6700.
+    #[default]
+    Card,
+    /// An Android phone's スマホ用電子証明書: token `JPKIAPGPSETOKEN`, EF 000A readable only
+    /// after the user-authentication PIN.
+    AndroidPhone,
+    /// An iPhone: token `JPKIAPIOSTOKEN`; the person authenticated on the phone, so the auth
+    /// key signs and EF 000A reads without a VERIFY (none was ever documented: this phone
+    /// answers a VERIFY 6D00); `80 FC 00 00` (last command) answers 9000 and ends the
+    /// session. [`VirtualCard::lock_phone`] plays a phone not (or no longer) authenticated.
+    IPhone,
+}
+
+impl Profile {
+    fn token(self) -> &'static [u8] {
+        match self {
+            Profile::Card => jpki::TOKEN_CARD,
+            Profile::AndroidPhone => jpki::TOKEN_ANDROID,
+            Profile::IPhone => jpki::TOKEN_IPHONE,
+        }
+    }
+}
+
 /// What a virtual card's JPKI AP holds. TEST ONLY keys.
 pub struct JpkiFiles<'a> {
     /// EF 000A: the user-authentication certificate (DER).
@@ -106,6 +132,9 @@ pub struct VirtualCard {
     /// PIN EFs verified since power-on, reset or AP selection.
     verified: BTreeSet<u16>,
     has_jpki: bool,
+    profile: Profile,
+    /// iPhone: the person authenticated on the phone (the auth key and EF 000A are open).
+    phone_unlocked: bool,
 }
 
 impl VirtualCard {
@@ -177,7 +206,54 @@ impl VirtualCard {
             files: BTreeMap::new(),
             verified: BTreeSet::new(),
             has_jpki: false,
+            profile: Profile::Card,
+            phone_unlocked: false,
         }
+    }
+
+    /// The same files held as `profile` holds them: its token in EF 0006 and its access
+    /// rules (see [`Profile`]). An iPhone starts authenticated on the phone.
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        let mut token = profile.token().to_vec();
+        token.resize(TOKEN_LEN, b' ');
+        self.write_file(EF_TOKEN, token);
+        let guard = match profile {
+            Profile::Card => None,
+            Profile::AndroidPhone | Profile::IPhone => Some(EF_AUTH_PIN),
+        };
+        if let Some(Ef::Binary { pin, .. }) = self.files.get_mut(&EF_AUTH_CERT) {
+            *pin = guard;
+        }
+        self.profile = profile;
+        self.phone_unlocked = profile == Profile::IPhone;
+        self.forget_session();
+        self
+    }
+
+    /// Without the 署名用 certificate, its key and password (a 顔認証マイナンバーカード).
+    pub fn without_signature_certificate(mut self) -> Self {
+        for fid in [EF_SIGN_CERT, EF_SIGN_KEY, EF_SIGN_PIN] {
+            self.files.remove(&fid);
+        }
+        self
+    }
+
+    /// iPhone: the person has not authenticated on the phone (or it timed out): the auth key
+    /// and EF 000A answer 6982 until [`VirtualCard::unlock_phone`].
+    pub fn lock_phone(&mut self) {
+        self.phone_unlocked = false;
+        self.forget_session();
+    }
+
+    /// iPhone: the person authenticated on the phone (Face ID or passcode).
+    pub fn unlock_phone(&mut self) {
+        self.phone_unlocked = true;
+        self.forget_session();
+    }
+
+    /// Who holds this JPKI AP.
+    pub fn profile(&self) -> Profile {
+        self.profile
     }
 
     /// Replaces the content of a binary EF (keeping its access rule), or adds an unguarded
@@ -239,15 +315,23 @@ impl VirtualCard {
         self.ap_selected = false;
         self.current_ef = None;
         self.verified.clear();
+        if self.profile == Profile::IPhone && self.phone_unlocked {
+            // Authenticated on the phone: what the auth PIN guards is open.
+            self.verified.insert(EF_AUTH_PIN);
+        }
     }
 
     fn process(&mut self, apdu: &Apdu<'_>) -> Response {
         let result = match (apdu.cla, apdu.ins) {
             (0x00, INS_SELECT) => self.select(apdu),
             (0x00, INS_READ_BINARY) => return with_data(self.read_binary(apdu)),
+            (0x00, INS_VERIFY) if self.profile == Profile::IPhone => {
+                Err(StatusWord::InsNotSupported)
+            }
             (0x00, INS_VERIFY) => self.verify(apdu),
             (0x00, INS_CHANGE_REFERENCE_DATA) => self.change_pin(apdu),
             (CLA_PROPRIETARY, INS_COMPUTE_DIGITAL_SIGNATURE) => return with_data(self.sign(apdu)),
+            (CLA_PROPRIETARY, jpki::INS_LAST_COMMAND) if self.has_jpki => self.last_command(apdu),
             (0x00 | CLA_PROPRIETARY, _) => Err(StatusWord::InsNotSupported),
             _ => Err(StatusWord::ClaNotSupported),
         };
@@ -341,6 +425,19 @@ impl VirtualCard {
             self.verified.remove(&fid);
             Err(tries_status(pin.tries_left))
         }
+    }
+
+    /// `80 FC 00 00`: the iPhone's last-command indicator (9000, the session ends); a card
+    /// or an Android phone answers 6700 as a card does (soltia48).
+    fn last_command(&mut self, apdu: &Apdu<'_>) -> Result<(), StatusWord> {
+        if self.profile != Profile::IPhone || !apdu.data.is_empty() || apdu.le.is_some() {
+            return Err(StatusWord::WrongLength);
+        }
+        if (apdu.p1, apdu.p2) != (0x00, 0x00) {
+            return Err(StatusWord::WrongP1P2);
+        }
+        self.forget_session();
+        Ok(())
     }
 
     /// CHANGE REFERENCE DATA `00 24 01 80 Lc new`: the current PIN EF, verified, takes the
@@ -551,6 +648,10 @@ pub struct DemoCard {
     pub shows: &'static str,
     /// Tries left of the user-authentication PIN when the card is inserted (0 = locked).
     pub pin_tries: u8,
+    /// Who holds the JPKI AP: a card, an Android phone or an iPhone.
+    pub profile: Profile,
+    /// Whether it holds a 署名用電子証明書 (a 顔認証マイナンバーカード does not).
+    pub signature: bool,
     /// `None` for a card without the JPKI AP.
     files: Option<DemoFiles>,
 }
@@ -559,15 +660,23 @@ impl DemoCard {
     /// A fresh virtual card with this demo card's files, PIN and PIN tries.
     pub fn insert(&self) -> VirtualCard {
         match &self.files {
-            Some(files) => VirtualCard::new(&JpkiFiles {
-                auth_cert: files.cert,
-                auth_key: files.key,
-                auth_pin: self.pin,
-                auth_pin_tries: self.pin_tries,
-                sign_cert: files.sign_cert,
-                sign_key: files.sign_key,
-                sign_password: DEMO_SIGN_PASSWORD,
-            }),
+            Some(files) => {
+                let card = VirtualCard::new(&JpkiFiles {
+                    auth_cert: files.cert,
+                    auth_key: files.key,
+                    auth_pin: self.pin,
+                    auth_pin_tries: self.pin_tries,
+                    sign_cert: files.sign_cert,
+                    sign_key: files.sign_key,
+                    sign_password: DEMO_SIGN_PASSWORD,
+                })
+                .with_profile(self.profile);
+                if self.signature {
+                    card
+                } else {
+                    card.without_signature_certificate()
+                }
+            }
             None => VirtualCard::not_jpki(),
         }
     }
@@ -595,12 +704,17 @@ impl fmt::Debug for DemoCard {
 /// A demo card with the JPKI AP whose files are `tests/pki/cards/<id>.*`.
 macro_rules! demo_card {
     ($id:literal, $holder:literal, $shows:literal, $tries:expr) => {
+        demo_card!($id, $holder, $shows, $tries, Profile::Card, true)
+    };
+    ($id:literal, $holder:literal, $shows:literal, $tries:expr, $profile:expr, $sign:expr) => {
         DemoCard {
             id: $id,
             holder: $holder,
             pin: DEMO_PIN,
             shows: $shows,
             pin_tries: $tries,
+            profile: $profile,
+            signature: $sign,
             files: Some(DemoFiles {
                 cert: include_bytes!(concat!("../../tests/pki/cards/", $id, ".cert.der")),
                 key: include_bytes!(concat!("../../tests/pki/cards/", $id, ".key.pk8")),
@@ -612,7 +726,7 @@ macro_rules! demo_card {
 }
 
 /// One card per line of `tests/pki/cards.txt`, then a card without the JPKI AP.
-static DEMO_CARDS: [DemoCard; 14] = [
+static DEMO_CARDS: [DemoCard; 17] = [
     demo_card!("taro", "資格 太郎", "資格有効（本人）", AUTH_PIN_MAX_TRIES),
     demo_card!(
         "family",
@@ -661,12 +775,39 @@ static DEMO_CARDS: [DemoCard; 14] = [
     demo_card!("locked", "鍵掛 四郎", "暗証番号ロック", 0),
     demo_card!("one-try", "残一 五郎", "暗証番号 残り1回", 1),
     demo_card!("expired", "失効 六子", "証明書失効", AUTH_PIN_MAX_TRIES),
+    // 顔認証マイナンバーカード: the PIN is locked at issue and there is no 署名用 certificate.
+    demo_card!(
+        "face",
+        "顔認 七子",
+        "顔認証マイナンバーカード",
+        0,
+        Profile::Card,
+        false
+    ),
+    demo_card!(
+        "android",
+        "端末 八郎",
+        "スマホ（Android）",
+        AUTH_PIN_MAX_TRIES,
+        Profile::AndroidPhone,
+        true
+    ),
+    demo_card!(
+        "iphone",
+        "端末 九子",
+        "スマホ（iPhone）",
+        AUTH_PIN_MAX_TRIES,
+        Profile::IPhone,
+        true
+    ),
     DemoCard {
         id: "not-jpki",
         holder: "別種 カード",
         pin: DEMO_PIN,
         shows: "他のICカード",
         pin_tries: AUTH_PIN_MAX_TRIES,
+        profile: Profile::Card,
+        signature: false,
         files: None,
     },
 ];
@@ -720,7 +861,7 @@ impl VirtualReader {
 
 impl Reader for VirtualReader {
     fn read_auth_certificate(&mut self) -> Result<AuthCertificate, CardError> {
-        jpki::read_auth_certificate(self.session()?)
+        jpki::read_certificate(self.session()?).map(|(_, cert)| cert)
     }
 
     fn pin_status(&mut self) -> Result<jpki::PinStatus, CardError> {
@@ -734,6 +875,22 @@ impl Reader for VirtualReader {
         card: &jpki::CardIdentity,
     ) -> Result<PinAuthentication, CardError> {
         jpki::authenticate_card(self.session()?, pin, challenge, card)
+    }
+
+    fn read_auth_certificate_with_pin(
+        &mut self,
+        pin: &[u8],
+        card: &jpki::CardIdentity,
+    ) -> Result<AuthCertificate, CardError> {
+        jpki::read_certificate_with_pin(self.session()?, pin, card)
+    }
+
+    fn authenticate_on_phone(
+        &mut self,
+        challenge: &[u8],
+        card: &jpki::CardIdentity,
+    ) -> Result<PinAuthentication, CardError> {
+        jpki::authenticate_on_phone(self.session()?, challenge, card)
     }
 }
 
@@ -1424,6 +1581,9 @@ mod tests {
             ("locked", "鍵掛 四郎", 0),
             ("one-try", "残一 五郎", 1),
             ("expired", "失効 六子", 3),
+            ("face", "顔認 七子", 0),
+            ("android", "端末 八郎", 3),
+            ("iphone", "端末 九子", 3),
             ("not-jpki", "別種 カード", 3),
         ];
         let cards = demo_cards();
@@ -1480,7 +1640,7 @@ mod tests {
         assert_eq!(reader.pin_status(), Err(CardError::NoCard));
         reader.place(demo_cards()[0].insert());
         let taro = reader.pin_status().expect("a card");
-        assert_eq!(taro.tries, 3);
+        assert_eq!(taro.tries(), Some(3));
         reader.remove();
         assert_eq!(
             reader.authenticate(b"1234", b"c", &taro.card),
@@ -1492,8 +1652,8 @@ mod tests {
             Err(CardError::WrongPin { tries_left: 2 })
         );
         assert_eq!(
-            reader.pin_status().map(|s| s.tries),
-            Ok(2),
+            reader.pin_status().map(|s| s.tries()),
+            Ok(Some(2)),
             "kept across sessions"
         );
         let auth = reader
@@ -1501,10 +1661,10 @@ mod tests {
             .expect("right PIN");
         assert_eq!(auth.certificate.der(), TARO);
         assert!(auth.signature.verifies(&auth.certificate, b"c"));
-        assert_eq!(reader.pin_status().map(|s| s.tries), Ok(3));
+        assert_eq!(reader.pin_status().map(|s| s.tries()), Ok(Some(3)));
         reader.place(demo_card("locked").expect("listed").insert());
         let locked = reader.pin_status().expect("a card");
-        assert_eq!(locked.tries, 0);
+        assert_eq!(locked.tries(), Some(0));
         assert_eq!(
             reader.authenticate(b"1234", b"c", &locked.card),
             Err(CardError::PinBlocked)
@@ -1528,7 +1688,7 @@ mod tests {
             reader.authenticate(other.pin.as_bytes(), b"c", &first.card),
             Err(CardError::CardChanged)
         );
-        assert_eq!(reader.pin_status().map(|s| s.tries), Ok(before.tries));
+        assert_eq!(reader.pin_status().map(|s| s.tries()), Ok(before.tries()));
         assert!(reader
             .authenticate(other.pin.as_bytes(), b"c", &before.card)
             .is_ok());

@@ -29,12 +29,36 @@ pub fn readers() -> Result<String, CardError> {
 pub fn read_cert(reader: Option<String>, json: bool) -> Result<String, CardError> {
     let reader = choose_reader(&pcsc::list_readers_with_state()?, reader.as_deref())?;
     let started = Instant::now();
-    let (cert, exchanges) = PcscReader::new(Some(reader.clone())).with_channel(|channel| {
+    let read = PcscReader::new(Some(reader.clone())).with_channel(|channel| {
         let mut counting = CountingChannel::new(channel);
-        let cert = jpki::read_auth_certificate(&mut counting)?;
-        Ok((cert, counting.into_exchanges()))
+        let read = jpki::read_certificate(&mut counting);
+        Ok((read, counting.into_exchanges()))
     })?;
-    let report = CertReport::new(reader, &cert, &exchanges, started.elapsed());
+    let (holder, cert, exchanges) = match read {
+        (Ok((holder, cert)), exchanges) => (holder, cert, exchanges),
+        // An Android phone opens its certificate only to its PIN: say which holder it is.
+        (Err(CardError::PinFirst), _) => {
+            let note = "certificate needs the phone's PIN first (not read; no PIN sent)";
+            return Ok(if json {
+                format!(
+                    "{}\n",
+                    miniserde::json::to_string(&HolderOnly {
+                        reader,
+                        holder: jpki::Holder::AndroidPhone.describe().to_owned(),
+                        note: note.to_owned(),
+                    })
+                )
+            } else {
+                format!(
+                    "reader      {reader}\nholder      {}\n            {note}\n",
+                    jpki::Holder::AndroidPhone.describe()
+                )
+            });
+        }
+        (Err(e), _) => return Err(e),
+    };
+    let mut report = CertReport::new(reader, &cert, &exchanges, started.elapsed());
+    report.holder = holder.describe().to_owned();
     Ok(if json {
         report.to_json()
     } else {
@@ -42,12 +66,29 @@ pub fn read_cert(reader: Option<String>, json: bool) -> Result<String, CardError
     })
 }
 
-/// `pin-status`: the user-authentication PIN's tries left, asked without using a try.
+/// `read-cert` on a holder whose certificate needs its PIN, as JSON.
+#[derive(miniserde::Serialize)]
+struct HolderOnly {
+    reader: String,
+    holder: String,
+    note: String,
+}
+
+/// `pin-status`: which holder is on the reader and its user-authentication PIN's tries
+/// left, asked without using a try (an iPhone is asked nothing: it takes no PIN here).
 pub fn pin_status(reader: Option<String>) -> Result<String, CardError> {
     let reader = choose_reader(&pcsc::list_readers_with_state()?, reader.as_deref())?;
-    let tries = PcscReader::new(Some(reader.clone()))
-        .with_channel(|channel| jpki::pin_tries_left(channel))?;
-    Ok(format_pin_status(&reader, tries))
+    let (holder, tries) = PcscReader::new(Some(reader.clone())).with_channel(|channel| {
+        let holder = jpki::holder(channel)?;
+        match holder {
+            jpki::Holder::Card | jpki::Holder::AndroidPhone => {
+                Ok((holder, Some(jpki::pin_tries_left(channel)?)))
+            }
+            jpki::Holder::IPhone => Ok((holder, None)),
+            jpki::Holder::Unknown => Err(CardError::UnknownHolder),
+        }
+    })?;
+    Ok(format_pin_status(&reader, holder, tries))
 }
 
 /// The exact name of the reader a diagnostic uses, so it can say which one it read:
@@ -126,9 +167,15 @@ fn format_readers(readers: &[ReaderState]) -> Result<String, CardError> {
     Ok(out)
 }
 
-fn format_pin_status(reader: &str, tries: u8) -> String {
-    let mut out = format!(
-        "reader      {reader}\ntries left  {tries} of {}  (asked without using a try)\n",
+fn format_pin_status(reader: &str, holder: jpki::Holder, tries: Option<u8>) -> String {
+    let mut out = format!("reader      {reader}\nholder      {}\n", holder.describe());
+    let Some(tries) = tries else {
+        out.push_str("tries left  (none asked: the person authenticates on the phone)\n");
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "tries left  {tries} of {}  (asked without using a try)",
         jpki::AUTH_PIN_MAX_TRIES
     );
     if tries == 0 {
@@ -167,6 +214,7 @@ impl Exchange {
             (0x00, INS_READ_BINARY, _) => "READ BINARY".to_owned(),
             (0x00, INS_VERIFY, _) => "VERIFY".to_owned(),
             (0x80, INS_SIGN, _) => "SIGN".to_owned(),
+            (0x80, jpki::INS_LAST_COMMAND, _) => "LAST COMMAND".to_owned(),
             _ => self.header.iter().map(|b| format!("{b:02X}")).collect(),
         }
     }
@@ -222,6 +270,7 @@ impl CardChannel for CountingChannel<'_> {
 #[derive(Debug, Clone, PartialEq, miniserde::Serialize)]
 struct CertReport {
     reader: String,
+    holder: String,
     serial: String,
     issuer: String,
     not_before: String,
@@ -244,6 +293,7 @@ impl CertReport {
         let count = |ins: u8| exchanges.iter().filter(|e| e.header[1] == ins).count();
         Self {
             reader,
+            holder: jpki::Holder::Card.describe().to_owned(),
             serial: cert.serial_hex(),
             issuer: format_name(cert.issuer_der()).unwrap_or_else(|| "(unreadable)".to_owned()),
             not_before: format_time(cert.not_before()),
@@ -258,9 +308,10 @@ impl CertReport {
 
     fn to_text(&self) -> String {
         format!(
-            "reader      {}\nserial      {}\nissuer      {}\nnot before  {}\nnot after   {}\n\
+            "reader      {}\nholder      {}\nserial      {}\nissuer      {}\nnot before  {}\nnot after   {}\n\
              length      {} bytes\napdus       {} ({} SELECT, {} READ BINARY)\ntime        {:.1} ms\n",
             self.reader,
+            self.holder,
             self.serial,
             self.issuer,
             self.not_before,
@@ -444,10 +495,18 @@ mod tests {
 
     #[test]
     fn pin_status_says_tries_and_blocking() {
-        let shown = format_pin_status("R", 3);
+        use jpki::Holder;
+        let shown = format_pin_status("R", Holder::Card, Some(3));
         assert!(shown.contains("tries left  3 of 3"), "{shown}");
+        assert!(shown.contains("holder      My Number Card\n"), "{shown}");
         assert!(!shown.contains("blocked"));
-        assert!(format_pin_status("R", 0).contains("blocked"));
+        assert!(format_pin_status("R", Holder::Card, Some(0)).contains("blocked"));
+        let android = format_pin_status("R", Holder::AndroidPhone, Some(2));
+        assert!(android.contains("holder      Android phone"), "{android}");
+        assert!(android.contains("tries left  2 of 3"), "{android}");
+        let iphone = format_pin_status("R", Holder::IPhone, None);
+        assert!(iphone.contains("holder      iPhone"), "{iphone}");
+        assert!(iphone.contains("none asked"), "{iphone}");
     }
 
     #[test]
@@ -557,6 +616,7 @@ mod tests {
         );
         let text = report.to_text();
         assert!(text.contains("serial      0705D990\n"), "{text}");
+        assert!(text.contains("holder      My Number Card\n"), "{text}");
         assert!(
             text.contains("not before  2024-01-22T00:00:00Z\n"),
             "{text}"

@@ -363,6 +363,12 @@ pub fn demo_tour(
         let Ok(index) = u8::try_from(i) else { break };
         s.act_and_settle(A::DemoToggleCard(index));
         let name = format!("{:03}-{}", 40 + i, card.id);
+        if s.app().state().name() == "EnterPin(Typing)" {
+            // An Android phone: its PIN, in 目視 mode too (the reason is on the pad).
+            shot(s.app(), &format!("{name}-pin"), text)?;
+            digits(&mut s, card.pin);
+            s.act_and_settle(A::Next);
+        }
         if s.app().state().name() == "ReadFailed" {
             shot(s.app(), &format!("{name}-error"), text)?;
             s.act_and_settle(A::Back);
@@ -382,6 +388,26 @@ pub fn demo_tour(
             s.act_and_settle(A::Close);
         }
         s.act_and_settle(A::DemoToggleCard(index));
+    }
+
+    // What a phone or an unknown holder is told (fed in as the worker reports it).
+    for (name, e) in [
+        ("057-phone-moved-error", crate::card::CardError::PhoneMoved),
+        (
+            "058-unknown-holder-error",
+            crate::card::CardError::UnknownHolder,
+        ),
+        (
+            "059-phone-locked-error",
+            crate::card::CardError::PhoneLocked,
+        ),
+    ] {
+        s.act_and_settle(A::Next);
+        s.act(A::ReadCard);
+        s.take_pending();
+        s.feed(Event::CertificateRead(Err(e)));
+        shot(s.app(), name, text)?;
+        s.act_and_settle(A::Back);
     }
 
     // --- メニュー, カードリーダー選択, お知らせ ------------------------------------------------
@@ -491,9 +517,43 @@ pub fn demo_tour(
     s.act_and_settle(A::Next);
     s.act_and_settle(A::Ok);
     s.act_and_settle(A::DemoToggleCard(locked));
-    shot(s.app(), "101-pin-locked-error", text)?;
+    shot(s.app(), "101-pin-locked-card", text)?;
     s.act_and_settle(A::Back);
     s.act_and_settle(A::DemoToggleCard(locked));
+    // A 顔認証マイナンバーカード: no pad; staff confirm by the photo, 目視 this once.
+    let face = index_of("face");
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::Ok);
+    s.act_and_settle(A::DemoToggleCard(face));
+    s.act_and_settle(A::VisualInstead);
+    shot(s.app(), "103-visual-once-confirm", text)?;
+    s.act_and_settle(A::Ok);
+    s.act_and_settle(A::Next);
+    shot(s.app(), "104-visual-once-result", text)?;
+    s.act_and_settle(A::Close);
+    s.act_and_settle(A::DemoToggleCard(face));
+    // An Android phone: its スマホ用 PIN; an iPhone: no pad, authenticated on the phone.
+    let android = index_of("android");
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::Ok);
+    s.act_and_settle(A::DemoToggleCard(android));
+    shot(s.app(), "106-pin-android", text)?;
+    digits(&mut s, demo_cards()[usize::from(android)].pin);
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::Next);
+    shot(s.app(), "107-pin-android-result", text)?;
+    s.act_and_settle(A::Close);
+    s.act_and_settle(A::DemoToggleCard(android));
+    let iphone = index_of("iphone");
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::Ok);
+    s.act_and_settle(A::DemoToggleCard(iphone));
+    shot(s.app(), "108-pin-iphone", text)?;
+    s.act_and_settle(A::Next);
+    s.act_and_settle(A::Next);
+    shot(s.app(), "109-pin-iphone-result", text)?;
+    s.act_and_settle(A::Close);
+    s.act_and_settle(A::DemoToggleCard(iphone));
     // The card is taken off while the patient types: the PIN is wiped.
     s.act_and_settle(A::Next);
     s.act_and_settle(A::Ok);
@@ -735,6 +795,9 @@ mod tests {
             "EnterPin(NoCard)",
             "EnterPin(AskingTries)",
             "EnterPin(Typing)",
+            "EnterPin(OnPhone)",
+            "EnterPin(Unusable)",
+            "Ask(VisualOnce)",
             "ReadCard(WaitCard)",
             "ReadCard(GettingChallenge)",
             "ReadCard(Reading)",

@@ -87,6 +87,21 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
             // `pin` is dropped (and wiped) at the end of this arm.
             vec![Event::Authenticated(result.map(Box::new))]
         }
+        Command::ReadCertificateWithPin { pin, card } => {
+            let result = backends
+                .reader
+                .reader()
+                .read_auth_certificate_with_pin(pin.expose(), &card);
+            // `pin` is dropped (and wiped) at the end of this arm.
+            vec![Event::CertificateRead(result)]
+        }
+        Command::AuthenticateOnPhone { challenge, card } => {
+            let result = backends
+                .reader
+                .reader()
+                .authenticate_on_phone(&challenge.nonce, &card);
+            vec![Event::Authenticated(result.map(Box::new))]
+        }
         Command::GetChallenge => vec![Event::ChallengeIssued(backends.center.challenge())],
         Command::CheckQualificationWithPin {
             authentication,

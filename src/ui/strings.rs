@@ -569,8 +569,67 @@ pub fn card_error(e: &CardError) -> Advice {
             what: "カードリーダーとの通信に失敗しました。",
             next: "カードをセットし直して、もう一度読み取ってください。続く場合はカードリーダーを接続し直してください。",
         },
+        CardError::UnknownHolder => Advice {
+            what: "このカード（またはスマートフォン）は、この端末では読み取れない種類のものです。",
+            next: "マイナンバーカードをお持ちでしたら、カードをセットしてください。お持ちでない場合は、職員にお声がけください。",
+        },
+        CardError::PinFirst => Advice {
+            what: PHONE_PIN_REASON,
+            next: "もう一度スマートフォンをかざし、スマホ用電子証明書の暗証番号（数字4桁）を入力してください。",
+        },
+        CardError::PhoneLocked => Advice {
+            what: "iPhoneでの本人確認が済んでいないため、読み取れませんでした。",
+            next: PHONE_AUTH_AGAIN,
+        },
+        CardError::PhoneUnexpected(_) => Advice {
+            what: "スマートフォンから想定していない応答があったため、読み取りを中止しました（暗証番号の入力回数は減っていません）。",
+            next: PHONE_AUTH_AGAIN,
+        },
+        CardError::PhonePinBlocked => Advice {
+            what: "スマホ用電子証明書の暗証番号がロックされているため、スマートフォンでは本人確認ができません。",
+            next: "マイナンバーカードをお持ちでしたら、カードをセットしてください。お持ちでない場合は、職員にお声がけください。",
+        },
+        CardError::PhoneMoved => Advice {
+            what: "読み取りの途中でスマートフォンがカードリーダーから離れました。",
+            next: "スマートフォンをカードリーダーの中央にかざし、読み取りが終わるまで動かさないでください（金属の台の上では読み取れないことがあります）。続く場合は、マイナンバーカードをお使いいただくか、職員にお声がけください。",
+        },
     }
 }
+
+// --- スマートフォン・顔認証マイナンバーカード ---------------------------------------------------
+
+/// 目視 mode on an Android phone: why its PIN is asked (one sentence).
+pub const PHONE_PIN_REASON: &str = "スマートフォンの電子証明書は暗証番号を入力しないと読み取れないため、目視確認でもスマホ用電子証明書の暗証番号（数字4桁）を入力していただきます。";
+/// The prompt on an Android phone's pad.
+pub const PHONE_PIN_PROMPT: &str = "スマホ用電子証明書の暗証番号（数字4桁）を入力してください";
+/// The last try on an Android phone.
+pub const PHONE_PIN_LAST_TRY: &str = "あと1回間違えるとスマホ用電子証明書がロックされます。ロックされた場合は、マイナンバーカードをお使いください。";
+/// What to do when an iPhone did not allow the read.
+pub const PHONE_AUTH_AGAIN: &str = "iPhoneでFace ID などの本人確認をしてから、iPhoneをカードリーダーにかざし、動かさずにお待ちください。続く場合は、マイナンバーカードをお使いいただくか、職員にお声がけください。";
+/// Title of the iPhone screen.
+pub const PHONE_TITLE: &str = "iPhoneで本人確認";
+/// The iPhone screen: what the patient does.
+pub const PHONE_STEPS: [&str; 3] = [
+    "1. iPhoneでマイナンバーカードを表示し、Face ID（またはTouch ID・パスコード）で本人確認をしてください。",
+    "2. iPhoneをカードリーダーにかざしたまま、動かさないでください。",
+    "3. 「次へ」を押すと読み取りを始めます。",
+];
+/// The iPhone screen: no PIN here.
+pub const PHONE_NO_PIN: &str = "iPhoneの場合、この端末で暗証番号を入力する必要はありません。";
+/// Title of the screen for a card whose PIN cannot be used.
+pub const PIN_UNUSABLE_TITLE: &str = "本人確認の方法";
+/// The card's PIN cannot be used (blocked before anything was typed): neutral words.
+pub const PIN_UNUSABLE: &str = "このマイナンバーカードは、暗証番号による本人確認ができません。";
+/// What staff can do instead.
+pub const PIN_UNUSABLE_NEXT: &str = "顔認証マイナンバーカードや、暗証番号がロックされたカードの場合です。職員がカードの顔写真で患者本人であることを確認できます。確認してから「目視で確認する」を押してください。";
+/// The button that runs this one check in 目視 mode.
+pub const VISUAL_INSTEAD: &str = "目視で確認する";
+/// The last-try warning's alternative.
+pub const PIN_LAST_TRY_VISUAL: &str = "暗証番号に自信がない場合は、入力せずに、職員がカードの顔写真で本人確認をすることもできます（「目視で確認する」）。";
+/// Title of the staff confirmation.
+pub const VISUAL_ONCE_TITLE: &str = "目視確認";
+/// The staff confirmation before a one-time 目視 check.
+pub const VISUAL_ONCE_QUESTION: &str = "職員がマイナンバーカードの顔写真と患者本人を見比べて、本人であることを確認しましたか。OKを押すと、今回の資格確認だけ目視確認で行います（設定は変わりません）。";
 
 /// What to do after a wrong PIN (the `next` of [`CardError::WrongPin`]).
 pub const PIN_RETRY: &str = "正しい暗証番号（数字4桁）を入力し直してください。3回誤るとロックがかかり、住民票のある市町村窓口での手続きが必要になります。";
@@ -739,6 +798,49 @@ fn rejected(code: &ErrorCode) -> Advice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_and_unknown_holders_are_never_called_not_a_my_number_card() {
+        use crate::card::apdu::StatusWord;
+        for e in [
+            CardError::UnknownHolder,
+            CardError::PinFirst,
+            CardError::PhoneLocked,
+            CardError::PhoneUnexpected(StatusWord::Other(0x6985)),
+            CardError::PhoneMoved,
+            CardError::PhonePinBlocked,
+        ] {
+            let advice = card_error(&e);
+            let words = format!("{}{}", advice.what, advice.next);
+            assert!(!words.contains("ではありません"), "{e:?}: {words}");
+            assert!(
+                !words.contains("市区町村") && !words.contains("市町村"),
+                "{e:?}: {words}"
+            );
+            // Each names what to do next: hold still, use the card, or ask staff.
+            assert!(
+                [
+                    "動かさ",
+                    "マイナンバーカードをお",
+                    "職員",
+                    "暗証番号（数字4桁）を入力"
+                ]
+                .iter()
+                .any(|w| advice.next.contains(w)),
+                "{e:?}: {}",
+                advice.next
+            );
+        }
+        assert!(card_error(&CardError::PhoneMoved)
+            .next
+            .contains("動かさない"));
+        assert!(card_error(&CardError::UnknownHolder).next.contains("職員"));
+        assert!(
+            card_error(&CardError::PhoneUnexpected(StatusWord::Other(0x6985)))
+                .what
+                .contains("減っていません")
+        );
+    }
 
     #[test]
     fn wrong_pin_says_the_tries_left_as_the_manual_does() {

@@ -33,6 +33,15 @@ if [ ! -f sign-ca.key.pem ]; then
   openssl x509 -in sign-ca.cert.pem -outform DER -out sign-ca.cert.der
 fi
 
+phone_ca_subj="/C=JP/O=JPKI/OU=JPKI for smartphone user authentication/OU=Japan Agency for Local Authority Information Systems/OU=DEMO TEST ONLY"
+if [ ! -f phone-ca.key.pem ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -sha256 -keyout phone-ca.key.pem -out phone-ca.cert.pem \
+    -days 7300 -subj "$phone_ca_subj" -set_serial 0x6D18008 \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl x509 -in phone-ca.cert.pem -outform DER -out phone-ca.cert.der
+fi
+
 # `openssl ca` (not `x509 -req`) because only it takes explicit validity dates in OpenSSL 3.0.
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
@@ -65,6 +74,7 @@ CNF
 }
 ca_config auth ca digitalSignature
 ca_config sign sign-ca "digitalSignature,nonRepudiation"
+ca_config phone phone-ca digitalSignature
 
 # issue CA-NAME OUT-PREFIX SERIAL NOT-BEFORE NOT-AFTER CN: a new RSA-2048 key and certificate,
 # unless OUT-PREFIX.cert.der exists.
@@ -82,9 +92,16 @@ issue() {
   echo "made $out (serial $serial)"
 }
 
+# cards.txt: id serial-hex not-before not-after opaque-cn [CA: card (default) or phone].
+# A phone's user-authentication certificate comes from the スマホ用 CA; its signature
+# certificate from the same demo signature CA as the cards'.
 # cards.txt: id serial-hex not-before(YYYYMMDDhhmmssZ) not-after opaque-cn
-grep -v '^#' cards.txt | while read -r id serial nb na cn; do
+grep -v '^#' cards.txt | while read -r id serial nb na cn ca; do
   [ -n "$id" ] || continue
-  issue auth "cards/$id" "$serial" "$nb" "$na" "$cn"
+  if [ "${ca:-card}" = phone ]; then
+    issue phone "cards/$id" "$serial" "$nb" "$na" "$cn"
+  else
+    issue auth "cards/$id" "$serial" "$nb" "$na" "$cn"
+  fi
   issue sign "cards/$id.sign" "01$serial" "$nb" "$na" "$cn"
 done

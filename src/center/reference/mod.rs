@@ -37,7 +37,10 @@ use crate::card::AuthCertificate;
 use crate::sensitive::SensitiveText;
 
 pub use accounts::{ACCESS_TOKEN_SECONDS, CHALLENGE_SECONDS, REFRESH_TOKEN_SECONDS};
-pub use records::{demo_issuer_der, demo_records, demo_taro, Record, DEMO_TARO_SERIAL};
+pub use records::{
+    demo_issuer_der, demo_phone_issuer_der, demo_records, demo_taro, Record, DEMO_PHONES,
+    DEMO_TARO_SERIAL,
+};
 
 /// The demo account's 機関コード (10 digits, valid check digit). Demo data, not a real
 /// institution.
@@ -291,8 +294,14 @@ impl ReferenceCenter {
     pub fn with_demo_records() -> ReferenceCenter {
         let mut center = ReferenceCenter::new();
         let issuer = demo_issuer_der();
-        for (_, serial, record) in demo_records() {
-            center.bind(serial, &issuer, record);
+        let phone_issuer = demo_phone_issuer_der();
+        center.add_phone_issuer(&phone_issuer);
+        for (id, serial, record) in demo_records() {
+            if DEMO_PHONES.contains(&id) {
+                center.bind(serial, &phone_issuer, record);
+            } else {
+                center.bind(serial, &issuer, record);
+            }
         }
         if center.add_account(&demo_registration()).is_err() {
             log::error!("reference center: the demo account could not be made");
@@ -301,6 +310,12 @@ impl ReferenceCenter {
             center.add_notice(notice);
         }
         center
+    }
+
+    /// Certificates issued by `issuer_der` are smartphone certificates: no grace period
+    /// after they expire (the card's keeps giving 資格情報 for three months).
+    pub fn add_phone_issuer(&mut self, issuer_der: &[u8]) {
+        self.records.add_phone_issuer(issuer_der);
     }
 
     /// Binds `record` to the certificate with serial `serial_hex` (hex, any case) issued by

@@ -12,6 +12,12 @@ use crate::card::AuthCertificate;
 /// The demo card's certificate (TEST-ONLY PKI), the source of the demo issuer DN.
 const TARO_CERT_DER: &[u8] = include_bytes!("../../../tests/pki/cards/taro.cert.der");
 
+/// A demo phone's certificate (TEST-ONLY スマホ用 CA), the source of the phone issuer DN.
+const ANDROID_CERT_DER: &[u8] = include_bytes!("../../../tests/pki/cards/android.cert.der");
+
+/// The demo holders whose certificates come from the スマホ用 CA (`tests/pki/cards.txt`).
+pub const DEMO_PHONES: [&str; 2] = ["android", "iphone"];
+
 /// Serial number of the demo card 資格 太郎 (`tests/pki/cards.txt`).
 pub const DEMO_TARO_SERIAL: &str = "0705D990";
 
@@ -36,9 +42,19 @@ struct Binding {
 #[derive(Default)]
 pub(super) struct Records {
     bindings: Vec<Binding>,
+    /// Issuers (DER Names) of smartphone certificates: no grace after expiry.
+    phone_issuers: Vec<Vec<u8>>,
 }
 
 impl Records {
+    /// Certificates from `issuer_der` are smartphone certificates (スマホ用電子証明書 of an
+    /// Android phone, or an iPhone's): they get no grace period after they expire.
+    pub(super) fn add_phone_issuer(&mut self, issuer_der: &[u8]) {
+        if !self.phone_issuers.iter().any(|i| i == issuer_der) {
+            self.phone_issuers.push(issuer_der.to_vec());
+        }
+    }
+
     /// How many records there are.
     pub(super) fn len(&self) -> usize {
         self.bindings.len()
@@ -61,7 +77,8 @@ impl Records {
     ///
     /// - unknown serial + issuer: [`ErrorCode::UnknownCertificate`];
     /// - past the end of the third month after the month the certificate expired in (its
-    ///   grace period for qualification, research/oqs-domain.md §5.2):
+    ///   grace period for qualification, research/oqs-domain.md §5.2), or for a smartphone
+    ///   certificate (no grace, research/phones.md) past its expiry:
     ///   [`ErrorCode::CertificateExpired`];
     /// - from three months before expiry (same day of the month, clamped) until then: the
     ///   answer carries the 付帯情報 (`cert_expiring`);
@@ -80,6 +97,13 @@ impl Records {
             .ok_or(ErrorCode::UnknownCertificate)?;
         let today = Date::from_unix_jst(now_unix);
         let expiry = Date::from_unix_jst(certificate.not_after().unix_seconds);
+        let phone = self
+            .phone_issuers
+            .iter()
+            .any(|i| i.as_slice() == certificate.issuer_der());
+        if phone && now_unix > certificate.not_after().unix_seconds {
+            return Err(ErrorCode::CertificateExpired);
+        }
         if today > expiry.add_months(3).end_of_month() {
             return Err(ErrorCode::CertificateExpired);
         }
@@ -117,6 +141,14 @@ pub fn demo_issuer_der() -> Vec<u8> {
     // fail in a build that passed its tests.
     let certificate = AuthCertificate::from_der(TARO_CERT_DER.to_vec())
         .expect("the committed demo certificate parses");
+    certificate.issuer_der().to_vec()
+}
+
+/// The issuer DN (DER) of the demo phones: the TEST-ONLY demo スマホ用 CA's subject.
+pub fn demo_phone_issuer_der() -> Vec<u8> {
+    // Compiled in from tests/pki and parsed by the tests, as for `demo_issuer_der`.
+    let certificate = AuthCertificate::from_der(ANDROID_CERT_DER.to_vec())
+        .expect("the committed demo phone certificate parses");
     certificate.issuer_der().to_vec()
 }
 
@@ -404,6 +436,41 @@ pub fn demo_records() -> Vec<(&'static str, &'static str, Record)> {
                 "19880606",
                 Sex::Female,
                 "006",
+            )),
+        ),
+        // 顔認証マイナンバーカード: an ordinary person; the card has no usable PIN.
+        (
+            "face",
+            "0705D99D",
+            valid(person(
+                "顔認 七子",
+                "カオニン ナナコ",
+                "19450303",
+                Sex::Female,
+                "007",
+            )),
+        ),
+        // Smartphones (スマホ用 CA): the same person as a card would be.
+        (
+            "android",
+            "0805D9A0",
+            valid(person(
+                "端末 八郎",
+                "タンマツ ハチロウ",
+                "19920808",
+                Sex::Male,
+                "008",
+            )),
+        ),
+        (
+            "iphone",
+            "0805D9A1",
+            valid(person(
+                "端末 九子",
+                "タンマツ キュウコ",
+                "19990909",
+                Sex::Female,
+                "009",
             )),
         ),
     ]

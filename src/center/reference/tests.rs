@@ -187,19 +187,75 @@ fn every_demo_card_has_one_record_bound_by_serial_and_issuer() {
             (fields.next().unwrap(), fields.next().unwrap())
         })
         .collect();
-    assert_eq!(cards.len(), 13);
+    assert_eq!(cards.len(), 16);
     let records = demo_records();
     let listed: Vec<(&str, &str)> = records.iter().map(|(id, s, _)| (*id, *s)).collect();
     assert_eq!(listed, cards, "cards.txt and the demo records agree");
     for (id, serial) in cards {
         let certificate = cert(id);
         assert_eq!(certificate.serial_hex(), serial, "{id}");
-        assert_eq!(
-            certificate.issuer_der(),
-            demo_issuer_der().as_slice(),
-            "{id}"
-        );
+        let issuer = if DEMO_PHONES.contains(&id) {
+            demo_phone_issuer_der()
+        } else {
+            demo_issuer_der()
+        };
+        assert_eq!(certificate.issuer_der(), issuer.as_slice(), "{id}");
     }
+    assert_ne!(demo_issuer_der(), demo_phone_issuer_der());
+    let phone_ca = include_bytes!("../../../tests/pki/phone-ca.cert.der");
+    let phone_issuer = demo_phone_issuer_der();
+    assert!(phone_ca
+        .windows(phone_issuer.len())
+        .any(|w| w == phone_issuer.as_slice()));
+}
+
+#[test]
+fn phone_certificates_are_accepted_in_both_modes() {
+    let (mut h, _) = Harness::registered(DEC_1_2026_JST);
+    for (id, name) in [("android", "端末 八郎"), ("iphone", "端末 九子")] {
+        let outcome = h.visual(id).unwrap();
+        assert_eq!(outcome.validity, Validity::Valid, "{id}");
+        assert_eq!(outcome.qualification.as_ref().unwrap().name.expose(), name);
+        let challenge = h.center.challenge().unwrap();
+        let signature = sign(id, &challenge.nonce);
+        let outcome = h.pin(id, &challenge.id, &signature).unwrap();
+        assert_eq!(outcome.validity, Validity::Valid, "{id}");
+    }
+    // A phone certificate is bound with its own CA: the card CA's DN does not find it.
+    let mut center = ReferenceCenter::new();
+    center.add_account(&demo_registration()).unwrap();
+    for (_, serial, record) in demo_records() {
+        center.bind(serial, &demo_issuer_der(), record);
+    }
+    let mut h = Harness::with(center, DEC_1_2026_JST);
+    h.center.register_device(&demo_registration()).unwrap();
+    assert_eq!(code(h.visual("android")), ErrorCode::UnknownCertificate);
+}
+
+#[test]
+fn phone_certificates_have_no_grace_after_expiry() {
+    // Both phones' certificates expire 2030-09-18 23:59:59 JST.
+    let sep_18_2030_end = 1_915_973_999;
+    let (mut h, _) = Harness::registered(sep_18_2030_end);
+    for id in DEMO_PHONES {
+        let outcome = h.visual(id).unwrap();
+        assert!(outcome.cert_expiring, "{id}: the notice before expiry");
+    }
+    // One second later a card would still have months of grace; a phone has none.
+    let (mut h, _) = Harness::registered(sep_18_2030_end + 1);
+    for id in DEMO_PHONES {
+        assert_eq!(code(h.visual(id)), ErrorCode::CertificateExpired, "{id}");
+    }
+    // The same certificate where its issuer is not a phone CA: the card's grace applies.
+    let card_issuer = cert("android").issuer_der().to_vec();
+    let mut records = records::Records::default();
+    records.bind("0805D9A0", &card_issuer, demo_taro());
+    assert!(
+        records
+            .answer(&cert("android"), sep_18_2030_end + 1)
+            .is_ok(),
+        "without the phone rule the card's grace applies"
+    );
 }
 
 #[test]

@@ -299,6 +299,8 @@ fn part(command: &Command) -> Part {
         Command::ReadCertificate
         | Command::QueryPinTries { .. }
         | Command::Authenticate { .. }
+        | Command::ReadCertificateWithPin { .. }
+        | Command::AuthenticateOnPhone { .. }
         | Command::ListReaders
         | Command::UseReader(_) => Part::Card,
         Command::CheckQualification(_)
@@ -501,7 +503,7 @@ fn checks(url: &str, runs: usize) -> Result<CheckReport, String> {
     let (cert_len, exchanges) = reader
         .with_channel(|ch| {
             let mut counting = CountingChannel::new(ch);
-            let cert = jpki::read_auth_certificate(&mut counting)?;
+            let (_, cert) = jpki::read_certificate(&mut counting)?;
             Ok((cert.der().len(), counting.into_exchanges()))
         })
         .map_err(|e| format!("certificate read: {e:?}"))?;
@@ -510,18 +512,18 @@ fn checks(url: &str, runs: usize) -> Result<CheckReport, String> {
         command: "ReadCertificate",
         exchanges,
     });
-    let tries = reader
+    let (card, tries) = reader
         .with_channel(|ch| {
             let mut counting = CountingChannel::new(ch);
-            jpki::pin_tries_left(&mut counting)?;
-            Ok(counting.into_exchanges())
+            let status = jpki::pin_status(&mut counting)?;
+            Ok((status.card, counting.into_exchanges()))
         })
         .map_err(|e| format!("PIN tries: {e:?}"))?;
     let challenge = [0x5Au8; 32];
     let authenticate = reader
         .with_channel(|ch| {
             let mut counting = CountingChannel::new(ch);
-            jpki::authenticate(&mut counting, pin.as_bytes(), &challenge)?;
+            jpki::authenticate_card(&mut counting, pin.as_bytes(), &challenge, &card)?;
             Ok(counting.into_exchanges())
         })
         .map_err(|e| format!("PIN flow: {e:?}"))?;

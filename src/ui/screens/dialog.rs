@@ -14,6 +14,7 @@ pub(super) fn ask_title(q: Question) -> &'static str {
         Question::StartPin => s::PIN_TITLE,
         Question::Deregister | Question::DeregisterAgain => s::DEREGISTER,
         Question::Logout => s::LOGOUT,
+        Question::VisualOnce => s::VISUAL_ONCE_TITLE,
     }
 }
 
@@ -34,6 +35,7 @@ pub(super) fn ask(b: &mut Builder<'_>, t: &Text, q: Question) {
         Question::Deregister => (s::DEREGISTER_QUESTION, s::DEREGISTER_BUTTON, true),
         Question::DeregisterAgain => (s::DEREGISTER_AGAIN, s::DEREGISTER_BUTTON, true),
         Question::Logout => (s::LOGOUT_QUESTION, s::LOGOUT_BUTTON, true),
+        Question::VisualOnce => (s::VISUAL_ONCE_QUESTION, s::OK, false),
     };
     dialog(
         b,

@@ -245,8 +245,10 @@ fn view_with<'a>(app: &'a App, size: Size, text: &Text, demo: Option<&'a DemoTra
             tell(&mut b, text, *m);
         }
         State::EnterPin(pad) => {
-            b.header(s::PIN_TITLE, true);
-            pin_entry(&mut b, text, pad);
+            b.header(holders::title(pad), true);
+            if !holders::pin_screen(&mut b, text, pad, visual, app.offers_visual(pad)) {
+                pin_entry(&mut b, text, pad);
+            }
         }
         State::ReadCard(check) => {
             let phase = check.view();
@@ -295,6 +297,7 @@ fn view_with<'a>(app: &'a App, size: Size, text: &Text, demo: Option<&'a DemoTra
 
 mod check;
 mod dialog;
+mod holders;
 mod keyboard;
 mod menu;
 mod pad_keys;

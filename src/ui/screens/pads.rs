@@ -68,7 +68,8 @@ pub(super) fn pin_entry(b: &mut Builder<'_>, t: &Text, pad: &PinPad) {
     let mid = c.x + c.w / 2;
     // Left column: what to do and what is at stake; right column: the pad.
     let col_w = c.w / 2 - 32;
-    let mut y = b.paragraph(t, c.x, c.y, col_w, s::PIN_PROMPT, size::BODY) + 16;
+    let prompt = super::holders::pin_prompt(pad);
+    let mut y = b.paragraph(t, c.x, c.y, col_w, prompt, size::BODY) + 16;
     let (typed, tries, complete) = match pad {
         PinPad::Typing { entry, tries, .. } => (entry.len(), Some(*tries), entry.is_complete()),
         _ => (0, None, false),
@@ -89,7 +90,10 @@ pub(super) fn pin_entry(b: &mut Builder<'_>, t: &Text, pad: &PinPad) {
         PinPad::NoCard {
             notice: Some(DigitNotice::CardChanged),
         } => (Label::Static(s::PIN_CARD_CHANGED), Tone::Warning),
-        PinPad::NoCard { .. } => (Label::Static(s::PIN_SET_CARD), Tone::Warning),
+        // Drawn by `holders` instead.
+        PinPad::NoCard { .. } | PinPad::OnPhone { .. } | PinPad::Unusable { .. } => {
+            (Label::Static(s::PIN_SET_CARD), Tone::Warning)
+        }
     };
     let h = band_height(t, status.as_str(), col_w);
     b.scene.push(
@@ -99,11 +103,12 @@ pub(super) fn pin_entry(b: &mut Builder<'_>, t: &Text, pad: &PinPad) {
     );
     y += h + 16;
     if tries == Some(1) {
-        let h = band_height(t, s::PIN_LAST_TRY, col_w);
+        let last_try = super::holders::last_try(pad);
+        let h = band_height(t, last_try, col_w);
         b.scene.push(
             Rect::new(c.x, y, col_w, h),
             Kind::Band {
-                text: Label::Static(s::PIN_LAST_TRY),
+                text: Label::Static(last_try),
                 tone: Tone::Warning,
             },
             None,
