@@ -779,7 +779,7 @@ static DEMO_CARDS: [DemoCard; 17] = [
     demo_card!(
         "face",
         "顔認 七子",
-        "顔認証マイナンバーカード",
+        "顔認証カード",
         0,
         Profile::Card,
         false
