@@ -56,11 +56,11 @@ Comment: The binary also contains third-party crates and fonts; their licences a
  are in /usr/share/doc/myna-kakunin/licenses.txt (what \`myna-kakunin --licenses\` prints).
 
 Files: *
-Copyright: the myna-kakunin authors
+Copyright: $(date -u -d "@$epoch" +%Y) the myna-kakunin authors
 License: MIT or Apache-2.0
 
 Files: fonts/*
-Copyright: Morisawa Inc.; Adobe (Noto Sans CJK)
+Copyright: 2022 The BIZ UDGothic Project Authors; 2014-2021 Adobe (Noto Sans CJK)
 License: OFL-1.1
  The full text is in /usr/share/doc/myna-kakunin/licenses.txt.
 
@@ -90,6 +90,8 @@ mkdir -p "$shlibs_dir/debian"
 printf 'Source: myna-kakunin\n\nPackage: myna-kakunin\nArchitecture: any\n' >"$shlibs_dir/debian/control"
 shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps -O "$root/usr/bin/myna-kakunin" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { echo "deb: dpkg-shlibdeps found no libraries"; exit 1; }
+# PC/SC is linked, so dpkg-shlibdeps names libpcsclite1 with its version; say it anyway if not.
+grep -q 'libpcsclite1' <<<"$shlibs" || shlibs="$shlibs, libpcsclite1"
 
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 cat >"$root/DEBIAN/control" <<EOF
@@ -98,7 +100,7 @@ Version: $version
 Architecture: $arch
 Maintainer: myna-kakunin maintainers <myna-kakunin@example.jp>
 Installed-Size: $size
-Depends: $shlibs, pcscd, libpcsclite1, libx11-6, libx11-xcb1, libxcursor1, libxi6, libxkbcommon-x11-0
+Depends: $shlibs, pcscd, libx11-6, libx11-xcb1, libxcursor1, libxi6, libxkbcommon-x11-0
 Section: misc
 Priority: optional
 Description: qualification-check kiosk for the My Number Card
@@ -118,7 +120,7 @@ dpkg-deb --contents "$deb" | awk '{print "  " $6}'
 start=$SECONDS
 lintian_root=
 [ "$(id -u)" = 0 ] && lintian_root=--allow-root
-lintian $lintian_root --fail-on error --no-tag-display-limit "$deb" || { echo "deb: lintian reports errors"; exit 1; }
+lintian $lintian_root --fail-on error --tag-display-limit 0 "$deb" || { echo "deb: lintian reports errors"; exit 1; }
 echo "lintian: no errors ($((SECONDS - start)) s)"
 
 if [ -n "$install_check" ]; then

@@ -505,7 +505,7 @@ pub fn write_licenses(out: &Path) {
         println!("cargo:rerun-if-changed={file}");
         let text = fs::read_to_string(root_dir.join(file))
             .unwrap_or_else(|e| fail(&format!("licences: {file}: {e}")));
-        let r = add(format!("{file}"), text);
+        let r = add(file.to_owned(), text);
         fonts.push_str(&format!("{what} (OFL-1.1): [{r}]\n"));
     }
     let mut std_refs = Vec::new();

@@ -710,8 +710,10 @@ mod tests {
         assert!(center_config_from(&absent, &data, &none).is_ok());
         chmod(&data, 0o755);
         // Another user's file (only root can make one here).
-        let root =
-            fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)) == Ok(0);
+        let root = fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+            .ok()
+            == Some(0);
         if root {
             std::os::unix::fs::chown(&config, Some(65534), None).expect("chown");
             refused(&config);
