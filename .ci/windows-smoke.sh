@@ -69,7 +69,7 @@ echo "wine prefix ready in $((SECONDS - start)) s"
 
 # The diagnostics print to the console they were started from (the GUI .exe attaches to
 # it), with README's exit codes: --version 0; readers 1 and its diagnostic (wine 8's
-# winscard is a stub: no PC/SC service); a usage error 2.
+# winscard is a stub: no PC/SC service); a usage error 2; a configuration error 3.
 start=$SECONDS
 # Windows paths through wine's Z: drive (winepath would start wine outside the X server, and
 # a console made later in that wine session has no screen buffer).
@@ -100,7 +100,12 @@ echo "console: $(grep '^myna-kakunin readers: ' <<<"$out")"
 out=$(console "$exe" --bogus)
 grep -q '^usage: myna-kakunin' <<<"$out" && grep -q -x 'exit=2' <<<"$out" \
   || { echo "windows-smoke: a usage error in the console:"; echo "$out"; exit 1; }
-echo "console checks (--version, readers, a usage error) took $((SECONDS - start)) s"
+# The kiosk attaches only to say why it cannot start: here no center is configured, exit 3.
+mkdir -p "$tmp/empty-data"
+out=$(console "$exe" --data-dir "$(winpath "$tmp/empty-data")")
+grep -q 'no center configured' <<<"$out" && grep -q -x 'exit=3' <<<"$out" \
+  || { echo "windows-smoke: the kiosk without a center, in the console:"; echo "$out"; exit 1; }
+echo "console checks (--version, readers, a usage error, a configuration error) took $((SECONDS - start)) s"
 
 start=$SECONDS
 MYNA_WINE_EXE="$exe" timeout 600 cargo test --locked --all-features --test wine_smoke -- \

@@ -379,12 +379,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
 
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
-    // The .exe is a GUI program: without this, nothing it prints reaches cmd or PowerShell.
-    #[cfg(windows)]
-    myna_kakunin::shell::windows::attach_parent_console();
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => {
+            attach_console();
             eprintln!("{e}\n{USAGE}");
             return ExitCode::from(EXIT_USAGE);
         }
@@ -396,6 +394,11 @@ fn main() -> ExitCode {
         }
         _ => None,
     };
+    // Everything but the kiosk prints for the person at the console; the kiosk attaches
+    // only to say why it cannot start (attached, closing that console would end it).
+    if !matches!(args.mode, Mode::Kiosk { .. }) {
+        attach_console();
+    }
     if let Err(e) = logging::init(args.log, log_file.as_deref()) {
         warn!("no log file in the data folder: {e}");
     }
@@ -447,6 +450,14 @@ fn main() -> ExitCode {
             started,
         ),
     }
+}
+
+/// Windows: the .exe is a GUI program, so without this nothing it prints reaches the cmd or
+/// PowerShell window it was started from (started from Explorer, there is none to attach
+/// to). Elsewhere the terminal is already there.
+fn attach_console() {
+    #[cfg(windows)]
+    myna_kakunin::shell::windows::attach_parent_console();
 }
 
 /// Prints a diagnostic's result: the text on standard output and exit 0, or the error
@@ -772,6 +783,7 @@ fn wiring(demo: bool, fresh: bool, overrides: &Overrides) -> Result<Wiring, u8> 
 #[cfg(not(feature = "demo"))]
 fn wiring(demo: bool, _fresh: bool, overrides: &Overrides) -> Result<Wiring, u8> {
     if demo {
+        attach_console();
         eprintln!("--demo needs the demo build (cargo build --features demo)");
         return Err(EXIT_USAGE);
     }
@@ -812,6 +824,7 @@ fn production_wiring(overrides: &Overrides) -> Result<Wiring, u8> {
                 ),
             };
             error!("{why}");
+            attach_console();
             eprintln!("{}\n{why}", myna_kakunin::ui::strings::NOT_CONFIGURED);
             Err(EXIT_CONFIG)
         }
