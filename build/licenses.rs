@@ -435,6 +435,15 @@ pub fn write_licenses(out: &Path) {
                         && d.cfg.as_deref().is_none_or(cfg_holds)
                         && (!d.optional || i != root || enabled.contains(&d.key))
                 });
+            // This package's own dependencies are certainly compiled: their sources must be
+            // there, or the list would silently miss crates (vendored or replaced sources).
+            if used && i == root && source_dir(&packages[target]).is_none() {
+                fail(&format!(
+                    "licences: the sources of {} {} are not under {:?}; build from crates.io \
+                     sources (cargo fetch) so their licence files can be read",
+                    packages[target].name, packages[target].version, registries
+                ));
+            }
             if used {
                 todo.push(target);
             }
