@@ -95,6 +95,9 @@ fn parse_manifest(text: &str) -> (Vec<Declared>, HashMap<String, Vec<String>>) {
     let mut in_features = false;
     for line in text.lines() {
         let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
         if line.starts_with('[') {
             in_features = line == "[features]";
             section = dependency_section(line);
