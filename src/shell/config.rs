@@ -242,8 +242,8 @@ pub fn only_trusted_writers(path: &Path) -> Result<(), StartupError> {
     Ok(())
 }
 
-/// Other systems: the file system's own access control decides (Windows: %ProgramData%
-/// is writable by administrators only; the data folder is the user's).
+/// Other systems: the file system's own access control decides (Windows: the folder's ACL,
+/// which README shows how to limit to administrators; the data folder is the user's).
 #[cfg(not(target_os = "linux"))]
 pub fn only_trusted_writers(_path: &Path) -> Result<(), StartupError> {
     Ok(())
