@@ -1,7 +1,8 @@
 //! Build script: turns images/icon.pam into the window icon's RGBA bytes (OUT_DIR/icon.rs),
 //! so the binary needs no image decoder, and rasterises the glyphs of the first screen into a
-//! start-up atlas (OUT_DIR/glyph-atlas.bin, see `write_glyph_atlas`). Fails the build if the
-//! image is malformed or a string the atlas names is gone.
+//! start-up atlas (OUT_DIR/glyph-atlas.bin, see `write_glyph_atlas`), and collects the
+//! third-party licence texts (OUT_DIR/licenses.txt, build/licenses.rs). Fails the build if the
+//! image is malformed, a string the atlas names is gone or a crate's licence has no text.
 //!
 //! For a Windows target only, it also compiles the .exe's resources: the application
 //! manifest (per-monitor-v2 DPI aware, asInvoker, common controls v6), the icon (an .ico
@@ -13,6 +14,9 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "build/licenses.rs"]
+mod licenses;
 
 fn main() {
     println!("cargo:rerun-if-changed=images/icon.pam");
@@ -31,6 +35,7 @@ fn main() {
     );
     fs::write(out.join("icon.rs"), code).unwrap_or_else(|e| fail(&format!("writing icon.rs: {e}")));
     write_glyph_atlas(&out);
+    licenses::write_licenses(&out);
 
     if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
         println!("cargo:rerun-if-env-changed=WINDRES");

@@ -7,12 +7,19 @@
 # folder with `apt-get download` + `dpkg-deb -x` (nothing of them is dpkg-installed, so the
 # rustup toolchain stays what `rustc` means), std is built from source with -Zbuild-std, and
 # mingw-w64 links. Then the .exe is checked: GUI subsystem, resources (manifest, icon, version),
-# only Windows system DLLs imported, size at most 12 MB.
+# only Windows system DLLs imported, size at most 12 MB. When a code-signing certificate is
+# given, the .exe is signed with Authenticode (osslsigncode) before the checks.
 #
 # Environment:
 #   MYNA_RUST_WEB     the private toolchain folder (default ~/.cache/myna-kakunin/rust-web);
 #                     delete it to fetch the newest rustc-web again
 #   CARGO_TARGET_DIR  as for cargo (default: target/ in the workspace)
+#   MYNA_SIGN_PFX     optional: a code-signing certificate with its private key (PKCS#12,
+#                     .pfx); the .exe is signed with it (SHA-256, Authenticode)
+#   MYNA_SIGN_PASSWORD   the .pfx's password (written to a private temporary file for
+#                     osslsigncode, never onto its command line)
+#   MYNA_SIGN_TIMESTAMP  optional: an RFC 3161 time-stamp server URL (the certificate
+#                     vendor's); with it the signature stays valid after the certificate expires
 # Prints the path of the .exe as its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,7 +84,27 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="-D warnings" \
 echo "windows build took $((SECONDS - start)) s"
 exe=${CARGO_TARGET_DIR:-target}/$TARGET/release/myna-kakunin.exe
 
-# 4. Checks.
+# 4. Authenticode signature, when a certificate is given.
+if [ -n "${MYNA_SIGN_PFX:-}" ]; then
+  if ! command -v osslsigncode >/dev/null; then
+    apt_update
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends osslsigncode >/dev/null
+  fi
+  sign_tmp=$(mktemp -d)
+  chmod 700 "$sign_tmp"
+  printf '%s' "${MYNA_SIGN_PASSWORD:-}" >"$sign_tmp/pass"
+  timestamp=()
+  [ -n "${MYNA_SIGN_TIMESTAMP:-}" ] && timestamp=(-ts "$MYNA_SIGN_TIMESTAMP")
+  start=$SECONDS
+  osslsigncode sign -pkcs12 "$MYNA_SIGN_PFX" -readpass "$sign_tmp/pass" -h sha256 \
+    -n "myna-kakunin" "${timestamp[@]}" -in "$exe" -out "$sign_tmp/signed.exe" >/dev/null \
+    || { rm -rf "$sign_tmp"; echo "windows-build: signing failed"; exit 1; }
+  mv "$sign_tmp/signed.exe" "$exe"
+  rm -rf "$sign_tmp"
+  echo "signed with $(basename "$MYNA_SIGN_PFX") ($((SECONDS - start)) s)"
+fi
+
+# 5. Checks.
 dump=$(x86_64-w64-mingw32-objdump -p "$exe")
 size=$(stat -c %s "$exe")
 echo "exe: $exe"

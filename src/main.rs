@@ -43,6 +43,7 @@ usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--ce
        myna-kakunin reference-center --listen 127.0.0.1:PORT --tls-cert PEM --tls-key PEM
                                          (demo build; TEST-ONLY server, loopback only)
        myna-kakunin --version
+       myna-kakunin --licenses           the licence texts of every crate and font inside
 
   readers       list the card readers and whether a card is in each
   read-cert     read the authentication certificate (no PIN): serial, issuer, validity,
@@ -66,6 +67,17 @@ usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--ce
                 (Windows) or ~/.local/share/myna-kakunin
   --log LEVEL   error, warn, info (default), debug or trace; never logs patient data";
 
+/// Exit code: the command line is wrong (an unknown argument, a missing value, a
+/// subcommand of the demo build in the production build). README lists every exit code.
+const EXIT_USAGE: u8 = 2;
+/// Exit code: the kiosk's configuration is wrong or missing (config.txt, the trust PEM, the
+/// center URL), so the kiosk cannot start.
+const EXIT_CONFIG: u8 = 3;
+
+/// The licence texts of every crate and font in this binary, collected by build.rs
+/// (build/licenses.rs) from the dependency tree when it is built.
+const LICENSES: &str = include_str!(concat!(env!("OUT_DIR"), "/licenses.txt"));
+
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Mode {
@@ -82,6 +94,8 @@ enum Mode {
         key: PathBuf,
     },
     Version,
+    /// The third-party licence texts.
+    Licenses,
     Help,
     /// Diagnostics: the readers and their cards.
     Readers,
@@ -315,6 +329,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
                 log = logging::parse_level(&level).ok_or(format!("unknown log level {level}"))?;
             }
             "--version" | "-V" => mode = Some(Mode::Version),
+            "--licenses" => mode = Some(Mode::Licenses),
             "--help" | "-h" => mode = Some(Mode::Help),
             "screenshots" => {
                 let dir = it.next().ok_or("screenshots needs a directory")?;
@@ -367,8 +382,9 @@ fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => {
+            attach_console();
             eprintln!("{e}\n{USAGE}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     // The kiosk also logs to a file in its data folder (a GUI .exe has no console).
@@ -378,6 +394,11 @@ fn main() -> ExitCode {
         }
         _ => None,
     };
+    // Everything but the kiosk prints for the person at the console; the kiosk attaches
+    // only to say why it cannot start (attached, closing that console would end it).
+    if !matches!(args.mode, Mode::Kiosk { .. }) {
+        attach_console();
+    }
     if let Err(e) = logging::init(args.log, log_file.as_deref()) {
         warn!("no log file in the data folder: {e}");
     }
@@ -388,6 +409,10 @@ fn main() -> ExitCode {
         }
         Mode::Version => {
             println!("myna-kakunin {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Mode::Licenses => {
+            print!("{LICENSES}");
             ExitCode::SUCCESS
         }
         Mode::Screenshots(dir) => screenshots(&dir),
@@ -427,6 +452,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Windows: the .exe is a GUI program, so without this nothing it prints reaches the cmd or
+/// PowerShell window it was started from (started from Explorer, there is none to attach
+/// to). Elsewhere the terminal is already there.
+fn attach_console() {
+    #[cfg(windows)]
+    myna_kakunin::shell::windows::attach_parent_console();
+}
+
 /// Prints a diagnostic's result: the text on standard output and exit 0, or the error
 /// kind and advice (on standard error; as JSON on standard output with `--json`) and exit 1.
 fn diagnostic(
@@ -455,7 +488,7 @@ fn virtual_card(vpcd: SocketAddr, id: &str) -> ExitCode {
     use myna_kakunin::shell::vpcd::{serve, ServeOptions};
     let Some(card) = demo_cards().iter().find(|c| c.id == id) else {
         eprintln!("no demo card {id}; `myna-kakunin virtual-card --list` lists them");
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_USAGE);
     };
     if !vpcd.ip().is_loopback() {
         log::warn!(
@@ -490,7 +523,7 @@ fn bench_card(reader: String, runs: usize, id: &str) -> ExitCode {
     use myna_kakunin::shell::bench::{self, BenchError, BenchOptions};
     let Some(card) = demo_cards().iter().find(|c| c.id == id) else {
         eprintln!("no demo card {id}; `myna-kakunin virtual-card --list` lists them");
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_USAGE);
     };
     let options = BenchOptions {
         reader,
@@ -573,7 +606,7 @@ fn bench_card(_: String, _: usize, _: &str) -> ExitCode {
 #[cfg(not(feature = "demo"))]
 fn needs_demo(command: &str) -> ExitCode {
     eprintln!("{command} needs the demo build (cargo build --features demo)");
-    ExitCode::from(2)
+    ExitCode::from(EXIT_USAGE)
 }
 
 #[cfg(feature = "demo")]
@@ -597,7 +630,7 @@ fn screenshots(dir: &std::path::Path) -> ExitCode {
 #[cfg(not(feature = "demo"))]
 fn screenshots(_: &std::path::Path) -> ExitCode {
     eprintln!("screenshots needs the demo build (cargo build --features demo)");
-    ExitCode::from(2)
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// Serves the reference center over HTTPS until the process is stopped. TEST ONLY.
@@ -610,13 +643,13 @@ fn serve_reference_center(
     use myna_kakunin::center::reference::{server, ReferenceCenter};
     let (Ok(cert), Ok(key)) = (std::fs::read(cert), std::fs::read(key)) else {
         eprintln!("reference-center: cannot read the certificate or key file");
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_USAGE);
     };
     let tls = match server::ServerTls::from_pem(&cert, &key) {
         Ok(tls) => tls,
         Err(e) => {
             eprintln!("reference-center: unusable certificate or key ({e:?})");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     let clock: server::Clock = std::sync::Arc::new(myna_kakunin::shell::demo::system_clock);
@@ -643,7 +676,7 @@ fn serve_reference_center(
 #[cfg(not(feature = "demo"))]
 fn serve_reference_center(_: SocketAddr, _: &std::path::Path, _: &std::path::Path) -> ExitCode {
     eprintln!("reference-center needs the demo build (cargo build --features demo)");
-    ExitCode::from(2)
+    ExitCode::from(EXIT_USAGE)
 }
 
 fn kiosk(
@@ -694,12 +727,15 @@ fn kiosk(
         .spawn(move || wire(&owned));
     let (display, wired) = match thread {
         // A wiring thread that panicked has nothing to run: as a failed wiring.
-        Ok(thread) => (window::connect(started), thread.join().ok().flatten()),
+        Ok(thread) => (window::connect(started), thread.join().ok()),
         // No thread: one after the other.
-        Err(_) => (window::connect(started), wire(overrides)),
+        Err(_) => (window::connect(started), Some(wire(overrides))),
     };
-    let Some((app, backends, watch_readers)) = wired else {
-        return ExitCode::from(2);
+    let (app, backends, watch_readers) = match wired {
+        Some(Ok(wired)) => wired,
+        Some(Err(code)) => return ExitCode::from(code),
+        // The wiring thread panicked: nothing to run.
+        None => return ExitCode::FAILURE,
     };
     let result = display.and_then(|display| {
         let options = WindowOptions {
@@ -728,8 +764,9 @@ type Wiring = (
     Option<Option<String>>,
 );
 
+/// The wiring, or the exit code of why there is none (reported already).
 #[cfg(feature = "demo")]
-fn wiring(demo: bool, fresh: bool, overrides: &Overrides) -> Option<Wiring> {
+fn wiring(demo: bool, fresh: bool, overrides: &Overrides) -> Result<Wiring, u8> {
     use myna_kakunin::shell::demo;
     if demo {
         let (app, backends) = if fresh {
@@ -737,25 +774,28 @@ fn wiring(demo: bool, fresh: bool, overrides: &Overrides) -> Option<Wiring> {
         } else {
             demo::setup(demo::system_clock)
         };
-        return Some((app, backends, None));
+        return Ok((app, backends, None));
     }
     production_wiring(overrides)
 }
 
+/// The wiring, or the exit code of why there is none (reported already).
 #[cfg(not(feature = "demo"))]
-fn wiring(demo: bool, _fresh: bool, overrides: &Overrides) -> Option<Wiring> {
+fn wiring(demo: bool, _fresh: bool, overrides: &Overrides) -> Result<Wiring, u8> {
     if demo {
+        attach_console();
         eprintln!("--demo needs the demo build (cargo build --features demo)");
-        return None;
+        return Err(EXIT_USAGE);
     }
     production_wiring(overrides)
 }
 
-/// The production kiosk; a configuration problem is reported and stops the start.
-fn production_wiring(overrides: &Overrides) -> Option<Wiring> {
+/// The production kiosk; a configuration problem is reported and stops the start with
+/// [`EXIT_CONFIG`].
+fn production_wiring(overrides: &Overrides) -> Result<Wiring, u8> {
     use myna_kakunin::shell::config::{production, StartupError};
     match production(overrides) {
-        Ok((app, backends, reader)) => Some((app, backends, Some(reader))),
+        Ok((app, backends, reader)) => Ok((app, backends, Some(reader))),
         Err(e) => {
             let why = match e {
                 StartupError::NoCenter(path) => format!(
@@ -773,10 +813,20 @@ fn production_wiring(overrides: &Overrides) -> Option<Wiring> {
                 }
                 StartupError::Center(err) => format!("the center settings are not usable: {err:?}"),
                 StartupError::Io(err) => format!("cannot read the data folder: {err}"),
+                StartupError::OpenToOthers(file, open) => format!(
+                    "{} is not used: users other than root and the kiosk's user can write {}, \
+                     so they could choose the center and its trust roots. Fix: \
+                     chown root:root {} && chmod go-w {} (and the same for each folder above it)",
+                    file.display(),
+                    open.display(),
+                    open.display(),
+                    open.display()
+                ),
             };
             error!("{why}");
+            attach_console();
             eprintln!("{}\n{why}", myna_kakunin::ui::strings::NOT_CONFIGURED);
-            None
+            Err(EXIT_CONFIG)
         }
     }
 }

@@ -11,8 +11,15 @@
 //!                                           minutes, 0 to 1440; 0 = never; default 30
 //! ```
 //!
-//! A key given twice takes its last value. `--center URL`, `--trust PEM` and
-//! `--data-dir DIR` on the command line override them; `--kiosk` comes only from there.
+//! A key given twice takes its last value. The same file may also sit in a machine-wide
+//! place that IT tools manage, [`machine_config_path`] (`/etc/myna-kakunin/config.txt`,
+//! `%ProgramData%\myna-kakunin\config.txt`): it is read first, the data folder's file
+//! overrides it key by key, and `--center URL`, `--trust PEM` and `--data-dir DIR` on the
+//! command line override both; `--kiosk` comes only from there.
+//!
+//! On Linux a config file or trust PEM that a user other than root and the kiosk's own user
+//! can write (through the file or a folder above it) is refused: whoever can write it
+//! chooses the center and the roots the kiosk trusts for it.
 
 use std::fs;
 use std::io;
@@ -60,23 +67,24 @@ pub const DEFAULT_LOCK_AFTER_MINUTES: u32 = 30;
 /// The largest `lock_after_minutes`: a day.
 pub const MAX_LOCK_AFTER_MINUTES: u32 = 24 * 60;
 
-/// What `config.txt` says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a `config.txt` says (each key absent when the file does not name it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfigFile {
     /// `center_url=`.
     pub center_url: Option<String>,
     /// `trust_pem=`.
     pub trust_pem: Option<PathBuf>,
-    /// `lock_after_minutes=` (the default when absent).
-    pub lock_after_minutes: u32,
+    /// `lock_after_minutes=` ([`DEFAULT_LOCK_AFTER_MINUTES`] when no file names it).
+    pub lock_after_minutes: Option<u32>,
 }
 
-impl Default for ConfigFile {
-    fn default() -> Self {
-        Self {
-            center_url: None,
-            trust_pem: None,
-            lock_after_minutes: DEFAULT_LOCK_AFTER_MINUTES,
+impl ConfigFile {
+    /// This file with every key that `later` names taken from `later`.
+    fn overridden_by(self, later: ConfigFile) -> ConfigFile {
+        ConfigFile {
+            center_url: later.center_url.or(self.center_url),
+            trust_pem: later.trust_pem.or(self.trust_pem),
+            lock_after_minutes: later.lock_after_minutes.or(self.lock_after_minutes),
         }
     }
 }
@@ -95,6 +103,10 @@ pub enum StartupError {
     Center(ConfigError),
     /// The data folder or the settings could not be read.
     Io(io::Error),
+    /// The config file or trust PEM can be written by a user other than root and the
+    /// kiosk's own user (Linux): the file, and the path that is open to others (the file
+    /// itself or a folder above it).
+    OpenToOthers(PathBuf, PathBuf),
 }
 
 /// The file that makes a copy portable: with it beside the executable, the data folder is
@@ -144,24 +156,97 @@ fn pick_data_dir(
     PathBuf::from("myna-kakunin-data")
 }
 
-/// Reads `config.txt` (if any) and applies the command line over it.
-pub fn center_config(data_dir: &Path, o: &Overrides) -> Result<CenterConfig, StartupError> {
-    let path = data_dir.join(CONFIG_FILE);
-    let file = match fs::read_to_string(&path) {
+/// The machine-wide config file: `%ProgramData%\myna-kakunin\config.txt` on Windows,
+/// `/etc/myna-kakunin/config.txt` elsewhere.
+pub fn machine_config_path() -> PathBuf {
+    pick_machine_config(cfg!(windows), |k| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The rule of [`machine_config_path`], given the system and the environment.
+fn pick_machine_config(windows: bool, env: impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
+    if windows {
+        env("ProgramData")
+            .unwrap_or_else(|| PathBuf::from(r"C:\ProgramData"))
+            .join("myna-kakunin")
+            .join(CONFIG_FILE)
+    } else {
+        Path::new("/etc/myna-kakunin").join(CONFIG_FILE)
+    }
+}
+
+/// Reads one config file; a missing file says nothing. Refuses a file others can write.
+fn read_config_file(path: &Path) -> Result<ConfigFile, StartupError> {
+    match fs::read_to_string(path) {
         Ok(text) => {
-            parse_config(&text).map_err(|line| StartupError::BadConfig(path.clone(), line))?
+            only_trusted_writers(path)?;
+            parse_config(&text).map_err(|line| StartupError::BadConfig(path.to_owned(), line))
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => ConfigFile::default(),
-        Err(e) => return Err(StartupError::Io(e)),
-    };
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(e) => Err(StartupError::Io(e)),
+    }
+}
+
+/// Reads the machine-wide `config.txt`, then the data folder's, and applies the command
+/// line over them.
+pub fn center_config(data_dir: &Path, o: &Overrides) -> Result<CenterConfig, StartupError> {
+    center_config_from(&machine_config_path(), data_dir, o)
+}
+
+/// [`center_config`] with the machine-wide file at `machine`.
+fn center_config_from(
+    machine: &Path,
+    data_dir: &Path,
+    o: &Overrides,
+) -> Result<CenterConfig, StartupError> {
+    let path = data_dir.join(CONFIG_FILE);
+    let file = read_config_file(machine)?.overridden_by(read_config_file(&path)?);
     let url = o.center_url.clone().or(file.center_url);
     let trust = o.trust_pem.clone().or(file.trust_pem);
     let center_url = url.ok_or(StartupError::NoCenter(path))?;
     Ok(CenterConfig {
         center_url,
         trust_pem: trust,
-        lock_after_minutes: file.lock_after_minutes,
+        lock_after_minutes: file
+            .lock_after_minutes
+            .unwrap_or(DEFAULT_LOCK_AFTER_MINUTES),
     })
+}
+
+/// Linux: refuses `path` when a user other than root and this process's user can write it,
+/// through its mode or owner or through a folder above it that such a user can write
+/// (a sticky folder such as /tmp is fine: nobody can replace another's file there).
+/// ACLs are not read.
+#[cfg(target_os = "linux")]
+pub fn only_trusted_writers(path: &Path) -> Result<(), StartupError> {
+    use std::os::unix::fs::MetadataExt;
+    let refuse = |open: &Path| StartupError::OpenToOthers(path.to_owned(), open.to_owned());
+    // The effective user owns /proc/self (proc(5)); no `unsafe` geteuid needed.
+    let me = fs::metadata("/proc/self").map_err(StartupError::Io)?.uid();
+    let trusted_owner = |uid: u32| uid == 0 || uid == me;
+    let full = fs::canonicalize(path).map_err(StartupError::Io)?;
+    let file = fs::metadata(&full).map_err(StartupError::Io)?;
+    if !trusted_owner(file.uid()) || file.mode() & 0o022 != 0 {
+        return Err(refuse(&full));
+    }
+    for dir in full.ancestors().skip(1) {
+        let meta = fs::metadata(dir).map_err(StartupError::Io)?;
+        let sticky = meta.mode() & 0o1000 != 0;
+        if !trusted_owner(meta.uid()) || (meta.mode() & 0o022 != 0 && !sticky) {
+            return Err(refuse(dir));
+        }
+    }
+    Ok(())
+}
+
+/// Other systems: the file system's own access control decides (Windows: the folder's ACL,
+/// which README shows how to limit to administrators; the data folder is the user's).
+#[cfg(not(target_os = "linux"))]
+pub fn only_trusted_writers(_path: &Path) -> Result<(), StartupError> {
+    Ok(())
 }
 
 /// Parses the config file; the error is the 1-based number of the first bad line. A key
@@ -181,7 +266,7 @@ pub fn parse_config(text: &str) -> Result<ConfigFile, usize> {
             Some(("center_url", v)) if !v.is_empty() => file.center_url = Some(v.to_owned()),
             Some(("trust_pem", v)) if !v.is_empty() => file.trust_pem = Some(PathBuf::from(v)),
             Some(("lock_after_minutes", v)) => {
-                file.lock_after_minutes = parse_minutes(v).ok_or(i + 1)?;
+                file.lock_after_minutes = Some(parse_minutes(v).ok_or(i + 1)?);
             }
             _ => return Err(i + 1),
         }
@@ -226,7 +311,11 @@ pub fn production(o: &Overrides) -> Result<(App, Backends, Option<String>), Star
     let center = center_config(&data_dir, o)?;
     let trust = match &center.trust_pem {
         None => Trust::Bundled,
-        Some(p) => Trust::Pem(fs::read(p).map_err(|e| StartupError::TrustFile(p.clone(), e))?),
+        Some(p) => {
+            let pem = fs::read(p).map_err(|e| StartupError::TrustFile(p.clone(), e))?;
+            only_trusted_writers(p)?;
+            Trust::Pem(pem)
+        }
     };
     let client = HttpsCenter::new(&ClientConfig {
         trust,
@@ -288,7 +377,10 @@ mod tests {
     }
 
     fn minutes(text: &str) -> Result<u32, usize> {
-        parse_config(text).map(|file| file.lock_after_minutes)
+        parse_config(text).map(|file| {
+            file.lock_after_minutes
+                .unwrap_or(DEFAULT_LOCK_AFTER_MINUTES)
+        })
     }
 
     #[test]
@@ -485,5 +577,162 @@ mod tests {
             kiosk: false,
         };
         assert!(matches!(production(&o), Err(StartupError::Center(_))));
+    }
+
+    /// A fresh folder under the temporary folder, removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("mk-{name}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).expect("temp dir");
+            Self(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn the_machine_config_is_read_first_and_overridden_key_by_key() {
+        let tmp = TempDir::new("machine");
+        let (etc, data) = (tmp.0.join("etc"), tmp.0.join("data"));
+        fs::create_dir_all(&etc).expect("etc");
+        fs::create_dir_all(&data).expect("data");
+        let machine = etc.join(CONFIG_FILE);
+        fs::write(
+            &machine,
+            "center_url=https://machine.example.jp\ntrust_pem=/etc/myna-kakunin/ca.pem\nlock_after_minutes=5\n",
+        )
+        .expect("write");
+        let none = Overrides::default();
+        // The machine-wide file alone configures the kiosk.
+        let c = center_config_from(&machine, &data, &none).expect("configured");
+        assert_eq!(c.center_url, "https://machine.example.jp");
+        assert_eq!(c.trust_pem, Some(PathBuf::from("/etc/myna-kakunin/ca.pem")));
+        assert_eq!(c.lock_after_minutes, 5);
+        // The data folder's file wins for the keys it names, the rest stay.
+        fs::write(data.join(CONFIG_FILE), "lock_after_minutes=0\n").expect("write");
+        let c = center_config_from(&machine, &data, &none).expect("configured");
+        assert_eq!(c.center_url, "https://machine.example.jp");
+        assert_eq!(c.lock_after_minutes, 0);
+        fs::write(
+            data.join(CONFIG_FILE),
+            "center_url=https://user.example.jp\n",
+        )
+        .expect("write");
+        let c = center_config_from(&machine, &data, &none).expect("configured");
+        assert_eq!(c.center_url, "https://user.example.jp");
+        assert_eq!(c.lock_after_minutes, 5);
+        // The command line wins over both.
+        let o = Overrides {
+            center_url: Some("https://flag.example.jp".into()),
+            trust_pem: Some(PathBuf::from("/flag.pem")),
+            ..Overrides::default()
+        };
+        let c = center_config_from(&machine, &data, &o).expect("configured");
+        assert_eq!(c.center_url, "https://flag.example.jp");
+        assert_eq!(c.trust_pem, Some(PathBuf::from("/flag.pem")));
+        // A bad line in the machine-wide file names that file.
+        fs::write(&machine, "colour=blue\n").expect("write");
+        match center_config_from(&machine, &data, &none) {
+            Err(StartupError::BadConfig(path, 1)) => assert_eq!(path, machine),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_machine_config_is_in_etc_or_program_data() {
+        assert_eq!(
+            pick_machine_config(false, |_| None),
+            PathBuf::from("/etc/myna-kakunin/config.txt")
+        );
+        let env = |k: &str| (k == "ProgramData").then(|| PathBuf::from(r"D:\PD"));
+        assert_eq!(
+            pick_machine_config(true, env),
+            PathBuf::from(r"D:\PD")
+                .join("myna-kakunin")
+                .join(CONFIG_FILE)
+        );
+        assert_eq!(
+            pick_machine_config(true, |_| None),
+            PathBuf::from(r"C:\ProgramData")
+                .join("myna-kakunin")
+                .join(CONFIG_FILE)
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    fn chmod(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_config_or_trust_file_others_can_write_is_refused() {
+        let tmp = TempDir::new("writers");
+        let data = tmp.0.join("data");
+        fs::create_dir_all(&data).expect("data");
+        chmod(&data, 0o755);
+        let config = data.join(CONFIG_FILE);
+        fs::write(&config, "center_url=https://c.example.jp\n").expect("write");
+        let none = Overrides::default();
+        let absent = tmp.0.join("no-machine-config.txt");
+        let refused = |open: &Path| match center_config_from(&absent, &data, &none) {
+            Err(StartupError::OpenToOthers(file, at)) => {
+                assert_eq!(file, config);
+                assert_eq!(at, fs::canonicalize(open).expect("exists"));
+            }
+            other => panic!("{other:?}"),
+        };
+        for mode in [0o644, 0o600, 0o400] {
+            chmod(&config, mode);
+            assert!(
+                center_config_from(&absent, &data, &none).is_ok(),
+                "{mode:o}"
+            );
+        }
+        for mode in [0o666, 0o646, 0o664, 0o620] {
+            chmod(&config, mode);
+            refused(&config);
+        }
+        chmod(&config, 0o644);
+        // A folder above it that others can write lets them replace the file…
+        chmod(&data, 0o777);
+        refused(&data);
+        // …unless it is sticky, as /tmp is.
+        chmod(&data, 0o1777);
+        assert!(center_config_from(&absent, &data, &none).is_ok());
+        chmod(&data, 0o755);
+        // Another user's file (only root can make one here).
+        let root = fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+            .ok()
+            == Some(0);
+        if root {
+            std::os::unix::fs::chown(&config, Some(65534), None).expect("chown");
+            refused(&config);
+            std::os::unix::fs::chown(&config, Some(0), None).expect("chown");
+        }
+        // The trust PEM too, when the kiosk starts.
+        let pem = data.join("ca.pem");
+        fs::write(&pem, "not read this far").expect("write");
+        chmod(&pem, 0o666);
+        let o = Overrides {
+            data_dir: Some(data.clone()),
+            center_url: Some("https://center.example.jp".into()),
+            trust_pem: Some(pem.clone()),
+            kiosk: false,
+        };
+        match production(&o) {
+            Err(StartupError::OpenToOthers(file, _)) => assert_eq!(file, pem),
+            Err(e) => panic!("{e:?}"),
+            Ok(_) => panic!("a trust PEM anyone can write was used"),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The Windows calls the kiosk makes itself: DPAPI for the stored secrets, the named mutex
-//! that keeps one kiosk per session, bringing the running kiosk's window forward, and
-//! opening a web page with the default browser.
+//! that keeps one kiosk per session, bringing the running kiosk's window forward, opening a
+//! web page with the default browser, and attaching to the console the .exe was started
+//! from (a GUI-subsystem program gets none by itself).
 //!
 //! This is the crate's only module allowed `unsafe` (the crate denies it everywhere else;
 //! ARCHITECTURE.md). Each block calls one documented Win32 function through `windows-sys`
@@ -11,10 +12,14 @@ use core::ffi::c_void;
 use core::ptr::{null, null_mut};
 
 use windows_sys::Win32::Foundation::{
-    CloseHandle, GetLastError, LocalFree, ERROR_ALREADY_EXISTS, HANDLE, HWND,
+    CloseHandle, GetLastError, LocalFree, ERROR_ALREADY_EXISTS, HANDLE, HWND, INVALID_HANDLE_VALUE,
 };
 use windows_sys::Win32::Security::Cryptography::{
     CryptProtectData, CryptUnprotectData, CRYPTPROTECT_UI_FORBIDDEN, CRYPT_INTEGER_BLOB,
+};
+use windows_sys::Win32::System::Console::{
+    AttachConsole, GetStdHandle, SetStdHandle, ATTACH_PARENT_PROCESS, STD_ERROR_HANDLE, STD_HANDLE,
+    STD_OUTPUT_HANDLE,
 };
 use windows_sys::Win32::System::Threading::CreateMutexW;
 use windows_sys::Win32::UI::Shell::ShellExecuteW;
@@ -193,4 +198,47 @@ pub fn open_url(url: &str) -> Result<(), Win32Error> {
     } else {
         Err(Win32Error(code as u32))
     }
+}
+
+/// Whether standard handle `id` leads somewhere (a console, a file, a pipe).
+fn std_handle_set(id: STD_HANDLE) -> bool {
+    // SAFETY: reads the process's standard handle; no pointers.
+    let handle = unsafe { GetStdHandle(id) };
+    !handle.is_null() && handle != INVALID_HANDLE_VALUE
+}
+
+/// Attaches to the console of the process that started this one (cmd, PowerShell), so that
+/// `--help`, `--version`, the diagnostics and start-up errors print there. Started from
+/// Explorer, a shortcut or Shell Launcher there is no such console and nothing happens.
+/// Standard output or error that the caller redirected (a file, a pipe) stays where it is.
+/// Returns whether a console was attached.
+pub fn attach_parent_console() -> bool {
+    let ids = [STD_OUTPUT_HANDLE, STD_ERROR_HANDLE];
+    let redirected = ids.map(std_handle_set);
+    if redirected.iter().all(|r| *r) {
+        return false;
+    }
+    // SAFETY: takes a process id constant; no pointers.
+    if unsafe { AttachConsole(ATTACH_PARENT_PROCESS) } == 0 {
+        return false;
+    }
+    for (id, redirected) in ids.into_iter().zip(redirected) {
+        // Some Windows versions set the standard handles on attach; where they stay empty,
+        // the console's output buffer is opened for them.
+        if redirected || std_handle_set(id) {
+            continue;
+        }
+        let Ok(console) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("CONOUT$")
+        else {
+            continue;
+        };
+        // The handle stays open for the life of the process: it is the standard handle now.
+        let handle = std::os::windows::io::IntoRawHandle::into_raw_handle(console);
+        // SAFETY: `handle` is an open console handle this process owns and never closes.
+        unsafe { SetStdHandle(id, handle as HANDLE) };
+    }
+    true
 }

@@ -382,11 +382,8 @@ pub fn config_file(rng: &mut Rng, input: &mut Input) -> Result<Verdict, String> 
     input.record("config.txt", text.as_bytes());
     let parsed = parse_config(&text);
     if let Ok(file) = &parsed {
-        if file.lock_after_minutes > 1440 {
-            return Err(format!(
-                "lock_after_minutes {} is out of range",
-                file.lock_after_minutes
-            ));
+        if let Some(minutes) = file.lock_after_minutes.filter(|m| *m > 1440) {
+            return Err(format!("lock_after_minutes {minutes} is out of range"));
         }
     }
     let result = parsed.map(|f| (f.center_url, f.trust_pem));
