@@ -261,6 +261,8 @@ impl Model {
             reader: ReaderBackend::Virtual(VirtualReader::new()),
             center: Box::new(center),
             store: Some(store.clone()),
+            export: None,
+            clipboard: None,
         };
         Model {
             s: Session::new(app, backends),
@@ -490,6 +492,8 @@ impl Model {
                     reader: ReaderBackend::Virtual(VirtualReader::new()),
                     center: Box::new(NoCenter),
                     store: None,
+                    export: None,
+                    clipboard: None,
                 },
             ),
         );

@@ -26,7 +26,7 @@ variant_names!(
         Digit, DeleteDigit, Back, Next, Ok, Cancel, ReadCard, Close, Retry, NextPage, PrevPage,
         AcceptTerms, OpenMenu, Menu, SelectReader, ToggleVisualCheck, Type, Backspace,
         CaretLeft, CaretRight, FocusField, ToggleReveal, KeyboardLayer, Submit, OpenNotice,
-        OpenDownload, OpenLink, ForgotPasscode, Touch, DemoToggleCard, DemoTrayPage,
+        OpenDownload, OpenLink, ForgotPasscode, Touch, DemoToggleCard, DemoTrayPage, Copy,
     }
 );
 
@@ -35,7 +35,7 @@ variant_names!(
     Event {
         Ui, Tick, CardPresence, Readers, CertificateRead, PinTries, ChallengeIssued,
         Authenticated, CenterAnswered, SettingsSaved, Enrolled, LoggedIn, SessionRenewed,
-        Version, Notices, PasswordChanged,
+        Version, Notices, PasswordChanged, Exported, Copied,
     }
 );
 
@@ -45,7 +45,8 @@ variant_names!(
         ReadCertificate, QueryPinTries, GetChallenge, Authenticate, CheckQualification,
         CheckQualificationWithPin, ListReaders, UseReader, SaveSettings, Register, Login,
         RenewSession, CheckVersion, FetchNotices, MarkNoticesRead, ChangePassword, Logout,
-        Deregister, OpenUrl, Quit, DemoPlaceCard, DemoRemoveCard,
+        Deregister, OpenUrl, Quit, DemoPlaceCard, DemoRemoveCard, ExportResult, CopyResult,
+        ClearClipboard,
     }
 );
 

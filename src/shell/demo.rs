@@ -117,6 +117,8 @@ fn backends(center: LocalCenter) -> Backends {
         reader: ReaderBackend::Virtual(VirtualReader::new()),
         center: Box::new(center),
         store: None,
+        export: None,
+        clipboard: super::clipboard::system(),
     }
 }
 

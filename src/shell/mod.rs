@@ -1,8 +1,10 @@
 //! The outside world: the window, the worker thread, logging, the headless renderer and,
 //! in the demo build, the demo's wiring. Only this module and `main.rs` touch the OS.
 
+pub mod clipboard;
 pub mod config;
 pub mod diagnostics;
+pub mod export;
 pub mod headless;
 pub mod icon;
 pub mod instance;

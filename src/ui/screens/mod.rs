@@ -227,7 +227,8 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
             if let Some(left) = app.seconds_left() {
                 b.header_note(s::closes_in(left));
             }
-            result(&mut b, &shown.outcome, usize::from(shown.page), text);
+            let extra = export::result_bands(shown);
+            result(&mut b, &shown.outcome, extra, usize::from(shown.page), text);
         }
         State::Menu => {
             b.header(s::MENU, true);
@@ -260,6 +261,7 @@ pub fn view<'a>(app: &'a App, size: Size, text: &Text) -> Scene<'a> {
 
 mod check;
 mod dialog;
+mod export;
 mod keyboard;
 mod menu;
 mod pad_keys;
@@ -270,6 +272,7 @@ mod tray;
 
 use check::{auth_select_pin, auth_select_visual, read_card, read_failed, result};
 use dialog::{ask, ask_title, dialog, tell};
+pub use export::copy_text;
 use menu::{links, notices, reader_select, rows, security};
 use pad_keys::KeyStyle;
 use pads::{digits, notice_text, pin_entry};
