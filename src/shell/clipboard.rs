@@ -101,10 +101,20 @@ pub mod x11 {
     /// The X11 CLIPBOARD selection.
     #[derive(Default)]
     pub struct X11Clipboard {
+        /// The display to use (`None`: `DISPLAY`).
+        display: Option<String>,
         owner: Option<Owner>,
     }
 
     impl X11Clipboard {
+        /// The clipboard of display `name` (e.g. `":5"`) rather than `DISPLAY`'s.
+        pub fn on_display(name: &str) -> Self {
+            Self {
+                display: Some(name.to_owned()),
+                owner: None,
+            }
+        }
+
         fn release(&mut self) {
             let Some(mut owner) = self.owner.take() else {
                 return;
@@ -141,7 +151,7 @@ pub mod x11 {
     impl Clipboard for X11Clipboard {
         fn set(&mut self, text: SensitiveText) -> Result<(), ClipboardProblem> {
             self.release();
-            let owner = own(text).map_err(|e| {
+            let owner = own(self.display.as_deref(), text).map_err(|e| {
                 warn!("clipboard: {e}");
                 ClipboardProblem::Unavailable
             })?;
@@ -163,8 +173,8 @@ pub mod x11 {
     }
 
     /// Connects, takes the selection with a new window and starts serving `text`.
-    fn own(text: SensitiveText) -> Result<Owner, String> {
-        let (conn, screen) = RustConnection::connect(None).map_err(|e| e.to_string())?;
+    fn own(display: Option<&str>, text: SensitiveText) -> Result<Owner, String> {
+        let (conn, screen) = RustConnection::connect(display).map_err(|e| e.to_string())?;
         let root = conn
             .setup()
             .roots

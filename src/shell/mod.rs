@@ -22,4 +22,6 @@ pub mod bench;
 #[cfg(feature = "demo")]
 pub mod demo;
 #[cfg(feature = "demo")]
+pub mod demo_export;
+#[cfg(feature = "demo")]
 pub mod vpcd;
