@@ -54,9 +54,8 @@ fn names(dir: &Path) -> Vec<String> {
 fn decode(bytes: &[u8], encoding: FaceEncoding) -> String {
     match encoding {
         FaceEncoding::ShiftJis => {
-            assert!(bytes.starts_with(
-                b"<?xml version=\"1.0\" encoding=\"Shift_JIS\" standalone=\"no\"?>"
-            ));
+            assert!(bytes
+                .starts_with(b"<?xml version=\"1.0\" encoding=\"Shift_JIS\" standalone=\"no\"?>"));
             // An independent CP932 decoder (WHATWG Shift_JIS); any byte it cannot read fails.
             let (text, errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
             assert!(!errors, "the file is valid CP932");
@@ -68,7 +67,9 @@ fn decode(bytes: &[u8], encoding: FaceEncoding) -> String {
         }
         FaceEncoding::Utf8 => {
             let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
-            assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>"));
+            assert!(
+                text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>")
+            );
             text
         }
     }
@@ -128,12 +129,18 @@ fn expected(o: &CheckOutcome, encoding: FaceEncoding) -> BTreeMap<String, String
     if o.cert_expiring {
         put("MessageBody/ProcessingResultCode", "MK-I0001".into());
     }
-    put("MessageBody/QualificationValidity", o.validity.code().into());
+    put(
+        "MessageBody/QualificationValidity",
+        o.validity.code().into(),
+    );
     let Some(q) = &o.qualification else {
         return m;
     };
     let r = |k: &str| format!("MessageBody/ResultList/ResultOfQualificationConfirmation/{k}");
-    put(&r("InsuredCardClassification"), q.card_classification.code().into());
+    put(
+        &r("InsuredCardClassification"),
+        q.card_classification.code().into(),
+    );
     let insurer = q.insurer_number.expose().trim_start();
     put(&r("InsurerNumber"), format!("{insurer:>8}"));
     if let Some(v) = &q.symbol {
@@ -223,7 +230,10 @@ fn export_every_card(encoding: FaceEncoding, tag: &str) -> (PathBuf, Vec<CardExp
 
 #[test]
 fn every_demo_card_parses_back_field_by_field_in_both_encodings() {
-    for (encoding, tag) in [(FaceEncoding::ShiftJis, "sjis"), (FaceEncoding::Utf8, "utf8")] {
+    for (encoding, tag) in [
+        (FaceEncoding::ShiftJis, "sjis"),
+        (FaceEncoding::Utf8, "utf8"),
+    ] {
         let (dir, cards) = export_every_card(encoding, tag);
         assert_eq!(cards.len(), demo_cards().len());
         let mut validities = Vec::new();
@@ -233,7 +243,10 @@ fn every_demo_card_parses_back_field_by_field_in_both_encodings() {
                 assert!(card.xml.is_none(), "{}: no result, no file", card.id);
                 continue;
             };
-            let path = card.xml.as_ref().unwrap_or_else(|| panic!("{}: a file", card.id));
+            let path = card
+                .xml
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: a file", card.id));
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             check_file_name(&name);
             let text = decode(&fs::read(path).expect("readable"), encoding);
@@ -258,7 +271,11 @@ fn every_demo_card_parses_back_field_by_field_in_both_encodings() {
             files += 1;
         }
         // Every variant that reaches the screen was written: 有効, 無効, 該当資格なし, 医療扶助.
-        for v in [Validity::Valid, Validity::Invalid, Validity::NoQualification] {
+        for v in [
+            Validity::Valid,
+            Validity::Invalid,
+            Validity::NoQualification,
+        ] {
             assert!(validities.contains(&v), "{v:?} exported ({tag})");
         }
         assert!(cards
@@ -328,7 +345,15 @@ fn copy_matches_the_screen(session: &Session, copy: &str, text: &mut Text) {
             }
             Some((s::field::BRANCH, value)) => {
                 let shown_branch = value.trim_start_matches('0');
-                let want = format!("{number}　{} {}", s::field::BRANCH, if shown_branch.is_empty() { "0" } else { shown_branch });
+                let want = format!(
+                    "{number}　{} {}",
+                    s::field::BRANCH,
+                    if shown_branch.is_empty() {
+                        "0"
+                    } else {
+                        shown_branch
+                    }
+                );
                 assert!(pair(s::field::NUMBER, &|v| v == want), "{line}");
             }
             Some((label, value)) => {
@@ -419,7 +444,10 @@ fn a_missing_folder_shows_the_band_and_the_next_check_tries_again() {
     };
     assert_eq!(shown.export, ExportStatus::Written);
     let scene = view(s.app(), Size::DESIGN, &text);
-    assert!(!scene.texts().iter().any(|t| t.starts_with("レセコン連携用")));
+    assert!(!scene
+        .texts()
+        .iter()
+        .any(|t| t.starts_with("レセコン連携用")));
     let listed = names(&dir);
     assert_eq!(listed.len(), 1, "{listed:?}");
     check_file_name(&listed[0]);
@@ -435,7 +463,11 @@ fn a_missing_folder_shows_the_band_and_the_next_check_tries_again() {
 fn a_full_or_read_only_folder_shows_the_band_and_leaves_no_temporary_file() {
     let mut text = Text::load().expect("font");
     for (tag, writer, problem) in [
-        ("full", full_disk as fn(&mut File, &[u8]) -> io::Result<()>, ExportProblem::Full),
+        (
+            "full",
+            full_disk as fn(&mut File, &[u8]) -> io::Result<()>,
+            ExportProblem::Full,
+        ),
         ("ro", read_only, ExportProblem::Denied),
     ] {
         let dir = fresh_dir(tag);
@@ -444,7 +476,11 @@ fn a_full_or_read_only_folder_shows_the_band_and_leaves_no_temporary_file() {
         let mut s = kiosk(config(&dir), Some(writer));
         show_one(&mut s, 0);
         shown_with_band(&s, problem, &mut text);
-        assert_eq!(names(&dir), ["someone-elses.xml"], "{tag}: nothing of ours is left");
+        assert_eq!(
+            names(&dir),
+            ["someone-elses.xml"],
+            "{tag}: nothing of ours is left"
+        );
         // Touching the kiosk does not try again or repeat the check.
         s.act_and_settle(UiAction::Touch);
         shown_with_band(&s, problem, &mut text);
@@ -523,8 +559,12 @@ fn the_cp932_table_decodes_back_with_an_independent_decoder() {
     use myna_kakunin::center::face::cp932::encode_char;
     let mut checked = 0;
     for cp in 0..0x1_0000u32 {
-        let Some(c) = char::from_u32(cp) else { continue };
-        let Some((bytes, len)) = encode_char(c) else { continue };
+        let Some(c) = char::from_u32(cp) else {
+            continue;
+        };
+        let Some((bytes, len)) = encode_char(c) else {
+            continue;
+        };
         let (text, errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(&bytes[..len]);
         assert!(!errors, "U+{cp:04X}");
         assert_eq!(text.chars().collect::<Vec<_>>(), [c], "U+{cp:04X}");

@@ -571,6 +571,8 @@ impl App {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_export;
+#[cfg(test)]
 mod tests_life;
 #[cfg(test)]
 mod tests_menu;

@@ -70,10 +70,7 @@ pub fn setup_with(
 
 /// [`setup`] with the face folder on (`export_dir=` as the kiosk reads it from
 /// config.txt): `myna-kakunin demo-export` and its tests.
-pub fn setup_exporting(
-    clock: fn() -> i64,
-    export: super::export::ExportConfig,
-) -> (App, Backends) {
+pub fn setup_exporting(clock: fn() -> i64, export: super::export::ExportConfig) -> (App, Backends) {
     let (app, mut backends) = setup(clock);
     let settings = app.settings().clone();
     let app = App::with_options(
