@@ -17,7 +17,7 @@ use myna_kakunin::center::model::{CheckOutcome, Validity};
 use myna_kakunin::center::reference::DEMO_INSTITUTION_CODE;
 use myna_kakunin::shell::demo;
 use myna_kakunin::shell::demo_export::{self, CardExport};
-use myna_kakunin::shell::export::{ExportConfig, Exporter};
+use myna_kakunin::shell::export::{ExportConfig, Exporter, WriteFn};
 use myna_kakunin::shell::headless::Session;
 use myna_kakunin::ui::screens::{view, Size};
 use myna_kakunin::ui::strings as s;
@@ -379,7 +379,7 @@ fn show_one(s: &mut Session, index: u8) {
     s.act_and_settle(UiAction::Next);
 }
 
-fn kiosk(config: ExportConfig, writer: Option<fn(&mut File, &[u8]) -> io::Result<()>>) -> Session {
+fn kiosk(config: ExportConfig, writer: Option<WriteFn>) -> Session {
     let (app, mut backends) = demo::setup_exporting(clock, config.clone());
     if let Some(w) = writer {
         backends.export = Some(Exporter::new(config).with_clock(clock).with_writer(w));

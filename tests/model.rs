@@ -255,6 +255,7 @@ impl Model {
             lock_after_minutes: if rng.chance(1, 4) { 0 } else { 30 },
             kiosk: rng.chance(1, 2),
             seed: [7; 32],
+            export: false,
         };
         let app = App::with_options(Boot::Settings(Box::new(settings)), options, tray.clone());
         let backends = Backends {
