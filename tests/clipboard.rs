@@ -19,7 +19,7 @@ use myna_kakunin::ui::screens::copy_text;
 #[path = "support/x11.rs"]
 #[allow(dead_code)]
 mod x11;
-use x11::{start_xvfb, tool, Killed};
+use x11::{start_xvfb_with, tool, Killed};
 
 /// What xclip reads from the CLIPBOARD selection now (`None`: nothing there).
 fn paste(display: &str) -> Option<String> {
@@ -59,7 +59,9 @@ fn wait_for(display: &str, want: Option<&str>) {
 
 #[test]
 fn another_program_reads_what_the_kiosk_copied_and_only_ours_is_cleared() {
-    let (_xvfb, display) = start_xvfb("640x480x24");
+    // No reset when the last client leaves: here no kiosk window keeps a connection open
+    // between the kiosk giving the selection up and copying again, as it does in use.
+    let (_xvfb, display) = start_xvfb_with("640x480x24", &["-noreset"]);
     let mut clipboard = X11Clipboard::on_display(&display);
     let text = "資格情報\r\n確認日 : 2025年12月05日\r\n氏名\t資格　太郎\r\n";
     clipboard.set(SensitiveText::from(text)).expect("copied");
@@ -105,7 +107,9 @@ fn another_program_reads_what_the_kiosk_copied_and_only_ours_is_cleared() {
 
 #[test]
 fn the_kiosk_clears_its_copy_at_the_next_check_and_after_ten_minutes() {
-    let (_xvfb, display) = start_xvfb("640x480x24");
+    // No reset when the last client leaves: here no kiosk window keeps a connection open
+    // between the kiosk giving the selection up and copying again, as it does in use.
+    let (_xvfb, display) = start_xvfb_with("640x480x24", &["-noreset"]);
     let (app, mut backends) = demo::setup(|| 1_764_893_287);
     backends.clipboard = Some(Box::new(X11Clipboard::on_display(&display)));
     let mut s = Session::new(app, backends);

@@ -451,6 +451,19 @@ fn a_missing_folder_shows_the_band_and_the_next_check_tries_again() {
     let listed = names(&dir);
     assert_eq!(listed.len(), 1, "{listed:?}");
     check_file_name(&listed[0]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.join(&listed[0]))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o007,
+            0,
+            "patient data: nothing for others ({mode:o})"
+        );
+    }
     // A share that went away while the kiosk runs: the folder is gone again.
     s.act_and_settle(UiAction::Close);
     s.act_and_settle(UiAction::DemoToggleCard(0));

@@ -134,7 +134,17 @@ impl Exporter {
         if path.exists() {
             return Ok(false);
         }
-        let mut file = OpenOptions::new().write(true).create_new(true).open(temp)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        // Patient data: the owner writes, the レセコン's group reads, nobody else (README).
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o640);
+        let mut file = match options.open(temp) {
+            Ok(file) => file,
+            // A temporary file of ours left by a crash: another name (retention removes it).
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) => return Err(e),
+        };
         let written = (self.write)(&mut file, bytes)
             .and_then(|()| file.sync_all())
             .and_then(|()| {

@@ -165,7 +165,11 @@ pub fn render(
     stamp: &Stamp,
     encoding: FaceEncoding,
 ) -> FaceXml {
-    let mut x = Xml::default();
+    let mut x = Xml {
+        // Room for a whole file, so that no reallocation leaves a copy of patient data behind.
+        text: String::with_capacity(4096),
+        depth: 0,
+    };
     x.raw(&format!(
         "<?xml version=\"1.0\" encoding=\"{}\" standalone=\"no\"?>\r\n",
         encoding.declaration()
@@ -308,7 +312,6 @@ pub fn half_width_kana(text: &str) -> String {
 
 /// An XML document being written: indentation of two spaces, CRLF line ends (as the files
 /// real terminals write), text escaped.
-#[derive(Default)]
 struct Xml {
     text: String,
     depth: usize,

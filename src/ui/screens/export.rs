@@ -6,7 +6,7 @@ use crate::app::{ExportStatus, Shown};
 use crate::center::model::{CheckOutcome, Validity};
 use crate::sensitive::SensitiveText;
 use crate::ui::strings as s;
-use crate::ui::{Label, Tone};
+use crate::ui::Tone;
 
 use super::check::{lines, Line};
 
@@ -30,7 +30,8 @@ pub(super) fn result_bands(shown: &Shown) -> Vec<(&'static str, Tone)> {
 /// result that is not 有効 says so in a `資格有効性` line, so that it is never pasted as a
 /// valid one.
 pub fn copy_text(outcome: &CheckOutcome) -> SensitiveText {
-    let mut text = String::new();
+    // Room for a whole result, so that no reallocation leaves a copy behind.
+    let mut text = String::with_capacity(2048);
     let mut line = |parts: &[&str]| {
         for (i, part) in parts.iter().enumerate() {
             if i > 0 {
@@ -55,13 +56,9 @@ pub fn copy_text(outcome: &CheckOutcome) -> SensitiveText {
                         line(&[s::field::BRANCH, branch.expose()]);
                     }
                 }
-                Line::Row(label, value) => line(&[label, as_text(&value)]),
+                Line::Row(label, value) => line(&[label, value.as_str()]),
             }
         }
     }
     SensitiveText::new(text)
-}
-
-fn as_text<'a>(label: &'a Label<'_>) -> &'a str {
-    label.as_str()
 }
