@@ -169,7 +169,8 @@ fn the_visual_flow_runs_in_a_real_window() {
     );
     expect_screen(&display, &window, &expected, &mut text, "4-result");
 
-    // Keyboard again: Tab to 閉じる and Enter.
+    // Keyboard again: Tab past コピー to 閉じる and Enter.
+    keys(&display, &["Tab"]);
     keys(&display, &["Tab"]);
     keys(&display, &["Return"]);
     expected.act_and_settle(UiAction::Close);
