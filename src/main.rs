@@ -4,6 +4,8 @@
 //! myna-kakunin                      the kiosk (PC/SC reader, HTTPS center)
 //! myna-kakunin --demo               demo kiosk: virtual cards, in-process reference center
 //! myna-kakunin screenshots DIR      PNGs of every demo screen (demo build)
+//! myna-kakunin demo-export DIR [--encoding utf-8]
+//!                                   every demo card's face XML and コピー text (demo build)
 //! myna-kakunin readers              diagnostics: readers and their cards
 //! myna-kakunin read-cert            diagnostics: the certificate's serial, issuer, dates
 //! myna-kakunin pin-status           diagnostics: PIN tries left, no try used
@@ -33,6 +35,7 @@ const USAGE: &str = "\
 usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--center URL] [--trust PEM] [--log LEVEL]
        myna-kakunin --demo [--fresh] [--windowed | --fullscreen | --kiosk]   (demo build)
        myna-kakunin screenshots DIR      (demo build)
+       myna-kakunin demo-export DIR [--encoding shift_jis | utf-8]   (demo build)
        myna-kakunin readers
        myna-kakunin read-cert [--reader NAME] [--json]
        myna-kakunin pin-status [--reader NAME]
@@ -58,6 +61,8 @@ usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--ce
                 (default 20); starts its own Xvfb (or uses --display) and its own pcscd;
                 --production and --baseline start those builds too (interleaved)
 
+  demo-export   every demo card through the check flow with the face folder on: DIR gets
+                each face file (OQSsiquc01res_face_*.xml) and its コピー text (<card id>.txt)
   --demo        run with virtual demo cards and the in-process reference center
   --windowed    a 1280x800 window (default with --demo)
   --fullscreen  borderless fullscreen kiosk (default without --demo)
@@ -88,6 +93,11 @@ enum Mode {
         kiosk: bool,
     },
     Screenshots(PathBuf),
+    DemoExport {
+        dir: PathBuf,
+        /// `--encoding`: shift_jis (default) or utf-8.
+        encoding: String,
+    },
     ReferenceCenter {
         listen: SocketAddr,
         cert: PathBuf,
@@ -335,6 +345,20 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
                 let dir = it.next().ok_or("screenshots needs a directory")?;
                 mode = Some(Mode::Screenshots(PathBuf::from(dir)));
             }
+            "demo-export" => {
+                let dir = it.next().ok_or("demo-export needs a directory")?;
+                mode = Some(Mode::DemoExport {
+                    dir: PathBuf::from(dir),
+                    encoding: "shift_jis".to_owned(),
+                });
+            }
+            "--encoding" => {
+                let value = it.next().ok_or("--encoding needs shift_jis or utf-8")?;
+                match &mut mode {
+                    Some(Mode::DemoExport { encoding, .. }) => *encoding = value,
+                    _ => return Err("--encoding belongs to demo-export (after DIR)".into()),
+                }
+            }
             "reference-center" => reference_center = true,
             "--listen" => {
                 let addr = it.next().ok_or("--listen needs an address")?;
@@ -416,6 +440,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Mode::Screenshots(dir) => screenshots(&dir),
+        Mode::DemoExport { dir, encoding } => demo_export(&dir, &encoding),
         Mode::Readers => diagnostic("readers", false, diagnostics::readers()),
         Mode::ReadCert { reader, json } => {
             diagnostic("read-cert", json, diagnostics::read_cert(reader, json))
@@ -625,6 +650,42 @@ fn screenshots(dir: &std::path::Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "demo")]
+fn demo_export(dir: &std::path::Path, encoding: &str) -> ExitCode {
+    use myna_kakunin::center::face::FaceEncoding;
+    use myna_kakunin::shell::{demo, demo_export};
+    let Some(encoding) = FaceEncoding::parse(encoding) else {
+        eprintln!("demo-export: --encoding is shift_jis or utf-8, not {encoding}");
+        return ExitCode::from(2);
+    };
+    match demo_export::run(dir, encoding, demo::system_clock, |_, _| {}) {
+        Ok(cards) => {
+            for card in cards {
+                match (&card.xml, &card.copy) {
+                    (Some(xml), Some(_)) => println!(
+                        "{}\t{}\t{}",
+                        card.id,
+                        xml.display(),
+                        dir.join(format!("{}.txt", card.id)).display()
+                    ),
+                    _ => println!("{}\t(no result: the card ends on an error screen)", card.id),
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("demo-export failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo_export(_: &std::path::Path, _: &str) -> ExitCode {
+    eprintln!("demo-export needs the demo build (cargo build --features demo)");
+    ExitCode::from(2)
 }
 
 #[cfg(not(feature = "demo"))]
@@ -893,6 +954,28 @@ mod tests {
         let a = parse(&["screenshots", "out"]).expect("valid");
         assert_eq!(a.mode, Mode::Screenshots(PathBuf::from("out")));
         assert!(parse(&["screenshots"]).is_err());
+    }
+
+    #[test]
+    fn demo_export_takes_a_directory_and_an_encoding() {
+        assert_eq!(
+            parse(&["demo-export", "out"]).expect("valid").mode,
+            Mode::DemoExport {
+                dir: PathBuf::from("out"),
+                encoding: "shift_jis".into()
+            }
+        );
+        assert_eq!(
+            parse(&["demo-export", "out", "--encoding", "utf-8"])
+                .expect("valid")
+                .mode,
+            Mode::DemoExport {
+                dir: PathBuf::from("out"),
+                encoding: "utf-8".into()
+            }
+        );
+        assert!(parse(&["demo-export"]).is_err());
+        assert!(parse(&["--encoding", "utf-8"]).is_err());
     }
 
     #[test]

@@ -201,7 +201,8 @@ fn the_visual_flow_runs_in_a_real_window() {
     );
     expect_screen(&display, &window, &mut expected, &mut text, "4-result");
 
-    // Keyboard again: Tab to 閉じる and Enter.
+    // Keyboard again: the first Tab shows the ring on 閉じる (the default, right of コピー);
+    // Enter presses it.
     type_keys(
         &display,
         &mut expected,

@@ -273,12 +273,15 @@ impl Model {
             lock_after_minutes: if rng.chance(1, 4) { 0 } else { 30 },
             kiosk: rng.chance(1, 2),
             seed: [7; 32],
+            export: false,
         };
         let app = App::with_options(Boot::Settings(Box::new(settings)), options, tray.clone());
         let backends = Backends {
             reader: ReaderBackend::Virtual(VirtualReader::new()),
             center: Box::new(center),
             store: Some(store.clone()),
+            export: None,
+            clipboard: None,
         };
         Model {
             s: Session::new(app, backends),
@@ -507,6 +510,8 @@ impl Model {
                     reader: ReaderBackend::Virtual(VirtualReader::new()),
                     center: Box::new(NoCenter),
                     store: None,
+                    export: None,
+                    clipboard: None,
                 },
             ),
         );

@@ -252,6 +252,8 @@ fn expected_session(settings: Settings, center: LocalCenter) -> Session {
         reader: ReaderBackend::Pcsc(PcscReader::new(None)),
         center: Box::new(center),
         store: None,
+        export: None,
+        clipboard: None,
     };
     Session::new(App::new(Boot::Settings(Box::new(settings)), None), backends)
 }

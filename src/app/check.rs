@@ -9,7 +9,7 @@
 //!   asks the card now there;
 //! - the center's answer for one check is asked again once after a session renewal.
 
-use log::{debug, info};
+use log::{debug, info, warn};
 
 use crate::card::jpki::{CardIdentity, Holder, PinHolder, PinStatus};
 use crate::card::CardError;
@@ -20,7 +20,8 @@ use super::input::{CardId, Command, Event, UiAction};
 use super::passcode::DigitEntry;
 use super::session::{session_fault, SessionFault};
 use super::state::{
-    Check, DigitNotice, Done, Failure, PinPad, PinRead, Question, Shown, State, Unlock, VisualRead,
+    Check, DigitNotice, Done, ExportStatus, Failure, PinPad, PinRead, Question, Shown, State, Unlock,
+    VisualRead,
 };
 use super::{App, RESULT_IDLE_MS};
 
@@ -296,10 +297,13 @@ impl App {
             // --- 読み取り完了 ----------------------------------------------------------------
             (check, Event::Ui(UiAction::Next)) if check.done().is_some() => match check {
                 Check::Visual(VisualRead::Done(done)) | Check::Pin(PinRead::Done(done)) => {
+                    let export = self.export(&done.outcome, out);
                     State::ShowResult(Shown {
                         outcome: done.outcome,
                         page: 0,
                         closes_at: self.now.after(RESULT_IDLE_MS),
+                        export,
+                        copy: None,
                     })
                 }
                 other => State::ReadCard(other),
@@ -465,9 +469,54 @@ impl App {
         }
     }
 
+    /// A result reaches 資格確認結果: with an export folder, its face file is written (once;
+    /// a failure shows a band and never repeats the check).
+    fn export(&self, outcome: &CheckOutcome, out: &mut Vec<Command>) -> ExportStatus {
+        if !self.options.export {
+            return ExportStatus::Off;
+        }
+        let Some(registration) = &self.settings.registration else {
+            info!("result not exported: no registration");
+            return ExportStatus::Off;
+        };
+        out.push(Command::ExportResult {
+            outcome: Box::new(outcome.clone()),
+            institution_code: registration.institution_code.clone(),
+        });
+        ExportStatus::Writing
+    }
+
     /// Events on 資格確認結果: any touch keeps it; 閉じる, or a minute untouched, drops it.
-    pub(super) fn on_result(&mut self, mut shown: Shown, event: Event) -> State {
+    pub(super) fn on_result(
+        &mut self,
+        mut shown: Shown,
+        event: Event,
+        out: &mut Vec<Command>,
+    ) -> State {
         match event {
+            Event::Exported(result) => {
+                shown.export = match result {
+                    Ok(()) => ExportStatus::Written,
+                    Err(problem) => {
+                        warn!("face file not written: {problem:?}");
+                        ExportStatus::Failed(problem)
+                    }
+                };
+                State::ShowResult(shown)
+            }
+            Event::Copied(result) => {
+                if let Err(problem) = result {
+                    warn!("result not copied: {problem:?}");
+                }
+                shown.copy = Some(result);
+                State::ShowResult(shown)
+            }
+            Event::Ui(UiAction::Copy) => {
+                shown.closes_at = self.now.after(RESULT_IDLE_MS);
+                shown.copy = None;
+                out.push(Command::CopyResult(shown.outcome.clone()));
+                State::ShowResult(shown)
+            }
             Event::Ui(UiAction::Close) => State::SelectAuth,
             Event::Tick if self.now >= shown.closes_at => {
                 info!("result closed after {} s idle", RESULT_IDLE_MS / 1000);

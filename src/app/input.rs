@@ -87,6 +87,8 @@ pub enum UiAction {
     DemoToggleCard(u8),
     /// Demo tray: the next (`true`) or previous page of cards.
     DemoTrayPage(bool),
+    /// コピー on 資格確認結果: the result onto the system clipboard.
+    Copy,
 }
 
 /// The on-screen keyboard's layers.
@@ -162,6 +164,32 @@ pub enum Event {
     Notices(Result<Vec<Notice>, CenterError>),
     /// The center changed the account password.
     PasswordChanged(Result<(), CenterError>),
+    /// The face file of the shown result was written (`Ok`) or could not be (why).
+    Exported(Result<(), ExportProblem>),
+    /// The result's copy text is on the clipboard (`Ok`) or could not be put there.
+    Copied(Result<(), ClipboardProblem>),
+}
+
+/// Why the face file for the レセコン could not be written: the band says what to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportProblem {
+    /// The folder (`export_dir=`) does not exist or a share holding it went away.
+    FolderMissing,
+    /// The folder cannot be written (permissions, read-only medium).
+    Denied,
+    /// The disk or share is full.
+    Full,
+    /// Any other failure to write.
+    Other,
+}
+
+/// Why the copy text could not be put on the clipboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClipboardProblem {
+    /// No clipboard here (no display connection, or none the kiosk can reach).
+    Unavailable,
+    /// The clipboard refused (another program holds it open).
+    Busy,
 }
 
 /// Work for the worker thread or the shell. Commands run in order; most answer with one
@@ -263,4 +291,16 @@ pub enum Command {
     DemoPlaceCard(u8),
     /// Demo: take the card off the virtual reader.
     DemoRemoveCard,
+    /// Write the face file of a result that reached 資格確認結果 into the export folder;
+    /// answers [`Event::Exported`]. The worker stamps it with the time in Japan.
+    ExportResult {
+        /// The center's answer as shown.
+        outcome: Box<CheckOutcome>,
+        /// MedicalInstitutionCode: the registration's 機関コード.
+        institution_code: String,
+    },
+    /// Put the result's copy text on the clipboard; answers [`Event::Copied`].
+    CopyResult(Box<CheckOutcome>),
+    /// Take the kiosk's copy text off the clipboard, if the clipboard still holds it.
+    ClearClipboard,
 }

@@ -30,10 +30,13 @@ mod transition;
 
 use log::{debug, info, warn};
 
-pub use input::{CardId, Command, Event, KeyLayer, MenuItem, UiAction};
+pub use input::{
+    CardId, ClipboardProblem, Command, Event, ExportProblem, KeyLayer, MenuItem, UiAction,
+};
 pub use state::{
-    Check, DigitNotice, Done, Failure, FormProblem, FormScreen, LoginReason, Message, PadPurpose,
-    PasscodePad, PasscodePurpose, PinPad, PinRead, Question, ReadView, Shown, State, Unlock,
+    Check, DigitNotice, Done, ExportStatus, Failure, FormProblem, FormScreen, LoginReason, Message,
+    PadPurpose, PasscodePad, PasscodePurpose, PinPad, PinRead, Question, ReadView, Shown, State,
+    Unlock,
     VisualRead,
 };
 
@@ -68,6 +71,10 @@ pub const RESULT_IDLE_MS: u64 = 60_000;
 /// A tap that begins this soon after the screen changed is not taken: it was meant for the
 /// screen before (a double tap, a hurried second press).
 pub const SETTLE_MS: u64 = 400;
+
+/// How long the kiosk's copy text may stay on the clipboard: then it is taken off (if the
+/// clipboard still holds it).
+pub const CLIPBOARD_CLEAR_MS: u64 = 10 * 60_000;
 
 /// How long a failed save waits before it is tried again.
 pub const SAVE_RETRY_MS: u64 = 30_000;
@@ -115,6 +122,9 @@ pub struct Options {
     pub kiosk: bool,
     /// Random bytes from the system, for the salts of new passcode hashes.
     pub seed: [u8; 32],
+    /// `export_dir=` is set: every result that reaches 資格確認結果 is written as a face
+    /// file for the レセコン.
+    pub export: bool,
 }
 
 impl Default for Options {
@@ -123,6 +133,7 @@ impl Default for Options {
             lock_after_minutes: 30,
             kiosk: false,
             seed: [0; 32],
+            export: false,
         }
     }
 }
@@ -132,6 +143,7 @@ impl core::fmt::Debug for Options {
         f.debug_struct("Options")
             .field("lock_after_minutes", &self.lock_after_minutes)
             .field("kiosk", &self.kiosk)
+            .field("export", &self.export)
             .finish_non_exhaustive()
     }
 }
@@ -207,6 +219,9 @@ pub struct App {
     link: Option<String>,
     /// Passcode hashes made so far (each new salt differs).
     salts: u64,
+    /// The kiosk's copy text is on the clipboard: taken off at this time, or when the next
+    /// check starts.
+    clipboard_clear_at: Option<Millis>,
     demo: Option<DemoTray>,
 }
 
@@ -236,6 +251,7 @@ impl App {
             gate_open_at: Millis(0),
             link: None,
             salts: 0,
+            clipboard_clear_at: None,
             demo: demo.map(|setup| DemoTray {
                 setup,
                 placed: None,
@@ -338,6 +354,9 @@ impl App {
         if let Saving::Failing { retry_at, .. } = self.saving {
             wake(retry_at);
         }
+        if let Some(clear_at) = self.clipboard_clear_at {
+            wake(clear_at);
+        }
         // A deadline already passed is due now, not in the past.
         at.map(|a| a.max(self.now))
     }
@@ -363,7 +382,19 @@ impl App {
         let state = core::mem::replace(&mut self.state, State::SelectAuth);
         let next = self.transition(state, event, &mut out);
         self.set_state(old, next);
+        // The next check starts: the last patient's text leaves the clipboard.
+        if matches!(self.state, State::EnterPin(_) | State::ReadCard(_)) {
+            self.clear_clipboard(&mut out);
+        }
         out
+    }
+
+    /// Asks the shell to take the kiosk's copy text off the clipboard, if it put any there.
+    fn clear_clipboard(&mut self, out: &mut Vec<Command>) {
+        if self.clipboard_clear_at.take().is_some() {
+            info!("clipboard cleared");
+            out.push(Command::ClearClipboard);
+        }
     }
 
     /// Events that mean the same on every screen. Returns the event if the screen must
@@ -437,6 +468,11 @@ impl App {
                 None
             }
             Event::SessionRenewed(result) => self.session_renewed(result, out),
+            // The text is on the clipboard whatever screen is shown now.
+            Event::Copied(Ok(())) => {
+                self.clipboard_clear_at = Some(self.now.after(CLIPBOARD_CLEAR_MS));
+                Some(Event::Copied(Ok(())))
+            }
             Event::Tick => {
                 self.due(out);
                 Some(Event::Tick)
@@ -465,6 +501,9 @@ impl App {
             let old = self.state.name();
             let next = gate::pad(PadPurpose::Unlock);
             self.set_state(old, next);
+        }
+        if self.clipboard_clear_at.is_some_and(|at| self.now >= at) {
+            self.clear_clipboard(out);
         }
         self.renew_if_due(out);
     }
@@ -532,6 +571,8 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_export;
 #[cfg(test)]
 mod tests_life;
 #[cfg(test)]

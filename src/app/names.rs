@@ -27,6 +27,7 @@ variant_names!(
         AcceptTerms, OpenMenu, Menu, SelectReader, ToggleVisualCheck, Type, Backspace,
         CaretLeft, CaretRight, FocusField, ToggleReveal, KeyboardLayer, Submit, OpenNotice,
         OpenDownload, OpenLink, ForgotPasscode, Touch, VisualInstead, DemoToggleCard, DemoTrayPage,
+        Copy,
     }
 );
 
@@ -35,7 +36,7 @@ variant_names!(
     Event {
         Ui, Tick, CardPresence, Readers, CertificateRead, PinTries, ChallengeIssued,
         Authenticated, CenterAnswered, SettingsSaved, Enrolled, LoggedIn, SessionRenewed,
-        Version, Notices, PasswordChanged,
+        Version, Notices, PasswordChanged, Exported, Copied,
     }
 );
 
@@ -46,7 +47,8 @@ variant_names!(
         AuthenticateOnPhone, CheckQualification,
         CheckQualificationWithPin, ListReaders, UseReader, SaveSettings, Register, Login,
         RenewSession, CheckVersion, FetchNotices, MarkNoticesRead, ChangePassword, Logout,
-        Deregister, OpenUrl, Quit, DemoPlaceCard, DemoRemoveCard,
+        Deregister, OpenUrl, Quit, DemoPlaceCard, DemoRemoveCard, ExportResult, CopyResult,
+        ClearClipboard,
     }
 );
 

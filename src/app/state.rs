@@ -9,7 +9,7 @@ use crate::center::model::{ChallengeId, CheckOutcome};
 use crate::center::CenterError;
 
 use super::form::Form;
-use super::input::{CardId, KeyLayer};
+use super::input::{CardId, ClipboardProblem, ExportProblem, KeyLayer};
 use super::passcode::DigitEntry;
 use super::Millis;
 
@@ -386,6 +386,23 @@ pub struct Shown {
     pub page: u8,
     /// When the result closes by itself if nobody touches it.
     pub closes_at: Millis,
+    /// The face file for the レセコン (`export_dir=`): how its writing went.
+    pub export: ExportStatus,
+    /// コピー: whether the last press put the text on the clipboard.
+    pub copy: Option<Result<(), ClipboardProblem>>,
+}
+
+/// The face file of a shown result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportStatus {
+    /// No export folder is configured: nothing is written.
+    Off,
+    /// The worker is writing it.
+    Writing,
+    /// Written (renamed to its final name).
+    Written,
+    /// Not written; the band says what to check.
+    Failed(ExportProblem),
 }
 
 /// Why a read failed, for the error screen.

@@ -97,7 +97,7 @@ impl App {
                 }
             }
             (State::ReadFailed { .. }, Ui(A::Back)) => State::SelectAuth,
-            (State::ShowResult(shown), event) => self.on_result(shown, event),
+            (State::ShowResult(shown), event) => self.on_result(shown, event, out),
 
             // --- メニュー ------------------------------------------------------------------
             (State::Menu, Ui(A::Back)) => State::SelectAuth,

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod calls;
 pub mod client;
+pub mod face;
 pub mod info;
 pub mod model;
 pub mod wire;

@@ -9,6 +9,11 @@
 //! trust_pem=C:\kiosk\private-ca.pem         optional: trust these roots instead of the bundled ones
 //! lock_after_minutes=30                     optional: lock to パスコード入力 after this many idle
 //!                                           minutes, 0 to 1440; 0 = never; default 30
+//! export_dir=C:\OQS\face                    optional: write every result there as a face
+//!                                           file for the レセコン (patient data!); unset = none
+//! export_encoding=shift_jis                 optional: shift_jis (CP932, default) or utf-8
+//! export_keep_days=1                        optional: our files older than this are removed,
+//!                                           1 to 365; default 1
 //! ```
 //!
 //! A key given twice takes its last value. The same file may also sit in a machine-wide
@@ -29,8 +34,10 @@ use crate::app::{App, Boot, Options};
 use crate::card::pcsc::PcscReader;
 use crate::center::client::{ClientConfig, ConfigError, HttpsCenter, Trust};
 
+use super::export::{ExportConfig, Exporter, DEFAULT_KEEP_DAYS, MAX_KEEP_DAYS};
 use super::settings::{SettingsError, Store};
 use super::worker::{Backends, ReaderBackend};
+use crate::center::face::FaceEncoding;
 
 /// The config file's name inside the data folder.
 pub const CONFIG_FILE: &str = "config.txt";
@@ -59,6 +66,8 @@ pub struct CenterConfig {
     /// `lock_after_minutes`: idle minutes before the kiosk locks to パスコード入力; 0 =
     /// never.
     pub lock_after_minutes: u32,
+    /// The face folder for the レセコン, when `export_dir=` is set.
+    pub export: Option<ExportConfig>,
 }
 
 /// `lock_after_minutes` when `config.txt` does not say.
@@ -76,6 +85,12 @@ pub struct ConfigFile {
     pub trust_pem: Option<PathBuf>,
     /// `lock_after_minutes=` ([`DEFAULT_LOCK_AFTER_MINUTES`] when no file names it).
     pub lock_after_minutes: Option<u32>,
+    /// `export_dir=`: the face folder; absent = no file is ever written.
+    pub export_dir: Option<PathBuf>,
+    /// `export_encoding=` (Shift_JIS when no file names it).
+    pub export_encoding: Option<FaceEncoding>,
+    /// `export_keep_days=` ([`DEFAULT_KEEP_DAYS`] when no file names it).
+    pub export_keep_days: Option<u32>,
 }
 
 impl ConfigFile {
@@ -85,7 +100,21 @@ impl ConfigFile {
             center_url: later.center_url.or(self.center_url),
             trust_pem: later.trust_pem.or(self.trust_pem),
             lock_after_minutes: later.lock_after_minutes.or(self.lock_after_minutes),
+            export_dir: later.export_dir.or(self.export_dir),
+            export_encoding: later.export_encoding.or(self.export_encoding),
+            export_keep_days: later.export_keep_days.or(self.export_keep_days),
         }
+    }
+}
+
+impl ConfigFile {
+    /// The face folder's settings, when `export_dir=` is set.
+    pub fn export(&self) -> Option<ExportConfig> {
+        self.export_dir.as_ref().map(|dir| ExportConfig {
+            dir: dir.clone(),
+            encoding: self.export_encoding.unwrap_or(FaceEncoding::ShiftJis),
+            keep_days: self.export_keep_days.unwrap_or(DEFAULT_KEEP_DAYS),
+        })
     }
 }
 
@@ -204,6 +233,7 @@ fn center_config_from(
 ) -> Result<CenterConfig, StartupError> {
     let path = data_dir.join(CONFIG_FILE);
     let file = read_config_file(machine)?.overridden_by(read_config_file(&path)?);
+    let export = file.export();
     let url = o.center_url.clone().or(file.center_url);
     let trust = o.trust_pem.clone().or(file.trust_pem);
     let center_url = url.ok_or(StartupError::NoCenter(path))?;
@@ -213,6 +243,7 @@ fn center_config_from(
         lock_after_minutes: file
             .lock_after_minutes
             .unwrap_or(DEFAULT_LOCK_AFTER_MINUTES),
+        export,
     })
 }
 
@@ -268,6 +299,18 @@ pub fn parse_config(text: &str) -> Result<ConfigFile, usize> {
             Some(("lock_after_minutes", v)) => {
                 file.lock_after_minutes = Some(parse_minutes(v).ok_or(i + 1)?);
             }
+            Some(("export_dir", v)) if !v.is_empty() => file.export_dir = Some(PathBuf::from(v)),
+            Some(("export_encoding", v)) => {
+                file.export_encoding = Some(FaceEncoding::parse(v).ok_or(i + 1)?);
+            }
+            Some(("export_keep_days", v)) => {
+                let days = v
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=MAX_KEEP_DAYS).contains(d) && v.len() <= 3)
+                    .ok_or(i + 1)?;
+                file.export_keep_days = Some(days);
+            }
             _ => return Err(i + 1),
         }
     }
@@ -289,7 +332,15 @@ fn app_options(center: &CenterConfig, o: &Overrides) -> Options {
         lock_after_minutes: center.lock_after_minutes,
         kiosk: o.kiosk,
         seed: system_seed(),
+        export: center.export.is_some(),
     }
+}
+
+/// Seconds since the Unix epoch on the system clock.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// 32 random bytes from the operating system. Without them (never seen on a supported
@@ -333,10 +384,18 @@ pub fn production(o: &Overrides) -> Result<(App, Backends, Option<String>), Star
     };
     let app = App::with_options(boot, app_options(&center, o), None);
     let reader = app.settings().reader.clone();
+    let export = center.export.clone().map(|config| {
+        let exporter = Exporter::new(config);
+        // A kiosk that was off for days cleans up before its first check.
+        exporter.prune(unix_now());
+        exporter
+    });
     let backends = Backends {
         reader: ReaderBackend::Pcsc(PcscReader::new(reader.clone())),
         center: Box::new(client),
         store: Some(store),
+        export,
+        clipboard: super::clipboard::system(),
     };
     Ok((app, backends, reader))
 }
@@ -358,6 +417,42 @@ mod tests {
             parse_config("center_url=https://a.example\n\u{FEFF}trust_pem=x\n"),
             Err(2)
         );
+    }
+
+    #[test]
+    fn export_keys_are_optional_and_checked() {
+        let file = parse_config("center_url=https://c.example.jp\n").expect("valid");
+        assert_eq!(file.export(), None, "unset: nothing is written");
+        let file = parse_config(
+            "export_dir = /srv/oqs/face \nexport_encoding=utf-8\nexport_keep_days=7\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            file.export(),
+            Some(ExportConfig {
+                dir: PathBuf::from("/srv/oqs/face"),
+                encoding: FaceEncoding::Utf8,
+                keep_days: 7,
+            })
+        );
+        let file = parse_config("export_dir=D:\\face\n").expect("valid");
+        let export = file.export().expect("set");
+        assert_eq!(
+            (export.encoding, export.keep_days),
+            (FaceEncoding::ShiftJis, 1),
+            "the defaults"
+        );
+        for bad in [
+            "export_encoding=sjis",
+            "export_encoding=UTF8",
+            "export_keep_days=0",
+            "export_keep_days=366",
+            "export_keep_days=-1",
+            "export_keep_days=0001",
+            "export_dir=",
+        ] {
+            assert_eq!(parse_config(&format!("# x\n{bad}\n")), Err(2), "{bad}");
+        }
     }
 
     #[test]

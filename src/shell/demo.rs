@@ -68,6 +68,23 @@ pub fn setup_with(
     (app, backends(center))
 }
 
+/// [`setup`] with the face folder on (`export_dir=` as the kiosk reads it from
+/// config.txt): `myna-kakunin demo-export` and its tests.
+pub fn setup_exporting(clock: fn() -> i64, export: super::export::ExportConfig) -> (App, Backends) {
+    let (app, mut backends) = setup(clock);
+    let settings = app.settings().clone();
+    let app = App::with_options(
+        Boot::Settings(Box::new(settings)),
+        Options {
+            export: true,
+            ..options()
+        },
+        Some(demo_setup(false)),
+    );
+    backends.export = Some(super::export::Exporter::new(export).with_clock(clock));
+    (app, backends)
+}
+
 /// Registers this device with `center` under the demo account and returns what the kiosk
 /// keeps after 初期登録 and パスコード登録 (the passcode is [`PASSCODE`]): the credential and
 /// refresh token the center issued. `myna-kakunin bench` uses it with the reference center
@@ -117,6 +134,8 @@ fn backends(center: LocalCenter) -> Backends {
         reader: ReaderBackend::Virtual(VirtualReader::new()),
         center: Box::new(center),
         store: None,
+        export: None,
+        clipboard: super::clipboard::system(),
     }
 }
 

@@ -242,3 +242,126 @@ pub fn attach_parent_console() -> bool {
     }
     true
 }
+
+/// `CF_UNICODETEXT`: UTF-16 text ending in a NUL (a standard clipboard format).
+const CF_UNICODETEXT: u32 = 13;
+
+/// Opens the clipboard for this thread, trying for about half a second while another
+/// program holds it open.
+fn open_clipboard() -> bool {
+    use windows_sys::Win32::System::DataExchange::OpenClipboard;
+    for _ in 0..50 {
+        // SAFETY: a null window is allowed ("the open clipboard is associated with the
+        // current task"); no pointers are passed.
+        if unsafe { OpenClipboard(null_mut()) } != 0 {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+/// Puts `text` on the clipboard as Unicode text. Returns the clipboard's sequence number
+/// after the change, which [`clipboard_clear_if`] compares to know the text is still ours.
+/// `Err` when the clipboard stayed busy or refused the memory.
+pub fn clipboard_set(text: &str) -> Result<u32, Win32Error> {
+    use windows_sys::Win32::Foundation::GlobalFree;
+    use windows_sys::Win32::System::DataExchange::{
+        CloseClipboard, EmptyClipboard, GetClipboardSequenceNumber, SetClipboardData,
+    };
+    use windows_sys::Win32::System::Memory::{
+        GlobalAlloc, GlobalLock, GlobalUnlock, GMEM_MOVEABLE,
+    };
+    let mut units = wide(text);
+    let bytes = units.len() * 2;
+    if !open_clipboard() {
+        // SAFETY: reads the calling thread's last-error value; no arguments.
+        let code = unsafe { GetLastError() };
+        wipe_units(&mut units);
+        return Err(Win32Error(code));
+    }
+    let result = (|| {
+        // SAFETY: the clipboard is open on this thread (above); no pointers.
+        if unsafe { EmptyClipboard() } == 0 {
+            // SAFETY: as above.
+            return Err(Win32Error(unsafe { GetLastError() }));
+        }
+        // SAFETY: plain allocation of `bytes` bytes of movable global memory.
+        let memory = unsafe { GlobalAlloc(GMEM_MOVEABLE, bytes) };
+        if memory.is_null() {
+            // SAFETY: as above.
+            return Err(Win32Error(unsafe { GetLastError() }));
+        }
+        // SAFETY: `memory` is the live allocation just made; locking gives its address.
+        let target = unsafe { GlobalLock(memory) }.cast::<u16>();
+        if target.is_null() {
+            // SAFETY: `memory` is ours (not yet given to the clipboard): freed once here.
+            unsafe { GlobalFree(memory) };
+            return Err(Win32Error(0));
+        }
+        // SAFETY: `target` points to at least `bytes` bytes (the allocation's size), which
+        // is `units.len()` u16s; the regions do not overlap. Then the lock is released.
+        unsafe {
+            core::ptr::copy_nonoverlapping(units.as_ptr(), target, units.len());
+            GlobalUnlock(memory);
+        }
+        // SAFETY: the clipboard is open and emptied by us; on success the system owns
+        // `memory`, on failure it is still ours and freed once here.
+        if unsafe { SetClipboardData(CF_UNICODETEXT, memory) }.is_null() {
+            // SAFETY: as above.
+            let code = unsafe { GetLastError() };
+            // SAFETY: see above: still ours.
+            unsafe { GlobalFree(memory) };
+            return Err(Win32Error(code));
+        }
+        Ok(())
+    })();
+    // SAFETY: the clipboard was opened above by this thread.
+    unsafe { CloseClipboard() };
+    wipe_units(&mut units);
+    // SAFETY: no arguments.
+    result.map(|()| unsafe { GetClipboardSequenceNumber() })
+}
+
+/// Empties the clipboard if its sequence number is still `sequence` (nobody copied anything
+/// since [`clipboard_set`]); our text is overwritten with zeros before the system frees it.
+/// Returns whether it was cleared.
+pub fn clipboard_clear_if(sequence: u32) -> bool {
+    use windows_sys::Win32::System::DataExchange::{
+        CloseClipboard, EmptyClipboard, GetClipboardData, GetClipboardSequenceNumber,
+    };
+    use windows_sys::Win32::System::Memory::{GlobalLock, GlobalSize, GlobalUnlock};
+    // SAFETY: no arguments.
+    if unsafe { GetClipboardSequenceNumber() } != sequence || !open_clipboard() {
+        return false;
+    }
+    // SAFETY: no arguments; the clipboard is open. Checked again now that it is ours.
+    let ours = unsafe { GetClipboardSequenceNumber() } == sequence;
+    if ours {
+        // SAFETY: the clipboard is open; the handle, if any, is the memory we gave it,
+        // valid until EmptyClipboard. Its locked address covers GlobalSize bytes.
+        unsafe {
+            let memory = GetClipboardData(CF_UNICODETEXT);
+            if !memory.is_null() {
+                let size = GlobalSize(memory);
+                let at = GlobalLock(memory).cast::<u8>();
+                if !at.is_null() {
+                    wipe(core::slice::from_raw_parts_mut(at, size));
+                    GlobalUnlock(memory);
+                }
+            }
+            EmptyClipboard();
+        }
+    }
+    // SAFETY: opened above by this thread.
+    unsafe { CloseClipboard() };
+    ours
+}
+
+/// Zeros a UTF-16 copy of patient text.
+fn wipe_units(units: &mut [u16]) {
+    for u in units.iter_mut() {
+        *u = 0;
+    }
+    core::hint::black_box(units);
+}

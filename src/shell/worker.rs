@@ -47,6 +47,10 @@ pub struct Backends {
     pub center: Box<dyn Center>,
     /// Where settings are saved; `None` keeps them in memory only (the demo).
     pub store: Option<super::settings::Store>,
+    /// The face folder (`export_dir=`); `None` writes no file at all.
+    pub export: Option<super::export::Exporter>,
+    /// The system clipboard for コピー; `None` where there is none.
+    pub clipboard: Option<Box<dyn super::clipboard::Clipboard>>,
 }
 
 /// The name the demo's virtual reader goes by in カードリーダー選択.
@@ -103,6 +107,33 @@ pub fn execute(backends: &mut Backends, command: Command) -> Vec<Event> {
             vec![Event::Authenticated(result.map(Box::new))]
         }
         Command::GetChallenge => vec![Event::ChallengeIssued(backends.center.challenge())],
+        Command::ExportResult {
+            outcome,
+            institution_code,
+        } => {
+            let result = match backends.export.as_mut() {
+                Some(exporter) => exporter.export(&outcome, &institution_code).map(drop),
+                None => {
+                    warn!("export asked without an export folder");
+                    Err(crate::app::ExportProblem::Other)
+                }
+            };
+            vec![Event::Exported(result)]
+        }
+        Command::CopyResult(outcome) => {
+            let text = crate::ui::screens::copy_text(&outcome);
+            let result = match backends.clipboard.as_mut() {
+                Some(clipboard) => clipboard.set(text),
+                None => Err(crate::app::ClipboardProblem::Unavailable),
+            };
+            vec![Event::Copied(result)]
+        }
+        Command::ClearClipboard => {
+            if let Some(clipboard) = backends.clipboard.as_mut() {
+                clipboard.clear_if_ours();
+            }
+            Vec::new()
+        }
         Command::CheckQualificationWithPin {
             authentication,
             challenge_id,

@@ -144,6 +144,50 @@ pub const MULTIPLE_MATCHES: &str =
     "複数の資格が該当しました。資格確認書などで資格を確認してください。";
 /// Band: no qualification found.
 pub const NO_QUALIFICATION: &str = "該当する資格情報がありません";
+/// コピー on 資格確認結果: the result onto the clipboard for the レセコン.
+pub const COPY: &str = "コピー";
+/// Band: the result is on the clipboard.
+pub const COPIED: &str = "コピーしました。レセコンに貼り付けてください（10分後に消去されます）。";
+/// Band: the clipboard could not take the result.
+pub fn copy_failed(problem: crate::app::ClipboardProblem) -> &'static str {
+    use crate::app::ClipboardProblem as P;
+    match problem {
+        P::Unavailable => "コピーできませんでした。この端末ではクリップボードを使えません。",
+        P::Busy => {
+            "コピーできませんでした。ほかのアプリを閉じてから、もう一度「コピー」を押してください。"
+        }
+    }
+}
+/// Band: the face file for the レセコン was not written; what to check, per cause. The
+/// result itself is fine and the next check tries again.
+pub fn export_failed(problem: crate::app::ExportProblem) -> &'static str {
+    use crate::app::ExportProblem as P;
+    match problem {
+        P::FolderMissing => "レセコン連携用のファイルを書き込めませんでした。連携フォルダ（config.txt の export_dir）があるか、共有フォルダに接続できているか確認してください。",
+        P::Denied => "レセコン連携用のファイルを書き込めませんでした。連携フォルダに書き込む権限があるか確認してください。",
+        P::Full => "レセコン連携用のファイルを書き込めませんでした。連携フォルダのディスクの空き容量を確認してください。",
+        P::Other => "レセコン連携用のファイルを書き込めませんでした。連携フォルダと接続を確認してください。続く場合は端末の管理者に連絡してください。",
+    }
+}
+/// Section line of the copy text (the app's own).
+pub const COPY_VALIDITY: &str = "資格有効性";
+/// 資格有効性 as words (OQSCD006), in the copy text.
+pub fn validity(v: crate::center::model::Validity) -> &'static str {
+    use crate::center::model::Validity as V;
+    match v {
+        V::Valid => "有効",
+        V::Invalid => "無効",
+        V::InvalidNewerExists => "無効（新しい資格あり）",
+        V::NoQualification => "該当資格なし",
+        V::MultipleMatches => "複数該当",
+        V::ValidUnregistered => "有効（未登録）",
+    }
+}
+/// 確認日 line of the copy text, as the app writes it: 「確認日 : 2025年12月05日」.
+pub fn copy_confirmation_date(date: &Date) -> SensitiveText {
+    SensitiveText::new(format!("確認日 : {}", self::date(date)))
+}
+
 /// What a closed result means.
 pub const RESULT_CLOSE_NOTE: &str =
     "閉じた後にもう一度確認するときは、マイナンバーカードを再度読み取ってください。";

@@ -83,6 +83,12 @@ impl Drop for Xvfb {
 /// Starts Xvfb with a 24-bit `screen` (e.g. "1280x800x24") on a display it finds free
 /// itself (`-displayfd`), and waits until it is ready; returns it and its display name.
 pub fn start_xvfb(screen: &str) -> (Xvfb, String) {
+    start_xvfb_with(screen, &[])
+}
+
+/// [`start_xvfb`] with more arguments for Xvfb (`-noreset`: the server does not reset when
+/// its last client leaves, for tests whose clients come and go).
+pub fn start_xvfb_with(screen: &str, extra: &[&str]) -> (Xvfb, String) {
     let mut child = tool("Xvfb")
         .args([
             "-displayfd",
@@ -93,6 +99,7 @@ pub fn start_xvfb(screen: &str) -> (Xvfb, String) {
             "-nolisten",
             "tcp",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

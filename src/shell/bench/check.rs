@@ -319,6 +319,9 @@ fn part(command: &Command) -> Part {
         | Command::OpenUrl(_)
         | Command::DemoPlaceCard(_)
         | Command::DemoRemoveCard
+        | Command::ExportResult { .. }
+        | Command::CopyResult(_)
+        | Command::ClearClipboard
         | Command::Quit => Part::Other,
     }
 }
@@ -422,6 +425,8 @@ fn checks(url: &str, runs: usize) -> Result<CheckReport, String> {
             reader: ReaderBackend::Pcsc(PcscReader::new(Some(READER.to_owned()))),
             center: Box::new(center),
             store: None,
+            export: None,
+            clipboard: None,
         },
         text,
         pixels: vec![0; (Size::DESIGN.w * Size::DESIGN.h) as usize],

@@ -188,10 +188,16 @@ pub(super) enum Line<'a> {
     Section(&'static str),
 }
 
-pub(super) fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: usize, t: &Text) {
+pub(super) fn result<'a>(
+    b: &mut Builder<'a>,
+    outcome: &'a CheckOutcome,
+    extra: Vec<(&'static str, Tone)>,
+    page: usize,
+    t: &Text,
+) {
     let c = b.content();
     let mut y = c.y - 8;
-    for (body, tone) in bands(outcome) {
+    for (body, tone) in bands(outcome).into_iter().chain(extra) {
         let h = band_height(t, body, c.w);
         b.scene.push(
             Rect::new(c.x, y, c.w, h),
@@ -248,7 +254,7 @@ pub(super) fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: u
         Rect::new(
             theme::MARGIN,
             b.footer.y + 20,
-            c.w - button_width(s::CLOSE) - 48,
+            c.w - button_width(s::CLOSE) - button_width(s::COPY) - 72,
             64,
         ),
         Label::Static(s::RESULT_CLOSE_NOTE),
@@ -256,7 +262,10 @@ pub(super) fn result<'a>(b: &mut Builder<'a>, outcome: &'a CheckOutcome, page: u
         theme::TEXT_SUB,
         Align::Start,
     );
-    b.footer(Some((s::CLOSE, UiAction::Close)), None);
+    b.footer(
+        Some((s::CLOSE, UiAction::Close)),
+        Some((s::COPY, UiAction::Copy)),
+    );
 }
 
 /// One line of the table in `r`: a label and its value, or a section heading.

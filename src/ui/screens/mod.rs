@@ -264,7 +264,8 @@ fn view_with<'a>(app: &'a App, size: Size, text: &Text, demo: Option<&'a DemoTra
             if let Some(left) = app.seconds_left() {
                 b.header_note(s::closes_in(left));
             }
-            result(&mut b, &shown.outcome, usize::from(shown.page), text);
+            let extra = export::result_bands(shown);
+            result(&mut b, &shown.outcome, extra, usize::from(shown.page), text);
         }
         State::Menu => {
             b.header(s::MENU, true);
@@ -297,6 +298,7 @@ fn view_with<'a>(app: &'a App, size: Size, text: &Text, demo: Option<&'a DemoTra
 
 mod check;
 mod dialog;
+mod export;
 mod holders;
 mod keyboard;
 mod menu;
@@ -308,6 +310,7 @@ mod tray;
 
 use check::{auth_select_pin, auth_select_visual, read_card, read_failed, result};
 use dialog::{ask, ask_title, dialog, tell, tell_title};
+pub use export::copy_text;
 use menu::{links, notices, reader_select, rows, security};
 use pad_keys::KeyStyle;
 use pads::{digits, notice_text, pin_entry};
