@@ -247,7 +247,9 @@ fn subcommand(name: &str, o: SubOptions) -> Result<Mode, String> {
                     .split(',')
                     .map(|d| d.parse::<u64>().ok().filter(|d| *d <= 1000))
                     .collect::<Option<Vec<u64>>>()
-                    .ok_or(format!("--delay needs milliseconds 0 to 1000, comma separated, not {list}"))?,
+                    .ok_or(format!(
+                        "--delay needs milliseconds 0 to 1000, comma separated, not {list}"
+                    ))?,
             };
             let runs = positive_runs(o.runs.as_deref(), 20)?;
             let parts = match &o.only {

@@ -455,7 +455,12 @@ fn format_network(r: &network::NetworkReport) -> String {
                 millis(whole)
             )
         };
-        out.push_str(&row("cold", &s.cold, s.cold.critical_time, s.cold.whole_time));
+        out.push_str(&row(
+            "cold",
+            &s.cold,
+            s.cold.critical_time,
+            s.cold.whole_time,
+        ));
         if let Some(last) = s.warm.last() {
             let critical: Vec<Duration> = s.warm.iter().map(|m| m.critical_time).collect();
             let whole: Vec<Duration> = s.warm.iter().map(|m| m.whole_time).collect();
@@ -467,7 +472,12 @@ fn format_network(r: &network::NetworkReport) -> String {
             ));
             if s.warm.iter().any(|m| {
                 (m.requests, m.whole, m.critical_requests, m.critical)
-                    != (last.requests, last.whole, last.critical_requests, last.critical)
+                    != (
+                        last.requests,
+                        last.whole,
+                        last.critical_requests,
+                        last.critical,
+                    )
             }) {
                 let rts: Vec<String> = s
                     .warm

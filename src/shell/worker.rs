@@ -3,6 +3,7 @@
 
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 use log::{debug, warn};
 
@@ -284,7 +285,24 @@ impl Worker {
         let thread = thread::Builder::new()
             .name("worker".into())
             .spawn(move || {
-                for command in commands {
+                // Between commands the center's connection is kept warm while the kiosk is
+                // in use (the client decides when; `None` waits for the next command).
+                let mut warm_in: Option<Duration> = None;
+                loop {
+                    let command = match warm_in {
+                        None => match commands.recv() {
+                            Ok(command) => command,
+                            Err(_) => return,
+                        },
+                        Some(wait) => match commands.recv_timeout(wait) {
+                            Ok(command) => command,
+                            Err(mpsc::RecvTimeoutError::Timeout) => {
+                                warm_in = backends.center.keep_warm();
+                                continue;
+                            }
+                            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                        },
+                    };
                     debug!("worker runs {}", command.name());
                     for event in execute(&mut backends, command) {
                         if !post(event) {
@@ -292,6 +310,7 @@ impl Worker {
                             return;
                         }
                     }
+                    warm_in = backends.center.keep_warm();
                 }
             })?;
         Ok(Self {

@@ -94,6 +94,10 @@ impl Transport for Counting {
             .push(Instant::now());
         self.inner.exchange(call)
     }
+
+    fn keep_warm(&mut self) -> Option<Duration> {
+        self.inner.keep_warm()
+    }
 }
 
 /// Runs the scenarios at `delay` (`runs` warm ones each) on a thread with a deadline.
@@ -201,7 +205,8 @@ impl Rig {
         self.t.expect_screen("ShowResult", "暗証番号: after 次へ")?;
         let end = Instant::now();
         self.t.act(UiAction::Close)?;
-        self.t.expect_screen("SelectAuth", "暗証番号: after 閉じる")?;
+        self.t
+            .expect_screen("SelectAuth", "暗証番号: after 閉じる")?;
         Ok(self.measure(whole_from, from, to, end))
     }
 
@@ -226,8 +231,8 @@ fn scenarios(delay: Duration, runs: usize) -> Result<NetworkReport, String> {
         .map_err(|e| format!("the reference center: {e:?}"))?;
     // 初期登録 and パスコード登録 before the kiosk starts, on a connection of their own.
     let settings = {
-        let mut direct = HttpsCenter::new(&config(&center.url()))
-            .map_err(|e| format!("HTTPS client: {e:?}"))?;
+        let mut direct =
+            HttpsCenter::new(&config(&center.url())).map_err(|e| format!("HTTPS client: {e:?}"))?;
         demo::register(&mut direct).map_err(|e| format!("registration: {}", e.log_name()))?
     };
     let proxy = Proxy::start(center.addr(), delay).map_err(|e| format!("the proxy: {e}"))?;

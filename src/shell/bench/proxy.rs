@@ -231,7 +231,15 @@ fn accept_loop(
                 };
                 // The client's first bytes wait one more round trip: the TCP handshake.
                 pump(client, server2, true, delay, delay * 2, connection, shared);
-                pump(server, client2, false, delay, Duration::ZERO, connection, shared);
+                pump(
+                    server,
+                    client2,
+                    false,
+                    delay,
+                    Duration::ZERO,
+                    connection,
+                    shared,
+                );
             }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => thread::sleep(ACCEPT_POLL),
             Err(_) => thread::sleep(ACCEPT_POLL),
@@ -262,10 +270,12 @@ fn pump(
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         let at = Instant::now();
-                        shared
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .bytes(connection, to_server, &buffer[..n], at);
+                        shared.lock().unwrap_or_else(PoisonError::into_inner).bytes(
+                            connection,
+                            to_server,
+                            &buffer[..n],
+                            at,
+                        );
                         if tx.send((at + delay + extra, buffer[..n].to_vec())).is_err() {
                             break;
                         }
