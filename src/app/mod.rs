@@ -156,6 +156,22 @@ pub struct CardSlot {
     pub used: bool,
 }
 
+/// The 暗証番号 check's challenge, asked for when the PIN pad opens so that it is there when
+/// the patient presses 次へ (it is no secret: a nonce the center hands out).
+#[derive(Debug, Default)]
+enum Prefetch {
+    /// None asked.
+    #[default]
+    Empty,
+    /// On its way from the center.
+    Asked,
+    /// Here, usable until `use_by` (its validity less [`check::CHALLENGE_MARGIN_MS`]).
+    Held {
+        challenge: crate::center::model::Challenge,
+        use_by: Millis,
+    },
+}
+
 /// Whether the settings on disk are what the brain holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saving {
@@ -198,6 +214,8 @@ pub struct App {
     /// When a person last did something (for the idle lock).
     last_use: Millis,
     card: CardSlot,
+    /// The next 暗証番号 check's challenge.
+    challenge: Prefetch,
     session: SessionClock,
     saving: Saving,
     /// The gate: no passcode digit is taken before this time.
@@ -230,6 +248,7 @@ impl App {
             screen_since: Millis(0),
             last_use: Millis(0),
             card: CardSlot::default(),
+            challenge: Prefetch::Empty,
             session: SessionClock::default(),
             saving: Saving::Saved,
             gate_open_at: Millis(0),
@@ -325,6 +344,12 @@ impl App {
             }
             State::Passcode(_) if self.now < self.gate_open_at => {
                 wake(next_second.min(self.gate_open_at));
+            }
+            // A challenge held while the patient types is replaced before it goes stale.
+            State::EnterPin(_) => {
+                if let Prefetch::Held { use_by, .. } = &self.challenge {
+                    wake(*use_by);
+                }
             }
             _ => {}
         }
@@ -436,6 +461,7 @@ impl App {
                 None
             }
             Event::SessionRenewed(result) => self.session_renewed(result, out),
+            Event::ChallengeIssued(result) => self.challenge_issued(result),
             Event::Tick => {
                 self.due(out);
                 Some(Event::Tick)
@@ -466,6 +492,9 @@ impl App {
             self.set_state(old, next);
         }
         self.renew_if_due(out);
+        if matches!(self.state, State::EnterPin(_)) {
+            self.refresh_stale_challenge(out);
+        }
     }
 
     /// The settings as they are now, to be written.

@@ -67,8 +67,17 @@ pub fn first_screen(s: &Settings) -> State {
 }
 
 impl App {
-    /// After the passcode: renew the session, then check the version and the お知らせ.
+    /// After the passcode: renew the session, then check the version and the お知らせ. A
+    /// session this run opened whose access token is not yet due for renewal (the kiosk was
+    /// locked and is unlocked again) goes straight to the version: one round trip less.
     pub(super) fn start(&mut self, out: &mut Vec<Command>) -> State {
+        let fresh = self.session.renew_at.is_some_and(|at| self.now < at)
+            && !self.session.renewing
+            && self.session.lost.is_none();
+        if fresh {
+            out.push(Command::CheckVersion);
+            return State::Starting;
+        }
         match self.renewal() {
             Some(command) => {
                 out.push(command);
@@ -112,6 +121,7 @@ impl App {
     /// The session is gone on this device (ログアウト, 登録解除).
     pub(super) fn forget_session(&mut self) {
         self.session = super::SessionClock::default();
+        self.challenge = super::Prefetch::Empty;
     }
 
     /// Renews in the background when the access token is about to expire and the kiosk is
