@@ -156,6 +156,22 @@ pub struct CardSlot {
     pub used: bool,
 }
 
+/// The app version, asked for when the first passcode digit is typed on パスコード入力 so
+/// that the unlock waits for one request less.
+#[derive(Debug, Default)]
+enum VersionPrefetch {
+    /// None asked (or it was used).
+    #[default]
+    Empty,
+    /// On its way from the center.
+    Asked,
+    /// Here since `at` (used at most [`session::VERSION_FRESH_MS`] later).
+    Held {
+        info: crate::center::info::AppVersion,
+        at: Millis,
+    },
+}
+
 /// The 暗証番号 check's challenge, asked for when the PIN pad opens so that it is there when
 /// the patient presses 次へ (it is no secret: a nonce the center hands out).
 #[derive(Debug, Default)]
@@ -216,6 +232,8 @@ pub struct App {
     card: CardSlot,
     /// The next 暗証番号 check's challenge.
     challenge: Prefetch,
+    /// The version for the next start-up.
+    version: VersionPrefetch,
     session: SessionClock,
     saving: Saving,
     /// The gate: no passcode digit is taken before this time.
@@ -249,6 +267,7 @@ impl App {
             last_use: Millis(0),
             card: CardSlot::default(),
             challenge: Prefetch::Empty,
+            version: VersionPrefetch::Empty,
             session: SessionClock::default(),
             saving: Saving::Saved,
             gate_open_at: Millis(0),
@@ -462,6 +481,7 @@ impl App {
             }
             Event::SessionRenewed(result) => self.session_renewed(result, out),
             Event::ChallengeIssued(result) => self.challenge_issued(result),
+            Event::Version(result) => self.version_arrived(result),
             Event::Tick => {
                 self.due(out);
                 Some(Event::Tick)

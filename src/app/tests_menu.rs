@@ -418,8 +418,24 @@ fn unlocking_again_with_a_fresh_session_does_not_renew_it() {
     a.step(Event::Tick, lock_at);
     assert_eq!(a.state().name(), "EnterPasscode");
     type_digits(&mut a, &[1, 2, 3]);
-    // The access token has hours left: straight to the version, one round trip less.
+    // The access token has hours left: no renewal; the version asked at the first digit
+    // is on its way, and start-up waits for it.
     let cmds = ui(&mut a, UiAction::Digit(4));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(a.state().name(), "Starting");
+    let cmds = a.step(
+        Event::Version(Ok(version(Version::running(), Version::running()))),
+        t(&a),
+    );
+    assert!(matches!(cmds.as_slice(), [Command::FetchNotices]));
+    a.step(Event::Notices(Ok(Vec::new())), t(&a));
+    assert_eq!(a.state().name(), "SelectAuth");
+
+    // Again, with the version back before the last digit: the お知らせ are the one request
+    // after the passcode.
+    let lock_at = a.lock_at().expect("locks again");
+    a.step(Event::Tick, lock_at);
+    let cmds = ui(&mut a, UiAction::Digit(1));
     assert!(
         matches!(cmds.as_slice(), [Command::CheckVersion]),
         "{cmds:?}"
@@ -428,9 +444,112 @@ fn unlocking_again_with_a_fresh_session_does_not_renew_it() {
         Event::Version(Ok(version(Version::running(), Version::running()))),
         t(&a),
     );
-    assert!(matches!(cmds.as_slice(), [Command::FetchNotices]));
+    assert!(cmds.is_empty(), "kept for the start-up: {cmds:?}");
+    assert_eq!(a.state().name(), "EnterPasscode");
+    type_digits(&mut a, &[2, 3]);
+    let cmds = ui(&mut a, UiAction::Digit(4));
+    assert!(
+        matches!(cmds.as_slice(), [Command::FetchNotices]),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn the_version_is_fetched_while_the_passcode_is_typed() {
+    let mut a = app();
+    let cmds = ui(&mut a, UiAction::Digit(1));
+    assert!(
+        matches!(cmds.as_slice(), [Command::CheckVersion]),
+        "{cmds:?}"
+    );
+    assert!(a
+        .step(
+            Event::Version(Ok(version(Version::running(), Version::running()))),
+            t(&a)
+        )
+        .is_empty());
+    type_digits(&mut a, &[2, 3]);
+    let cmds = ui(&mut a, UiAction::Digit(4));
+    assert!(
+        matches!(cmds.as_slice(), [Command::RenewSession { .. }]),
+        "{cmds:?}"
+    );
+    // The renewal, then the お知らせ at once: the version is known already.
+    let cmds = a.step(
+        Event::SessionRenewed(Ok(session("refresh-token-0000002"))),
+        t(&a),
+    );
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Command::SaveSettings(_), Command::FetchNotices]
+        ),
+        "{cmds:?}"
+    );
     a.step(Event::Notices(Ok(Vec::new())), t(&a));
     assert_eq!(a.state().name(), "SelectAuth");
+}
+
+#[test]
+fn a_newer_version_fetched_while_typing_is_said_after_the_passcode() {
+    let mut a = app();
+    ui(&mut a, UiAction::Digit(1));
+    let newer = Version::parse("99.0.0").expect("a version");
+    a.step(
+        Event::Version(Ok(version(newer, Version::running()))),
+        t(&a),
+    );
+    assert_eq!(a.state().name(), "EnterPasscode", "not before the passcode");
+    type_digits(&mut a, &[2, 3]);
+    ui(&mut a, UiAction::Digit(4));
+    a.step(
+        Event::SessionRenewed(Ok(session("refresh-token-0000002"))),
+        t(&a),
+    );
+    assert!(matches!(
+        a.state(),
+        State::Update {
+            required: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn an_old_or_failed_early_version_is_asked_again_at_start_up() {
+    for early in [
+        Ok(version(Version::running(), Version::running())),
+        Err(CenterError::Unreachable),
+    ] {
+        let mut a = app();
+        ui(&mut a, UiAction::Digit(1));
+        let failed = early.is_err();
+        a.step(Event::Version(early), t(&a));
+        assert_eq!(
+            a.state().name(),
+            "EnterPasscode",
+            "nothing said while typing"
+        );
+        type_digits(&mut a, &[2, 3]);
+        // Failed, or typed so slowly that the answer is old.
+        let last = if failed {
+            t(&a)
+        } else {
+            a.now().after(session::VERSION_FRESH_MS + 1)
+        };
+        a.step(Event::Ui(UiAction::Digit(4)), last);
+        let cmds = a.step(
+            Event::SessionRenewed(Ok(session("refresh-token-0000002"))),
+            t(&a),
+        );
+        assert!(
+            matches!(
+                cmds.as_slice(),
+                [Command::SaveSettings(_), Command::CheckVersion]
+            ),
+            "{cmds:?}"
+        );
+    }
 }
 
 #[test]
