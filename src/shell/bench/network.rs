@@ -271,6 +271,24 @@ fn scenarios(delay: Duration, runs: usize) -> Result<NetworkReport, String> {
     for _ in 0..runs {
         visual.warm.push(rig.visual()?);
     }
+    // The connection lost between checks (a line or NAT that dropped it): the check opens
+    // a new one and resumes the TLS session.
+    let mut reopened = Scenario {
+        name: "目視 after the line cut the connection (every run): the card placed → 読み取り完了",
+        cold: Measure::default(),
+        warm: Vec::new(),
+    };
+    for run in 0..=runs {
+        rig.proxy.cut();
+        // Let the client's side see the close (the pool checks a connection before reuse).
+        std::thread::sleep(Duration::from_millis(20));
+        let measure = rig.visual()?;
+        if run == 0 {
+            reopened.cold = measure;
+        } else {
+            reopened.warm.push(measure);
+        }
+    }
     // 暗証番号 mode is switched in セキュリティ設定, behind the passcode.
     rig.t.act(UiAction::OpenMenu)?;
     rig.t.act(UiAction::Menu(MenuItem::Security))?;
@@ -299,6 +317,6 @@ fn scenarios(delay: Duration, runs: usize) -> Result<NetworkReport, String> {
     drop(center);
     Ok(NetworkReport {
         delay,
-        scenarios: vec![unlock, visual, pin],
+        scenarios: vec![unlock, visual, reopened, pin],
     })
 }

@@ -117,6 +117,8 @@ struct Track {
 struct Shared {
     seen: Seen,
     tracks: Vec<Track>,
+    /// Both sockets of every connection, to cut them.
+    sockets: Vec<(TcpStream, TcpStream)>,
 }
 
 impl Shared {
@@ -176,6 +178,16 @@ impl Proxy {
         self.addr
     }
 
+    /// Cuts every open connection, as a line or a NAT that dropped them: the client has to
+    /// connect again.
+    pub fn cut(&self) {
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        for (client, server) in shared.sockets.drain(..) {
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+        }
+    }
+
     /// What it saw so far.
     pub fn seen(&self) -> Seen {
         self.shared
@@ -211,6 +223,9 @@ fn accept_loop(
                 };
                 let connection = {
                     let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                    if let (Ok(c), Ok(u)) = (client.try_clone(), server.try_clone()) {
+                        s.sockets.push((c, u));
+                    }
                     s.seen.connections.push(Connection {
                         opened,
                         handshake: Handshake::Unknown,
