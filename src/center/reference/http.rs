@@ -615,6 +615,76 @@ mod tests {
     }
 
     #[test]
+    fn the_client_may_ask_to_close_and_extra_bytes_are_pipelining() {
+        let get = |headers: &str| {
+            read(format!("GET / HTTP/1.1\r\nHost: a\r\n{headers}\r\n").as_bytes())
+                .unwrap()
+                .head
+                .close
+        };
+        assert!(!get(""));
+        assert!(!get("Connection: keep-alive\r\n"));
+        assert!(get("Connection: close\r\n"));
+        assert!(get("Connection: Upgrade, CLOSE\r\n"));
+        let old = read(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        assert!(old.head.close, "HTTP/1.0 closes");
+        assert!(!read(GOOD.as_bytes()).unwrap().pipelined);
+        let two = format!("{GOOD}{GOOD}");
+        let first = read(two.as_bytes()).unwrap();
+        assert!(first.pipelined);
+        assert_eq!(first.body.expose(), "{}", "the first request is read whole");
+    }
+
+    #[test]
+    fn silence_before_a_request_is_idleness_and_during_one_a_timeout() {
+        struct Silent(Vec<u8>);
+        impl Read for Silent {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    std::thread::sleep(Duration::from_millis(5));
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                let n = self.0.len().min(out.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0.drain(..n);
+                Ok(n)
+            }
+        }
+        let soon = || Instant::now() + Duration::from_millis(50);
+        let short = Duration::from_millis(50);
+        let idle = read_next_request(&mut Silent(Vec::new()), soon(), short, &mut |_| Ok(()));
+        assert_eq!(idle.map(|_| ()), Err(HttpError::Idle));
+        let begun = read_next_request(
+            &mut Silent(b"GET / HTTP/1.1\r\n".to_vec()),
+            soon(),
+            short,
+            &mut |_| Ok(()),
+        );
+        assert_eq!(begun.map(|_| ()), Err(HttpError::Timeout));
+        // The whole request within its time after a wait: read.
+        let whole = read_next_request(
+            &mut Cursor::new(GOOD.as_bytes().to_vec()),
+            soon(),
+            short,
+            &mut |_| Ok(()),
+        );
+        assert!(whole.is_ok());
+    }
+
+    #[test]
+    fn a_kept_connection_says_so_with_its_bounds() {
+        let mut out = Vec::new();
+        let keep = Persistence::KeepAlive {
+            idle_seconds: 60,
+            requests_left: 99,
+        };
+        write_response_with(&mut out, 200, "{}", keep).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Connection: keep-alive\r\nKeep-Alive: timeout=60, max=99\r\n\r\n{}"));
+        assert!(!text.contains("close"), "{text}");
+    }
+
+    #[test]
     fn responses_close_and_skip_bodies_for_204() {
         let mut out = Vec::new();
         write_response(&mut out, 200, "{}").unwrap();
