@@ -320,3 +320,50 @@ fn scenarios(delay: Duration, runs: usize) -> Result<NetworkReport, String> {
         scenarios: vec![unlock, visual, reopened, pin],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole network part once, without delay: what it counts from the wire shows the
+    /// connection kept, the challenge fetched early and the TLS session resumed.
+    #[test]
+    fn a_warm_check_is_one_request_on_a_kept_connection() {
+        let report = run(Duration::ZERO, 1).expect("the network part runs");
+        let [unlock, visual, reopened, pin] = &report.scenarios[..] else {
+            panic!("four scenarios: {report:?}");
+        };
+        // The first connection is the kiosk's only one until the line cuts it.
+        assert_eq!(
+            (unlock.cold.whole.connections, unlock.cold.whole.full),
+            (1, 1)
+        );
+        // After the last passcode digit: the renewal and the お知らせ (the version was
+        // fetched while typing); after an idle lock with the session fresh: the お知らせ.
+        assert_eq!(unlock.cold.critical_requests, 2);
+        assert_eq!(unlock.warm[0].critical_requests, 1);
+        for m in [
+            &visual.cold,
+            &visual.warm[0],
+            &pin.cold,
+            &pin.warm[0],
+            &unlock.warm[0],
+        ] {
+            assert_eq!(m.whole.connections, 0, "the kept connection: {m:?}");
+        }
+        for m in [&visual.warm[0], &pin.warm[0]] {
+            assert_eq!(m.critical_requests, 1, "{m:?}");
+            assert_eq!(m.critical.round_trips, 1, "{m:?}");
+        }
+        // 暗証番号: two requests in all, the challenge before 次へ.
+        assert_eq!(pin.warm[0].requests, 2);
+        // A connection the line cut is opened again with a resumed session.
+        for m in [&reopened.cold, &reopened.warm[0]] {
+            assert_eq!(
+                (m.whole.connections, m.whole.full, m.whole.resumed),
+                (1, 0, 1),
+                "{m:?}"
+            );
+        }
+    }
+}
