@@ -41,7 +41,7 @@ usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--ce
        myna-kakunin pin-status [--reader NAME]
        myna-kakunin virtual-card [--vpcd HOST:PORT] --card ID | --list   (demo build)
        myna-kakunin bench-card --reader NAME [--runs N] [--card ID]     (demo build)
-       myna-kakunin bench [--runs N] [--only PARTS] [--production BIN] [--baseline BIN] [--display :N]
+       myna-kakunin bench [--runs N] [--only PARTS] [--production BIN] [--baseline BIN] [--display :N] [--delay MS,...]
                                          (demo build)
        myna-kakunin reference-center --listen 127.0.0.1:PORT --tls-cert PEM --tls-key PEM
                                          (demo build; TEST-ONLY server, loopback only)
@@ -56,8 +56,9 @@ usage: myna-kakunin [--windowed | --fullscreen | --kiosk] [--data-dir DIR] [--ce
   virtual-card  serve a demo card to pcscd through vsmartcard-vpcd (default 127.0.0.1:35963);
                 --list prints each demo card: id, demo PIN, what it shows
   bench-card    time a certificate read and a PIN flow, APDU by APDU (default 50 runs)
-  bench         measure the targets of DESIGN.md: PARTS is a comma list of check, redraw,
-                startup, idle, sizes (default all); --runs: starts and checks of each kind
+  bench         measure the targets of DESIGN.md: PARTS is a comma list of check, network,
+                redraw, startup, idle, sizes (default all); --delay: the network part's one-way
+                delays in ms (default 25); --runs: starts and checks of each kind
                 (default 20); starts its own Xvfb (or uses --display) and its own pcscd;
                 --production and --baseline start those builds too (interleaved)
 
@@ -138,6 +139,7 @@ enum Mode {
         production: Option<PathBuf>,
         baseline: Option<PathBuf>,
         display: Option<String>,
+        delays_ms: Vec<u64>,
     },
 }
 
@@ -157,6 +159,7 @@ struct SubOptions {
     production: Option<String>,
     baseline: Option<String>,
     display: Option<String>,
+    delay: Option<String>,
 }
 
 impl SubOptions {
@@ -171,11 +174,12 @@ impl SubOptions {
             || self.production.is_some()
             || self.baseline.is_some()
             || self.display.is_some()
+            || self.delay.is_some()
     }
 }
 
 /// The parts of `bench`, as `--only` names them.
-const BENCH_PARTS: [&str; 5] = ["check", "redraw", "startup", "idle", "sizes"];
+const BENCH_PARTS: [&str; 6] = ["check", "network", "redraw", "startup", "idle", "sizes"];
 
 /// `--runs N` (a positive number), or `default`.
 fn positive_runs(runs: Option<&str>, default: usize) -> Result<usize, String> {
@@ -203,6 +207,7 @@ fn subcommand(name: &str, o: SubOptions) -> Result<Mode, String> {
             ("--production", o.production.is_some()),
             ("--baseline", o.baseline.is_some()),
             ("--display", o.display.is_some()),
+            ("--delay", o.delay.is_some()),
         ];
         match given
             .iter()
@@ -256,9 +261,20 @@ fn subcommand(name: &str, o: SubOptions) -> Result<Mode, String> {
                     "--production",
                     "--baseline",
                     "--display",
+                    "--delay",
                 ],
                 &o,
             )?;
+            let delays_ms = match &o.delay {
+                None => vec![25],
+                Some(list) => list
+                    .split(',')
+                    .map(|d| d.parse::<u64>().ok().filter(|d| *d <= 1000))
+                    .collect::<Option<Vec<u64>>>()
+                    .ok_or(format!(
+                        "--delay needs milliseconds 0 to 1000, comma separated, not {list}"
+                    ))?,
+            };
             let runs = positive_runs(o.runs.as_deref(), 20)?;
             let parts = match &o.only {
                 None => BENCH_PARTS.iter().map(|p| (*p).to_owned()).collect(),
@@ -276,6 +292,7 @@ fn subcommand(name: &str, o: SubOptions) -> Result<Mode, String> {
                 production: o.production.map(PathBuf::from),
                 baseline: o.baseline.map(PathBuf::from),
                 display: o.display,
+                delays_ms,
             })
         }
         other => Err(format!("unknown subcommand {other}")),
@@ -316,6 +333,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--production" => options.production = Some(value("--production")?),
             "--baseline" => options.baseline = Some(value("--baseline")?),
             "--display" => options.display = Some(value("--display")?),
+            "--delay" => options.delay = Some(value("--delay")?),
             "--json" => options.json = true,
             "--list" => options.list = true,
             "readers" | "read-cert" | "pin-status" | "virtual-card" | "bench-card" | "bench"
@@ -457,7 +475,8 @@ fn main() -> ExitCode {
             production,
             baseline,
             display,
-        } => bench(runs, &parts, production, baseline, display),
+            delays_ms,
+        } => bench(runs, &parts, production, baseline, display, delays_ms),
         Mode::ReferenceCenter { listen, cert, key } => serve_reference_center(listen, &cert, &key),
         Mode::Kiosk {
             demo,
@@ -578,6 +597,7 @@ fn bench(
     production: Option<PathBuf>,
     baseline: Option<PathBuf>,
     display: Option<String>,
+    delays_ms: Vec<u64>,
 ) -> ExitCode {
     use myna_kakunin::shell::bench::{run_kiosk_bench, BenchPart, KioskBenchOptions};
     let options = KioskBenchOptions {
@@ -592,6 +612,7 @@ fn bench(
         production,
         baseline,
         display,
+        delays_ms,
     };
     match run_kiosk_bench(&options, &mut std::io::stdout()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -609,6 +630,7 @@ fn bench(
     _: Option<PathBuf>,
     _: Option<PathBuf>,
     _: Option<String>,
+    _: Vec<u64>,
 ) -> ExitCode {
     needs_demo("bench")
 }
@@ -1073,6 +1095,7 @@ mod tests {
                 production: None,
                 baseline: None,
                 display: None,
+                delays_ms: vec![25],
             }
         );
         assert_eq!(
@@ -1087,7 +1110,9 @@ mod tests {
                 "--baseline",
                 "b",
                 "--display",
-                ":5"
+                ":5",
+                "--delay",
+                "0,25,50"
             ])
             .expect("valid")
             .mode,
@@ -1097,9 +1122,13 @@ mod tests {
                 production: Some(PathBuf::from("p")),
                 baseline: Some(PathBuf::from("b")),
                 display: Some(":5".to_owned()),
+                delays_ms: vec![0, 25, 50],
             }
         );
         assert!(parse(&["bench", "--only", "startup,nap"]).is_err());
+        assert!(parse(&["bench", "--delay", "25,x"]).is_err());
+        assert!(parse(&["bench", "--delay", "5000"]).is_err());
+        assert!(parse(&["bench-card", "--reader", "R", "--delay", "5"]).is_err());
         assert!(parse(&["bench", "--runs", "0"]).is_err());
         assert!(parse(&["bench", "--reader", "R"]).is_err());
         assert!(parse(&["bench-card", "--reader", "R", "--only", "check"]).is_err());

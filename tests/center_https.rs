@@ -23,7 +23,9 @@ use myna_kakunin::center::account::{
 use myna_kakunin::center::client::{ClientConfig, HttpsCenter, Trust};
 use myna_kakunin::center::info::{AppVersion, UpdateStatus, Version};
 use myna_kakunin::center::model::{ChallengeId, CheckOutcome, Relation, Validity};
-use myna_kakunin::center::reference::server::{spawn_https, RunningServer, ServerError, ServerTls};
+use myna_kakunin::center::reference::server::{
+    spawn_https, spawn_https_with, Limits, RunningServer, ServerError, ServerTls, Stats,
+};
 use myna_kakunin::center::reference::{
     demo_registration, ReferenceCenter, ACCESS_TOKEN_SECONDS, DEMO_PASSWORD, DEMO_USER_ID,
 };
@@ -493,6 +495,59 @@ fn exchange_raw(addr: SocketAddr, bytes: &[u8]) -> String {
 }
 
 #[test]
+fn calls_share_one_kept_alive_connection_and_a_reopened_one_resumes_tls() {
+    // A center that lets an idle connection go after 300 ms.
+    let tls = ServerTls::from_der(SERVER_CERT_DER, SERVER_KEY_PK8).unwrap();
+    let limits = Limits {
+        idle: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = spawn_https_with(
+        "127.0.0.1:0".parse().unwrap(),
+        tls,
+        ReferenceCenter::with_demo_records(),
+        Arc::new(|| DEC_1_2026_JST),
+        limits,
+    )
+    .unwrap();
+    let config = ClientConfig {
+        base_url: server.url(),
+        trust: Trust::Pem(TEST_CA_PEM.to_vec()),
+        ..ClientConfig::new("https://unused.example")
+    };
+    let mut center = HttpsCenter::new(&config).unwrap();
+    let enrollment = center.register_device(&demo_registration()).unwrap();
+    for _ in 0..3 {
+        center.app_version().unwrap();
+        assert!(center.notices().is_ok());
+    }
+    assert_eq!(
+        server.stats(),
+        Stats {
+            connections: 1,
+            full_handshakes: 1,
+            resumed_handshakes: 0,
+        },
+        "seven calls, one connection"
+    );
+    // Idle past the center's limit (it closes the connection): the next call opens a new
+    // connection and resumes the TLS session.
+    std::thread::sleep(Duration::from_millis(800));
+    center
+        .refresh_session(&enrollment.device, &enrollment.session.refresh_token)
+        .unwrap();
+    assert!(center.notices().is_ok());
+    assert_eq!(
+        server.stats(),
+        Stats {
+            connections: 2,
+            full_handshakes: 1,
+            resumed_handshakes: 1,
+        }
+    );
+}
+
+#[test]
 fn the_server_answers_garbage_and_keeps_serving() {
     let f = Fixture::new(DEC_1_2026_JST);
     let addr = f.server.addr();
@@ -527,7 +582,7 @@ fn the_server_answers_garbage_and_keeps_serving() {
     assert_eq!(
         exchange_raw(
             addr,
-            b"POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+            b"POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         ),
         "HTTP/1.1 404 Not Found"
     );

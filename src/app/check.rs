@@ -7,10 +7,16 @@
 //! - a PIN is typed only after the card on the reader has said its tries, and is only ever
 //!   sent to that placement: a card taken off or changed before VERIFY wipes it and the pad
 //!   asks the card now there;
-//! - the center's answer for one check is asked again once after a session renewal.
+//! - the center's answer for one check is asked again once after a session renewal;
+//! - the 暗証番号 check's challenge is asked for when the PIN pad opens, so that after 次へ
+//!   the card signs at once and the network part of the check is one request; a challenge
+//!   that would expire before use is replaced unseen (while the pad is open, or at 次へ,
+//!   which then waits for a fresh one), and a failed early ask is asked again at 次へ, where
+//!   its error is handled as any check's.
 
 use log::{debug, info, warn};
 
+use super::Prefetch;
 use crate::card::jpki::{CardIdentity, Holder, PinHolder, PinStatus};
 use crate::card::CardError;
 use crate::center::model::{Challenge, ChallengeId, CheckOutcome};
@@ -20,10 +26,14 @@ use super::input::{CardId, Command, Event, UiAction};
 use super::passcode::DigitEntry;
 use super::session::{session_fault, SessionFault};
 use super::state::{
-    Check, DigitNotice, Done, ExportStatus, Failure, PinPad, PinRead, Question, Shown, State, Unlock,
-    VisualRead,
+    Check, DigitNotice, Done, ExportStatus, Failure, PinPad, PinRead, Question, Shown, State,
+    Unlock, VisualRead,
 };
 use super::{App, RESULT_IDLE_MS};
+
+/// A challenge is used only while at least this much of its validity is left: the time for
+/// VERIFY, the signature and the check request, and for the center's clock to differ.
+pub(super) const CHALLENGE_MARGIN_MS: u64 = 30_000;
 
 impl App {
     /// 次へ on 認証選択（目視）, or a card placed there: a card not yet checked is read at
@@ -43,8 +53,79 @@ impl App {
         State::ReadCard(Check::Visual(VisualRead::Reading))
     }
 
-    /// The PIN pad for the card on the reader now.
+    /// Asks for the next 暗証番号 check's challenge unless one is on its way or usable.
+    fn prefetch_challenge(&mut self, out: &mut Vec<Command>) {
+        let usable = match &self.challenge {
+            Prefetch::Empty => false,
+            Prefetch::Asked => true,
+            Prefetch::Held { use_by, .. } => self.now < *use_by,
+        };
+        if !usable {
+            out.push(Command::GetChallenge);
+            self.challenge = Prefetch::Asked;
+        }
+    }
+
+    /// While the pad is open: a challenge about to go stale is replaced.
+    pub(super) fn refresh_stale_challenge(&mut self, out: &mut Vec<Command>) {
+        if matches!(&self.challenge, Prefetch::Held { use_by, .. } if self.now >= *use_by) {
+            debug!("challenge replaced before it expired");
+            self.challenge = Prefetch::Empty;
+            self.prefetch_challenge(out);
+        }
+    }
+
+    /// A challenge arrived. One the read waits for goes to the read; one asked early is
+    /// kept for 次へ (an early ask that failed is asked again at 次へ).
+    pub(super) fn challenge_issued(
+        &mut self,
+        result: Result<Challenge, CenterError>,
+    ) -> Option<Event> {
+        let waiting = matches!(
+            self.state,
+            State::ReadCard(Check::Pin(PinRead::Challenge { .. }))
+        );
+        if waiting || !matches!(self.challenge, Prefetch::Asked) {
+            return Some(Event::ChallengeIssued(result));
+        }
+        self.challenge = match result {
+            Ok(challenge) => {
+                let valid_ms = u64::from(challenge.valid_seconds).saturating_mul(1000);
+                let use_by = self.now.after(valid_ms.saturating_sub(CHALLENGE_MARGIN_MS));
+                Prefetch::Held { challenge, use_by }
+            }
+            Err(e) => {
+                debug!(
+                    "early challenge failed ({}); asked again at 次へ",
+                    e.log_name()
+                );
+                Prefetch::Empty
+            }
+        };
+        None
+    }
+
+    /// The challenge for a read starting now: the one held, if still usable.
+    fn take_challenge(&mut self) -> Option<Challenge> {
+        match core::mem::take(&mut self.challenge) {
+            Prefetch::Held { challenge, use_by } if self.now < use_by => Some(challenge),
+            Prefetch::Asked => {
+                // Still on its way: the read waits for it (see `challenge_issued`).
+                self.challenge = Prefetch::Asked;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The PIN pad for the card on the reader now; the challenge is asked for meanwhile.
     pub(super) fn pin_pad(&mut self, notice: Option<DigitNotice>, out: &mut Vec<Command>) -> State {
+        let pad = self.pin_pad_for_card(notice, out);
+        self.prefetch_challenge(out);
+        pad
+    }
+
+    fn pin_pad_for_card(&mut self, notice: Option<DigitNotice>, out: &mut Vec<Command>) -> State {
         match self.card.present {
             Some(card) => {
                 out.push(Command::QueryPinTries { card });
@@ -108,7 +189,17 @@ impl App {
                                 identity,
                             }));
                         }
-                        out.push(Command::GetChallenge);
+                        // Signing the challenge asked for when the pad opened.
+                        if let Some(challenge) = self.take_challenge() {
+                            let pin = Unlock::Pin { pin: entry, holder };
+                            return Self::sign(pin, card, identity, challenge, out);
+                        }
+                        if matches!(self.challenge, Prefetch::Asked) {
+                            // Arriving: the read waits for it.
+                            self.challenge = Prefetch::Empty;
+                        } else {
+                            out.push(Command::GetChallenge);
+                        }
                         return State::ReadCard(Check::Pin(PinRead::Challenge {
                             pin: Unlock::Pin { pin: entry, holder },
                             card,

@@ -92,6 +92,10 @@ impl App {
                     // The gate is closed: the countdown on screen says for how long.
                     return State::Passcode(pad);
                 }
+                if pad.purpose == PadPurpose::Unlock && pad.entry.is_empty() {
+                    // The version is fetched while the rest is typed.
+                    self.prefetch_version(out);
+                }
                 pad.entry.push(d);
                 if !pad.entry.is_complete() {
                     return State::Passcode(pad);

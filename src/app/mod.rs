@@ -36,8 +36,7 @@ pub use input::{
 pub use state::{
     Check, DigitNotice, Done, ExportStatus, Failure, FormProblem, FormScreen, LoginReason, Message,
     PadPurpose, PasscodePad, PasscodePurpose, PinPad, PinRead, Question, ReadView, Shown, State,
-    Unlock,
-    VisualRead,
+    Unlock, VisualRead,
 };
 
 use settings::{SaveProblem, Settings};
@@ -169,6 +168,38 @@ pub struct CardSlot {
     pub used: bool,
 }
 
+/// The app version, asked for when the first passcode digit is typed on パスコード入力 so
+/// that the unlock waits for one request less.
+#[derive(Debug, Default)]
+enum VersionPrefetch {
+    /// None asked (or it was used).
+    #[default]
+    Empty,
+    /// On its way from the center.
+    Asked,
+    /// Here since `at` (used at most [`session::VERSION_FRESH_MS`] later).
+    Held {
+        info: crate::center::info::AppVersion,
+        at: Millis,
+    },
+}
+
+/// The 暗証番号 check's challenge, asked for when the PIN pad opens so that it is there when
+/// the patient presses 次へ (it is no secret: a nonce the center hands out).
+#[derive(Debug, Default)]
+enum Prefetch {
+    /// None asked.
+    #[default]
+    Empty,
+    /// On its way from the center.
+    Asked,
+    /// Here, usable until `use_by` (its validity less [`check::CHALLENGE_MARGIN_MS`]).
+    Held {
+        challenge: crate::center::model::Challenge,
+        use_by: Millis,
+    },
+}
+
 /// Whether the settings on disk are what the brain holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saving {
@@ -211,6 +242,10 @@ pub struct App {
     /// When a person last did something (for the idle lock).
     last_use: Millis,
     card: CardSlot,
+    /// The next 暗証番号 check's challenge.
+    challenge: Prefetch,
+    /// The version for the next start-up.
+    version: VersionPrefetch,
     session: SessionClock,
     saving: Saving,
     /// The gate: no passcode digit is taken before this time.
@@ -246,6 +281,8 @@ impl App {
             screen_since: Millis(0),
             last_use: Millis(0),
             card: CardSlot::default(),
+            challenge: Prefetch::Empty,
+            version: VersionPrefetch::Empty,
             session: SessionClock::default(),
             saving: Saving::Saved,
             gate_open_at: Millis(0),
@@ -342,6 +379,12 @@ impl App {
             }
             State::Passcode(_) if self.now < self.gate_open_at => {
                 wake(next_second.min(self.gate_open_at));
+            }
+            // A challenge held while the patient types is replaced before it goes stale.
+            State::EnterPin(_) => {
+                if let Prefetch::Held { use_by, .. } = &self.challenge {
+                    wake(*use_by);
+                }
             }
             _ => {}
         }
@@ -473,6 +516,8 @@ impl App {
                 self.clipboard_clear_at = Some(self.now.after(CLIPBOARD_CLEAR_MS));
                 Some(Event::Copied(Ok(())))
             }
+            Event::ChallengeIssued(result) => self.challenge_issued(result),
+            Event::Version(result) => self.version_arrived(result),
             Event::Tick => {
                 self.due(out);
                 Some(Event::Tick)
@@ -506,6 +551,9 @@ impl App {
             self.clear_clipboard(out);
         }
         self.renew_if_due(out);
+        if matches!(self.state, State::EnterPin(_)) {
+            self.refresh_stale_challenge(out);
+        }
     }
 
     /// The settings as they are now, to be written.

@@ -10,7 +10,7 @@
 use log::{info, warn};
 
 use crate::center::account::{DeviceCredential, RefreshToken, Session};
-use crate::center::info::{Notice, UpdateStatus, Version};
+use crate::center::info::{AppVersion, Notice, UpdateStatus, Version};
 use crate::center::wire::ErrorCode;
 use crate::center::CenterError;
 use crate::sensitive::SensitiveText;
@@ -18,12 +18,14 @@ use crate::sensitive::SensitiveText;
 use super::input::{Command, Event};
 use super::settings::Settings;
 use super::state::{LoginReason, Message, PadPurpose, PasscodePurpose, State};
-use super::App;
+use super::{App, VersionPrefetch};
 
 /// Renew this long before the access token expires, at the latest.
 const RENEW_MARGIN_MS: u64 = 30 * 60_000;
 /// A background renewal that could not reach the center is tried again after this long.
 const RENEW_RETRY_MS: u64 = 60_000;
+/// A version fetched while the passcode was typed is used by a start-up this soon after.
+pub(super) const VERSION_FRESH_MS: u64 = 5 * 60_000;
 
 /// What a center error means for the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,8 +69,19 @@ pub fn first_screen(s: &Settings) -> State {
 }
 
 impl App {
-    /// After the passcode: renew the session, then check the version and the お知らせ.
+    /// After the passcode: renew the session, then check the version and the お知らせ. A
+    /// session this run opened whose access token is not yet due for renewal (the kiosk was
+    /// locked and is unlocked again) goes straight to the version: one round trip less.
     pub(super) fn start(&mut self, out: &mut Vec<Command>) -> State {
+        let fresh = self.session.renew_at.is_some_and(|at| self.now < at)
+            && !self.session.renewing
+            && self.session.lost.is_none();
+        if fresh {
+            return match self.start_version(out) {
+                Some(event) => self.on_starting(event, out),
+                None => State::Starting,
+            };
+        }
         match self.renewal() {
             Some(command) => {
                 out.push(command);
@@ -77,6 +90,60 @@ impl App {
             }
             // Not registered or logged out: the start screens handle it.
             None => first_screen(&self.settings),
+        }
+    }
+
+    /// Asks for the version unless it is on its way or fresh.
+    pub(super) fn prefetch_version(&mut self, out: &mut Vec<Command>) {
+        let fresh = match &self.version {
+            VersionPrefetch::Empty => false,
+            VersionPrefetch::Asked => true,
+            VersionPrefetch::Held { at, .. } => self.now < at.after(VERSION_FRESH_MS),
+        };
+        if !fresh {
+            out.push(Command::CheckVersion);
+            self.version = VersionPrefetch::Asked;
+        }
+    }
+
+    /// The version arrived. Start-up takes it when it waits for it; one asked early is kept
+    /// for the start-up (an early ask that failed is asked again then).
+    pub(super) fn version_arrived(
+        &mut self,
+        result: Result<AppVersion, CenterError>,
+    ) -> Option<Event> {
+        if !matches!(self.version, VersionPrefetch::Asked) {
+            return Some(Event::Version(result));
+        }
+        if matches!(self.state, State::Starting) && !self.session.renewing {
+            self.version = VersionPrefetch::Empty;
+            return Some(Event::Version(result));
+        }
+        self.version = match result {
+            Ok(info) => VersionPrefetch::Held { info, at: self.now },
+            Err(e) => {
+                log::debug!("early version check failed ({}); asked again", e.log_name());
+                VersionPrefetch::Empty
+            }
+        };
+        None
+    }
+
+    /// Start-up's version: the one fetched while the passcode was typed (as the event it
+    /// was), or `None` while it is on its way or after asking for it now.
+    fn start_version(&mut self, out: &mut Vec<Command>) -> Option<Event> {
+        match core::mem::take(&mut self.version) {
+            VersionPrefetch::Held { info, at } if self.now < at.after(VERSION_FRESH_MS) => {
+                Some(Event::Version(Ok(info)))
+            }
+            VersionPrefetch::Asked => {
+                self.version = VersionPrefetch::Asked;
+                None
+            }
+            _ => {
+                out.push(Command::CheckVersion);
+                None
+            }
         }
     }
 
@@ -112,6 +179,7 @@ impl App {
     /// The session is gone on this device (ログアウト, 登録解除).
     pub(super) fn forget_session(&mut self) {
         self.session = super::SessionClock::default();
+        self.challenge = super::Prefetch::Empty;
     }
 
     /// Renews in the background when the access token is about to expire and the kiosk is
@@ -188,7 +256,8 @@ impl App {
             Ok(session) => {
                 self.keep_session(&session, out);
                 if starting {
-                    out.push(Command::CheckVersion);
+                    // Starting goes on with the version.
+                    return self.start_version(out);
                 }
                 None
             }

@@ -5,7 +5,9 @@ use super::tests::*;
 use super::*;
 use crate::card::jpki::PinAuthentication;
 use crate::card::CardError;
+use crate::center::info::Version;
 use crate::center::model::{Challenge, ChallengeId};
+use crate::center::CenterError;
 use settings::Settings;
 
 // --- 暗証番号 mode ------------------------------------------------------------------------------
@@ -68,8 +70,8 @@ fn pin_mode_asks_first_then_shows_tries_before_typing() {
     let cmds = ui(&mut a, UiAction::Ok);
     let card = placed(&a);
     assert!(
-        matches!(cmds.as_slice(), [Command::QueryPinTries { card: c }] if *c == card),
-        "{cmds:?}"
+        matches!(cmds.as_slice(), [Command::QueryPinTries { card: c }, Command::GetChallenge] if *c == card),
+        "the tries first, then the challenge, fetched while the patient types: {cmds:?}"
     );
     assert!(matches!(
         a.state(),
@@ -90,9 +92,10 @@ fn pin_mode_asks_first_then_shows_tries_before_typing() {
 fn pin_entry_waits_for_the_card_to_learn_the_tries() {
     let mut a = pin_mode();
     ui(&mut a, UiAction::Next);
+    let cmds = ui(&mut a, UiAction::Ok);
     assert!(
-        ui(&mut a, UiAction::Ok).is_empty(),
-        "no card: nothing to ask yet"
+        matches!(cmds.as_slice(), [Command::GetChallenge]),
+        "no card: nothing to ask it yet; the challenge is asked already: {cmds:?}"
     );
     assert!(matches!(a.state(), State::EnterPin(PinPad::NoCard { .. })));
     let cmds = a.step(Event::CardPresence(true), t(&a));
@@ -123,24 +126,159 @@ fn a_blocked_card_is_said_before_typing() {
     assert_eq!(a.state().name(), "EnterPin(Unusable)");
 }
 
-/// Places a card, answers its tries and types 1234; 次へ with the same card still there
-/// asks for the challenge at once.
-fn pin_typed(a: &mut App) {
+/// Places a card and opens the pad: the tries and the challenge are asked; the tries are
+/// answered.
+fn pad_open(a: &mut App) {
     a.step(Event::CardPresence(true), t(a));
     ui(a, UiAction::Next);
-    ui(a, UiAction::Ok);
+    let cmds = ui(a, UiAction::Ok);
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Command::QueryPinTries { .. }, Command::GetChallenge]
+        ),
+        "{cmds:?}"
+    );
     answer_tries(a, Ok(3));
+}
+
+/// A challenge with its own ID.
+fn challenge_named(id: &str) -> Challenge {
+    Challenge {
+        id: ChallengeId::parse(id).expect("well-formed"),
+        ..challenge()
+    }
+}
+
+/// The ID of the challenge an `Authenticate` carries.
+fn signed_id(cmds: &[Command]) -> Option<&str> {
+    match cmds {
+        [Command::Authenticate { challenge, .. }] => Some(challenge.id.as_str()),
+        _ => None,
+    }
+}
+
+/// Opens the pad, answers the challenge asked meanwhile and types 1234; 次へ with the same
+/// card still there signs that challenge at once. Returns 次へ's commands.
+fn pin_typed(a: &mut App) -> Vec<Command> {
+    pad_open(a);
+    let cmds = a.step(Event::ChallengeIssued(Ok(challenge())), t(a));
+    assert!(cmds.is_empty(), "kept for 次へ: {cmds:?}");
+    assert_eq!(
+        a.state().name(),
+        "EnterPin(Typing)",
+        "the patient sees nothing"
+    );
     assert!(ui(a, UiAction::Next).is_empty(), "次へ needs four digits");
     type_digits(a, &[1, 2, 3, 4]);
     let cmds = ui(a, UiAction::Next);
-    assert!(
-        matches!(cmds.as_slice(), [Command::GetChallenge]),
-        "{cmds:?}"
-    );
+    assert_eq!(signed_id(&cmds), Some("c1"), "{cmds:?}");
+    assert!(matches!(
+        a.state(),
+        State::ReadCard(Check::Pin(PinRead::Signing { .. }))
+    ));
+    cmds
+}
+
+#[test]
+fn after_next_the_card_signs_the_challenge_fetched_while_typing() {
+    let mut a = pin_mode();
+    let cmds = pin_typed(&mut a);
+    assert_eq!(cmds.len(), 1, "no request before the card signs: {cmds:?}");
+    // The check is then the one request of the read.
+    let cmds = a.step(Event::Authenticated(Ok(authentication())), t(&a));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Command::CheckQualificationWithPin { .. }]
+    ));
+    // The next check asks for a new challenge: each is used once.
+    a.step(Event::CenterAnswered(Ok(Box::new(outcome()))), t(&a));
+    ui(&mut a, UiAction::Next);
+    ui(&mut a, UiAction::Close);
+    a.step(Event::CardPresence(false), t(&a));
+    pad_open(&mut a);
+}
+
+#[test]
+fn next_while_the_challenge_is_on_its_way_waits_for_it() {
+    let mut a = pin_mode();
+    pad_open(&mut a);
+    type_digits(&mut a, &[1, 2, 3, 4]);
+    let cmds = ui(&mut a, UiAction::Next);
+    assert!(cmds.is_empty(), "not asked twice: {cmds:?}");
     assert!(matches!(
         a.state(),
         State::ReadCard(Check::Pin(PinRead::Challenge { .. }))
     ));
+    let cmds = a.step(Event::ChallengeIssued(Ok(challenge())), t(&a));
+    assert_eq!(signed_id(&cmds), Some("c1"), "{cmds:?}");
+}
+
+#[test]
+fn a_challenge_about_to_expire_is_replaced_while_the_pad_is_open() {
+    let mut a = pin_mode();
+    pad_open(&mut a);
+    let got = t(&a);
+    a.step(Event::ChallengeIssued(Ok(challenge_named("old"))), got);
+    // Valid 120 s: replaced when less than the margin is left.
+    let replace_at = got.after(120_000 - check::CHALLENGE_MARGIN_MS);
+    assert_eq!(a.next_wakeup(), Some(replace_at));
+    type_digits(&mut a, &[1, 2]);
+    assert!(a.step(Event::Tick, Millis(replace_at.0 - 1)).is_empty());
+    let cmds = a.step(Event::Tick, replace_at);
+    assert!(
+        matches!(cmds.as_slice(), [Command::GetChallenge]),
+        "{cmds:?}"
+    );
+    assert_eq!(
+        a.state().name(),
+        "EnterPin(Typing)",
+        "unseen by the patient"
+    );
+    a.step(Event::ChallengeIssued(Ok(challenge_named("new"))), t(&a));
+    type_digits(&mut a, &[3, 4]);
+    let cmds = ui(&mut a, UiAction::Next);
+    assert_eq!(signed_id(&cmds), Some("new"), "{cmds:?}");
+}
+
+#[test]
+fn a_stale_challenge_is_never_signed() {
+    let mut a = pin_mode();
+    pad_open(&mut a);
+    let got = t(&a);
+    a.step(Event::ChallengeIssued(Ok(challenge_named("old"))), got);
+    type_digits(&mut a, &[1, 2, 3, 4]);
+    // No tick came in time (a sleeping machine): 次へ asks for a fresh one and waits.
+    let late = got.after(120_000);
+    let cmds = a.step(Event::Ui(UiAction::Next), late);
+    assert!(
+        matches!(cmds.as_slice(), [Command::GetChallenge]),
+        "{cmds:?}"
+    );
+    let cmds = a.step(Event::ChallengeIssued(Ok(challenge_named("new"))), t(&a));
+    assert_eq!(signed_id(&cmds), Some("new"), "{cmds:?}");
+}
+
+#[test]
+fn an_early_challenge_that_failed_is_asked_again_at_next_unseen() {
+    let mut a = pin_mode();
+    pad_open(&mut a);
+    let cmds = a.step(Event::ChallengeIssued(Err(CenterError::Unreachable)), t(&a));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(
+        a.state().name(),
+        "EnterPin(Typing)",
+        "no error while typing"
+    );
+    type_digits(&mut a, &[1, 2, 3, 4]);
+    let cmds = ui(&mut a, UiAction::Next);
+    assert!(
+        matches!(cmds.as_slice(), [Command::GetChallenge]),
+        "{cmds:?}"
+    );
+    // Failing again now is the check's failure, said as before.
+    a.step(Event::ChallengeIssued(Err(CenterError::Unreachable)), t(&a));
+    assert_eq!(a.state().name(), "ReadFailed");
 }
 
 /// The card's proof of the PIN, as the worker hands it back.
@@ -154,8 +292,7 @@ fn authentication() -> Box<PinAuthentication> {
 #[test]
 fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
     let mut a = pin_mode();
-    pin_typed(&mut a);
-    let cmds = a.step(Event::ChallengeIssued(Ok(challenge())), t(&a));
+    let cmds = pin_typed(&mut a);
     match cmds.as_slice() {
         [Command::Authenticate {
             pin,
@@ -181,7 +318,6 @@ fn the_pin_flow_gets_a_challenge_signs_it_and_asks_the_center() {
 fn a_wrong_pin_goes_back_to_the_patient_with_the_tries_left() {
     let mut a = pin_mode();
     pin_typed(&mut a);
-    a.step(Event::ChallengeIssued(Ok(challenge())), t(&a));
     a.step(
         Event::Authenticated(Err(CardError::WrongPin { tries_left: 1 })),
         t(&a),
@@ -205,7 +341,6 @@ fn a_wrong_pin_goes_back_to_the_patient_with_the_tries_left() {
 fn the_last_wrong_pin_blocks() {
     let mut a = pin_mode();
     pin_typed(&mut a);
-    a.step(Event::ChallengeIssued(Ok(challenge())), t(&a));
     a.step(
         Event::Authenticated(Err(CardError::WrongPin { tries_left: 0 })),
         t(&a),
@@ -271,6 +406,166 @@ fn an_untouched_result_closes_after_a_minute_with_a_countdown() {
     // No more countdown: the next wake-up is the idle lock, counted from the last touch.
     let lock_ms = u64::from(a.options().lock_after_minutes) * 60_000;
     assert_eq!(a.next_wakeup(), Some(base.after(40_000 + lock_ms)));
+}
+
+// --- Unlocking again -------------------------------------------------------------------------
+
+#[test]
+fn unlocking_again_with_a_fresh_session_does_not_renew_it() {
+    let mut a = unlocked();
+    let lock_at = a.lock_at().expect("認証選択 locks when left alone");
+    a.step(Event::Tick, lock_at);
+    assert_eq!(a.state().name(), "EnterPasscode");
+    type_digits(&mut a, &[1, 2, 3]);
+    // The access token has hours left: no renewal; the version asked at the first digit
+    // is on its way, and start-up waits for it.
+    let cmds = ui(&mut a, UiAction::Digit(4));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(a.state().name(), "Starting");
+    let cmds = a.step(
+        Event::Version(Ok(version(Version::running(), Version::running()))),
+        t(&a),
+    );
+    assert!(matches!(cmds.as_slice(), [Command::FetchNotices]));
+    a.step(Event::Notices(Ok(Vec::new())), t(&a));
+    assert_eq!(a.state().name(), "SelectAuth");
+
+    // Again, with the version back before the last digit: the お知らせ are the one request
+    // after the passcode.
+    let lock_at = a.lock_at().expect("locks again");
+    a.step(Event::Tick, lock_at);
+    let cmds = ui(&mut a, UiAction::Digit(1));
+    assert!(
+        matches!(cmds.as_slice(), [Command::CheckVersion]),
+        "{cmds:?}"
+    );
+    let cmds = a.step(
+        Event::Version(Ok(version(Version::running(), Version::running()))),
+        t(&a),
+    );
+    assert!(cmds.is_empty(), "kept for the start-up: {cmds:?}");
+    assert_eq!(a.state().name(), "EnterPasscode");
+    type_digits(&mut a, &[2, 3]);
+    let cmds = ui(&mut a, UiAction::Digit(4));
+    assert!(
+        matches!(cmds.as_slice(), [Command::FetchNotices]),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn the_version_is_fetched_while_the_passcode_is_typed() {
+    let mut a = app();
+    let cmds = ui(&mut a, UiAction::Digit(1));
+    assert!(
+        matches!(cmds.as_slice(), [Command::CheckVersion]),
+        "{cmds:?}"
+    );
+    assert!(a
+        .step(
+            Event::Version(Ok(version(Version::running(), Version::running()))),
+            t(&a)
+        )
+        .is_empty());
+    type_digits(&mut a, &[2, 3]);
+    let cmds = ui(&mut a, UiAction::Digit(4));
+    assert!(
+        matches!(cmds.as_slice(), [Command::RenewSession { .. }]),
+        "{cmds:?}"
+    );
+    // The renewal, then the お知らせ at once: the version is known already.
+    let cmds = a.step(
+        Event::SessionRenewed(Ok(session("refresh-token-0000002"))),
+        t(&a),
+    );
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Command::SaveSettings(_), Command::FetchNotices]
+        ),
+        "{cmds:?}"
+    );
+    a.step(Event::Notices(Ok(Vec::new())), t(&a));
+    assert_eq!(a.state().name(), "SelectAuth");
+}
+
+#[test]
+fn a_newer_version_fetched_while_typing_is_said_after_the_passcode() {
+    let mut a = app();
+    ui(&mut a, UiAction::Digit(1));
+    let newer = Version::parse("99.0.0").expect("a version");
+    a.step(
+        Event::Version(Ok(version(newer, Version::running()))),
+        t(&a),
+    );
+    assert_eq!(a.state().name(), "EnterPasscode", "not before the passcode");
+    type_digits(&mut a, &[2, 3]);
+    ui(&mut a, UiAction::Digit(4));
+    a.step(
+        Event::SessionRenewed(Ok(session("refresh-token-0000002"))),
+        t(&a),
+    );
+    assert!(matches!(
+        a.state(),
+        State::Update {
+            required: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn an_old_or_failed_early_version_is_asked_again_at_start_up() {
+    for early in [
+        Ok(version(Version::running(), Version::running())),
+        Err(CenterError::Unreachable),
+    ] {
+        let mut a = app();
+        ui(&mut a, UiAction::Digit(1));
+        let failed = early.is_err();
+        a.step(Event::Version(early), t(&a));
+        assert_eq!(
+            a.state().name(),
+            "EnterPasscode",
+            "nothing said while typing"
+        );
+        type_digits(&mut a, &[2, 3]);
+        // Failed, or typed so slowly that the answer is old.
+        let last = if failed {
+            t(&a)
+        } else {
+            a.now().after(session::VERSION_FRESH_MS + 1)
+        };
+        a.step(Event::Ui(UiAction::Digit(4)), last);
+        let cmds = a.step(
+            Event::SessionRenewed(Ok(session("refresh-token-0000002"))),
+            t(&a),
+        );
+        assert!(
+            matches!(
+                cmds.as_slice(),
+                [Command::SaveSettings(_), Command::CheckVersion]
+            ),
+            "{cmds:?}"
+        );
+    }
+}
+
+#[test]
+fn unlocking_renews_a_session_due_for_renewal() {
+    let mut a = unlocked();
+    let lock_at = a.lock_at().expect("認証選択 locks when left alone");
+    a.step(Event::Tick, lock_at);
+    type_digits(&mut a, &[1, 2, 3]);
+    // The renewal time passed without a tick (a sleeping machine): the unlock renews.
+    let renew_at = a.session.renew_at.expect("a renewal is planned");
+    let cmds = a.step(Event::Ui(UiAction::Digit(4)), renew_at);
+    assert!(
+        matches!(cmds.as_slice(), [Command::RenewSession { .. }]),
+        "{cmds:?}"
+    );
+    finish_start(&mut a);
+    assert_eq!(a.state().name(), "SelectAuth");
 }
 
 // --- Menu and セキュリティ設定 --------------------------------------------------------------------

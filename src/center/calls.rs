@@ -86,6 +86,13 @@ pub trait Transport: Send {
     /// Sends `call` and reads the reply. A reply with any status is `Ok`; `Err` is a
     /// failure to get one (unreachable, timeout, TLS, too large, cut off).
     fn exchange(&mut self, call: &Call<'_>) -> Result<Reply, CenterError>;
+
+    /// Keeps the connection warm while the kiosk is in use: sends what is due now and says
+    /// how long until something may be due again (`None`: nothing to keep). Transports
+    /// without connections keep nothing.
+    fn keep_warm(&mut self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Whether a call needs the session.
@@ -331,6 +338,10 @@ impl<T: Transport> Center for CenterClient<T> {
             None,
             wire::info::parse_challenge,
         )
+    }
+
+    fn keep_warm(&mut self) -> Option<std::time::Duration> {
+        self.transport.keep_warm()
     }
 
     fn check_qualification(

@@ -10,10 +10,18 @@
 //! [`HttpsCenter`] is the protocol client ([`CenterClient`]) over [`HttpsTransport`]. A
 //! response body is read with a size limit into one pre-sized buffer that becomes the
 //! reply's [`SensitiveText`] (wiped on drop).
+//!
+//! Connections are kept (HTTP/1.1 keep-alive, PROTOCOL.md): ureq's pool reuses an idle one
+//! for at most [`REUSE_IDLE`], less than the center's promise to wait 60 s for the next
+//! request. While the kiosk is in use (a call within [`IN_USE`]) the worker keeps it warm:
+//! a connection idle for [`KEEP_WARM_AFTER`] carries a `GET /v1/app-version` (no session,
+//! answer dropped), so the next check does not pay TCP and TLS handshakes. A connection that
+//! had to be reopened resumes the TLS session (rustls's in-memory session cache, kept by
+//! the agent's one rustls configuration): no certificate chain to send and verify.
 
 use std::io::Read;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 
@@ -23,6 +31,46 @@ use crate::sensitive::{wipe_vec, SensitiveText};
 
 /// Largest response body accepted, in bytes; a longer one is not the protocol's.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// An idle connection is reused for at most this long (the center waits at least 60 s).
+pub const REUSE_IDLE: Duration = Duration::from_secs(50);
+
+/// While in use, a connection idle this long is kept warm with a request.
+pub const KEEP_WARM_AFTER: Duration = Duration::from_secs(40);
+
+/// The longest a keep-warm request may take.
+const KEEP_WARM_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The kiosk is in use while its last call is at most this old.
+pub const IN_USE: Duration = Duration::from_secs(10 * 60);
+
+/// What keeping the connection warm asks for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warmth {
+    /// Not in use (or never used): nothing to keep.
+    Cold,
+    /// Send a keep-warm request now.
+    Now,
+    /// Nothing to do for this long.
+    Wait(Duration),
+}
+
+/// The keep-warm decision at `now`, from the last call the kiosk made and the last
+/// exchange on the wire (a call or a keep-warm request).
+pub fn warmth(now: Instant, last_call: Option<Instant>, last_exchange: Option<Instant>) -> Warmth {
+    let (Some(call), Some(exchange)) = (last_call, last_exchange) else {
+        return Warmth::Cold;
+    };
+    let in_use_until = call + IN_USE;
+    let due = exchange + KEEP_WARM_AFTER;
+    if due >= in_use_until {
+        Warmth::Cold
+    } else if now >= due {
+        Warmth::Now
+    } else {
+        Warmth::Wait(due - now)
+    }
+}
 
 /// Which certificate authorities the client trusts for the center's certificate.
 #[derive(Clone, PartialEq, Eq)]
@@ -91,6 +139,10 @@ pub enum ConfigError {
 pub struct HttpsTransport {
     agent: ureq::Agent,
     base: String,
+    /// The last call the kiosk made (not a keep-warm request).
+    last_call: Option<Instant>,
+    /// The last exchange on the wire, of either kind.
+    last_exchange: Option<Instant>,
 }
 
 impl core::fmt::Debug for HttpsTransport {
@@ -140,11 +192,50 @@ impl HttpsTransport {
             .timeout_connect(Some(config.connect_timeout))
             .timeout_per_read(Some(config.read_timeout))
             .timeout_global(Some(config.overall_timeout))
+            .max_idle_age(REUSE_IDLE)
+            .max_idle_connections_per_host(1)
             .user_agent(concat!("myna-kakunin/", env!("CARGO_PKG_VERSION")))
             .accept("application/json")
             .build()
             .new_agent();
-        Ok(HttpsTransport { agent, base })
+        Ok(HttpsTransport {
+            agent,
+            base,
+            last_call: None,
+            last_exchange: None,
+        })
+    }
+
+    /// Sends a keep-warm request if one is due; returns how long until the next could be.
+    fn warm(&mut self) -> Option<Duration> {
+        match warmth(Instant::now(), self.last_call, self.last_exchange) {
+            Warmth::Cold => None,
+            Warmth::Wait(wait) => Some(wait),
+            Warmth::Now => {
+                log::debug!("keeping the center connection warm");
+                self.last_exchange = Some(Instant::now());
+                let url = format!("{}{}", self.base, super::wire::APP_VERSION_PATH);
+                // Short: a worker busy keeping warm delays the next command by at most this.
+                let request = self
+                    .agent
+                    .get(&url)
+                    .config()
+                    .timeout_global(Some(KEEP_WARM_TIMEOUT))
+                    .build();
+                match request.call() {
+                    // Read to the end, so that the connection goes back to the pool.
+                    Ok(response) => {
+                        let _ = response
+                            .into_body()
+                            .into_reader()
+                            .take(MAX_RESPONSE_BYTES as u64)
+                            .read_to_end(&mut Vec::new());
+                    }
+                    Err(error) => log::debug!("keep-warm request failed: {error}"),
+                }
+                Some(KEEP_WARM_AFTER)
+            }
+        }
     }
 
     /// Sends `call` and returns the response head with its body still to read.
@@ -191,7 +282,13 @@ impl Transport for HttpsTransport {
         "center"
     }
 
+    fn keep_warm(&mut self) -> Option<Duration> {
+        self.warm()
+    }
+
     fn exchange(&mut self, call: &Call<'_>) -> Result<Reply, CenterError> {
+        let now = Instant::now();
+        (self.last_call, self.last_exchange) = (Some(now), Some(now));
         let response = self.send(call).map_err(map_error)?;
         let status = response.status().as_u16();
         let success = (200..300).contains(&status);
@@ -845,6 +942,41 @@ mod tests {
             );
             assert_eq!(server.join().unwrap().len(), 1);
         }
+    }
+
+    #[test]
+    fn the_connection_is_kept_warm_only_while_in_use() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        // Never used: nothing to keep.
+        assert_eq!(warmth(t0, None, None), Warmth::Cold);
+        // Just used: wait until the connection has idled KEEP_WARM_AFTER.
+        assert_eq!(
+            warmth(at(10), Some(t0), Some(t0)),
+            Warmth::Wait(KEEP_WARM_AFTER - Duration::from_secs(10))
+        );
+        assert_eq!(warmth(at(40), Some(t0), Some(t0)), Warmth::Now);
+        // After a keep-warm request, the next one is KEEP_WARM_AFTER later.
+        assert_eq!(
+            warmth(at(41), Some(t0), Some(at(40))),
+            Warmth::Wait(Duration::from_secs(39))
+        );
+        // No call for IN_USE: the kiosk is not in use, the connection may go.
+        let last = IN_USE.as_secs() - 10;
+        assert_eq!(warmth(at(last + 1), Some(t0), Some(at(last))), Warmth::Cold);
+        // The pool reuses what the keep-warm requests keep open.
+        assert!(KEEP_WARM_AFTER < REUSE_IDLE);
+        assert!(KEEP_WARM_TIMEOUT < KEEP_WARM_AFTER);
+    }
+
+    #[test]
+    fn keep_warm_waits_for_a_first_call() {
+        let mut center = HttpsCenter::new(&ClientConfig::new("https://center.example.jp")).unwrap();
+        assert_eq!(
+            Center::keep_warm(&mut center),
+            None,
+            "nothing sent, nothing kept"
+        );
     }
 
     #[test]

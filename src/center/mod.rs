@@ -181,4 +181,11 @@ pub trait Center: Send {
         &mut self,
         request: &CheckRequest<'_>,
     ) -> Result<CheckOutcome, CenterError>;
+
+    /// Keeps the connection to the center warm while the kiosk is in use (the worker calls
+    /// it when idle): sends what is due now, and says how long until something may be due
+    /// again (`None`: nothing to keep, wait for the next command).
+    fn keep_warm(&mut self) -> Option<std::time::Duration> {
+        None
+    }
 }

@@ -9,11 +9,14 @@
 //!   build: start-up to the first passcode frame under Xvfb ([`kiosk`]), the full redraw of
 //!   every screen ([`redraw`]), the idle cost of the real window ([`kiosk`]), qualification
 //!   checks through pcscd + vpcd and HTTPS with each part timed and the APDUs listed
-//!   ([`check`]), peak memory and binary sizes.
+//!   ([`check`]), peak memory and binary sizes, and the network's part of unlock and checks
+//!   at a real line's latency through a delaying proxy ([`network`], [`proxy`]).
 
 pub mod check;
 pub mod kiosk;
+pub mod network;
 pub mod process;
+pub mod proxy;
 pub mod redraw;
 
 use std::fmt::Write as _;
@@ -44,6 +47,8 @@ pub struct KioskBenchOptions {
     pub baseline: Option<PathBuf>,
     /// An X display to use rather than a new Xvfb.
     pub display: Option<String>,
+    /// One-way delays the network part adds, in milliseconds (one run of it per delay).
+    pub delays_ms: Vec<u64>,
 }
 
 /// A part of `myna-kakunin bench`.
@@ -59,13 +64,16 @@ pub enum BenchPart {
     Idle,
     /// Binary sizes.
     Sizes,
+    /// Unlock and checks through a proxy that adds a line's latency.
+    Network,
 }
 
 impl BenchPart {
     /// Every part, in the order they run (checks first, so that this process's peak memory
     /// is the checks').
-    pub const ALL: [BenchPart; 5] = [
+    pub const ALL: [BenchPart; 6] = [
         BenchPart::Check,
+        BenchPart::Network,
         BenchPart::Redraw,
         BenchPart::Startup,
         BenchPart::Idle,
@@ -80,6 +88,7 @@ impl BenchPart {
             "startup" => BenchPart::Startup,
             "idle" => BenchPart::Idle,
             "sizes" => BenchPart::Sizes,
+            "network" => BenchPart::Network,
             _ => return None,
         })
     }
@@ -100,6 +109,12 @@ pub fn run_kiosk_bench(
     if wants(BenchPart::Check) {
         let report = check::run(&exe, options.runs)?;
         write(format_check(&report));
+    }
+    if wants(BenchPart::Network) {
+        for delay in &options.delays_ms {
+            let report = network::run(Duration::from_millis(*delay), options.runs)?;
+            write(format_network(&report));
+        }
     }
     if wants(BenchPart::Redraw) {
         let times = redraw::every_screen(options.frames).map_err(|e| e.to_string())?;
@@ -411,6 +426,72 @@ fn format_check(r: &check::CheckReport) -> String {
         kb(r.peak_kb),
         kb(r.rss_after_kb)
     );
+    out
+}
+
+fn format_network(r: &network::NetworkReport) -> String {
+    let delay = millis(r.delay);
+    let mut out = format!(
+        "\nnetwork: one-way delay {delay:.0} ms (round trip {:.0} ms) through the bench's proxy, \
+         reference center over HTTPS; cold = the first after start, warm = the others (median time)\n",
+        2.0 * delay
+    );
+    let _ = writeln!(
+        out,
+        "  {:<6} {:>8} {:>5} {:>9} | {:>8} {:>11} {:>11} {:>9}",
+        "", "requests", "TCP", "TLS f/r", "critical", "round trips", "critical ms", "whole ms"
+    );
+    for s in &r.scenarios {
+        let _ = writeln!(out, "  {}", s.name);
+        let row = |label: &str, m: &network::Measure, critical: Duration, whole: Duration| {
+            format!(
+                "  {label:<6} {:>8} {:>5} {:>9} | {:>8} {:>11} {:>11.1} {:>9.1}\n",
+                m.requests,
+                m.whole.connections,
+                format!("{}/{}", m.whole.full, m.whole.resumed),
+                m.critical_requests,
+                m.critical.round_trips,
+                millis(critical),
+                millis(whole)
+            )
+        };
+        out.push_str(&row(
+            "cold",
+            &s.cold,
+            s.cold.critical_time,
+            s.cold.whole_time,
+        ));
+        if let Some(last) = s.warm.last() {
+            let critical: Vec<Duration> = s.warm.iter().map(|m| m.critical_time).collect();
+            let whole: Vec<Duration> = s.warm.iter().map(|m| m.whole_time).collect();
+            out.push_str(&row(
+                "warm",
+                last,
+                percentile(&critical, 50),
+                percentile(&whole, 50),
+            ));
+            if s.warm.iter().any(|m| {
+                (m.requests, m.whole, m.critical_requests, m.critical)
+                    != (
+                        last.requests,
+                        last.whole,
+                        last.critical_requests,
+                        last.critical,
+                    )
+            }) {
+                let rts: Vec<String> = s
+                    .warm
+                    .iter()
+                    .map(|m| m.critical.round_trips.to_string())
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "         (warm runs differ; critical round trips: {})",
+                    rts.join(" ")
+                );
+            }
+        }
+    }
     out
 }
 

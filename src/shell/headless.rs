@@ -496,6 +496,9 @@ pub fn demo_tour(
     digits(&mut s, "99");
     shot(s.app(), "096-pin-typing", text)?;
     digits(&mut s, "99");
+    // The challenge fetched when the pad opened went stale while the patient hesitated
+    // (and no tick replaced it): 次へ asks for a fresh one and the read waits for it.
+    s.advance_quietly(100_000);
     s.act(A::Next);
     shot(s.app(), "097-pin-getting-challenge", text)?;
     s.settle();

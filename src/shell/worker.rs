@@ -3,6 +3,7 @@
 
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 use log::{debug, warn};
 
@@ -330,7 +331,24 @@ impl Worker {
         let thread = thread::Builder::new()
             .name("worker".into())
             .spawn(move || {
-                for command in commands {
+                // Between commands the center's connection is kept warm while the kiosk is
+                // in use (the client decides when; `None` waits for the next command).
+                let mut warm_in: Option<Duration> = None;
+                loop {
+                    let command = match warm_in {
+                        None => match commands.recv() {
+                            Ok(command) => command,
+                            Err(_) => return,
+                        },
+                        Some(wait) => match commands.recv_timeout(wait) {
+                            Ok(command) => command,
+                            Err(mpsc::RecvTimeoutError::Timeout) => {
+                                warm_in = backends.center.keep_warm();
+                                continue;
+                            }
+                            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                        },
+                    };
                     debug!("worker runs {}", command.name());
                     for event in execute(&mut backends, command) {
                         if !post(event) {
@@ -338,6 +356,7 @@ impl Worker {
                             return;
                         }
                     }
+                    warm_in = backends.center.keep_warm();
                 }
             })?;
         Ok(Self {
@@ -392,5 +411,87 @@ mod tests {
         ] {
             assert!(!is_plain_https(refused), "{refused:?}");
         }
+    }
+
+    /// A transport that answers nothing and counts when it is asked to keep warm.
+    struct Warmable {
+        asked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        wait: Option<Duration>,
+    }
+
+    impl crate::center::calls::Transport for Warmable {
+        fn name(&self) -> &'static str {
+            "warmable"
+        }
+
+        fn exchange(
+            &mut self,
+            _: &crate::center::calls::Call<'_>,
+        ) -> Result<crate::center::calls::Reply, crate::center::CenterError> {
+            Err(crate::center::CenterError::Unreachable)
+        }
+
+        fn keep_warm(&mut self) -> Option<Duration> {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.wait
+        }
+    }
+
+    fn worker_with(
+        wait: Option<Duration>,
+    ) -> (Worker, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let center = crate::center::calls::CenterClient::with_transport(Warmable {
+            asked: std::sync::Arc::clone(&asked),
+            wait,
+        });
+        let backends = Backends {
+            reader: ReaderBackend::Pcsc(PcscReader::new(None)),
+            center: Box::new(center),
+            store: None,
+            export: None,
+            clipboard: None,
+        };
+        (Worker::spawn(backends, |_| true).unwrap(), asked)
+    }
+
+    #[test]
+    fn between_commands_the_worker_lets_the_center_keep_warm() {
+        let (worker, asked) = worker_with(Some(Duration::from_millis(5)));
+        assert!(worker.send(Command::CheckVersion));
+        // Asked after the command, and again each time the wait it named runs out.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while asked.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+            assert!(std::time::Instant::now() < deadline, "never asked again");
+            thread::sleep(Duration::from_millis(5));
+        }
+        worker.shutdown();
+    }
+
+    #[test]
+    fn a_center_with_nothing_to_keep_leaves_the_worker_asleep() {
+        let (worker, asked) = worker_with(None);
+        assert!(worker.send(Command::CheckVersion));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while asked.load(std::sync::atomic::Ordering::SeqCst) < 1 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not asked after the command"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        // Nothing wakes it until the next command.
+        thread::sleep(Duration::from_millis(100));
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(worker.send(Command::CheckVersion));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while asked.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not asked after the command"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        worker.shutdown();
     }
 }

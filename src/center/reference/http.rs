@@ -1,8 +1,12 @@
 //! The reference center's HTTP/1.1 request reader and response writer (demo build only).
 //!
-//! One request per connection (the response says `Connection: close`). Everything is
-//! bounded: the head to [`MAX_HEAD_BYTES`] and [`MAX_HEADERS`] lines, the body to
-//! [`MAX_BODY_BYTES`] announced by `Content-Length`, the time by a deadline. It is strict
+//! Persistent connections (HTTP/1.1 keep-alive) without pipelining: the server reads the
+//! next request on a connection only after it answered the previous one; bytes sent past a
+//! request's body are not read, and that request's answer closes the connection. A request
+//! says `Connection: close` (or is HTTP/1.0) to be the last. Everything is bounded: the head
+//! to [`MAX_HEAD_BYTES`] and [`MAX_HEADERS`] lines, the body to [`MAX_BODY_BYTES`]
+//! announced by `Content-Length`, the time by deadlines (the wait for a request's first
+//! byte, then the whole request). It is strict
 //! where leniency is a known risk: CRLF line ends only, no obsolete line folding, no
 //! `Transfer-Encoding` (so no chunked bodies and no length ambiguity), one `Host`, equal
 //! `Content-Length` values, ASCII heads, UTF-8 bodies. The tokens themselves (method,
@@ -46,6 +50,8 @@ pub enum HttpError {
     Timeout,
     /// The peer closed the connection or it failed (TLS included): nothing to answer.
     Closed,
+    /// No request began before the idle deadline: the connection is closed, unanswered.
+    Idle,
 }
 
 /// A request head, parsed.
@@ -58,16 +64,20 @@ pub struct Head {
     pub content_length: usize,
     /// The token of `Authorization: Bearer <token68>`, if present and well-formed.
     pub bearer: Option<SensitiveText>,
+    /// The client wants the connection closed after this request (`Connection: close`, or
+    /// HTTP/1.0).
+    pub close: bool,
 }
 
 impl core::fmt::Debug for Head {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
-            "Head {{ {} <path>, content_length: {}, bearer: {} }}",
+            "Head {{ {} <path>, content_length: {}, bearer: {}, close: {} }}",
             self.method,
             self.content_length,
-            self.bearer.is_some()
+            self.bearer.is_some(),
+            self.close
         )
     }
 }
@@ -79,6 +89,8 @@ pub struct Request {
     pub head: Head,
     /// The body, UTF-8 (empty without one); wiped on drop.
     pub body: SensitiveText,
+    /// Bytes followed the body (a pipelined request, not read): answer, then close.
+    pub pipelined: bool,
 }
 
 /// Parses a request head: the bytes up to and including the blank line (`\r\n\r\n`).
@@ -118,6 +130,7 @@ pub fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
     let mut content_length: Option<usize> = None;
     let mut hosts = 0usize;
     let mut bearer = None;
+    let mut close = version == 0;
     for header in request.headers.iter() {
         let name =
             HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| HttpError::Malformed)?;
@@ -136,6 +149,11 @@ pub fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
             // No chunked bodies: refusing the header removes any length ambiguity.
             "transfer-encoding" => return Err(HttpError::Malformed),
             "host" => hosts += 1,
+            "connection" => {
+                close |= value
+                    .split(',')
+                    .any(|option| option.trim().eq_ignore_ascii_case("close"));
+            }
             "authorization" => {
                 if bearer.is_some() {
                     return Err(HttpError::Malformed);
@@ -153,6 +171,7 @@ pub fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
         path: target.path().to_owned(),
         content_length: content_length.unwrap_or(0),
         bearer,
+        close,
     })
 }
 
@@ -190,23 +209,53 @@ pub fn read_request(
     deadline: Instant,
     set_timeout: &mut dyn FnMut(Duration) -> io::Result<()>,
 ) -> Result<Request, HttpError> {
+    read_with_buffer(stream, deadline, None, set_timeout)
+}
+
+/// Reads the next request of a persistent connection: its first byte must arrive before
+/// `idle_until` ([`HttpError::Idle`] otherwise), the whole request within `within` of that
+/// first byte ([`HttpError::Timeout`] otherwise).
+pub fn read_next_request(
+    stream: &mut impl Read,
+    idle_until: Instant,
+    within: Duration,
+    set_timeout: &mut dyn FnMut(Duration) -> io::Result<()>,
+) -> Result<Request, HttpError> {
+    read_with_buffer(stream, idle_until, Some(within), set_timeout)
+}
+
+fn read_with_buffer(
+    stream: &mut impl Read,
+    first_by: Instant,
+    within: Option<Duration>,
+    set_timeout: &mut dyn FnMut(Duration) -> io::Result<()>,
+) -> Result<Request, HttpError> {
     // Room for the largest head and body plus one read past each, so the buffer never
     // regrows (a regrown buffer would leave an unwiped copy behind).
     let mut buffer = Vec::with_capacity(MAX_HEAD_BYTES + MAX_BODY_BYTES + 2 * CHUNK_BYTES);
-    let result = read_into(stream, deadline, set_timeout, &mut buffer);
+    let result = read_into(stream, first_by, within, set_timeout, &mut buffer);
     wipe_vec(&mut buffer);
     result
 }
 
-/// [`read_request`] over a buffer the caller wipes.
+/// A request over a buffer the caller wipes: the first byte before `first_by`, then the
+/// rest within `within` of it (or, without `within`, all of it before `first_by`).
 fn read_into(
     stream: &mut impl Read,
-    deadline: Instant,
+    first_by: Instant,
+    within: Option<Duration>,
     set_timeout: &mut dyn FnMut(Duration) -> io::Result<()>,
     buffer: &mut Vec<u8>,
 ) -> Result<Request, HttpError> {
     let mut chunk = [0u8; CHUNK_BYTES];
     let mut searched = 0;
+    // The first bytes: on a persistent connection, silence is idleness, not a slow request.
+    let first = match read_some(stream, &mut chunk, first_by, set_timeout) {
+        Err(HttpError::Timeout) if within.is_some() => return Err(HttpError::Idle),
+        other => other?,
+    };
+    buffer.extend_from_slice(&chunk[..first]);
+    let deadline = within.map_or(first_by, |within| Instant::now() + within);
     let head_end = loop {
         if let Some(at) = find_blank_line(&buffer[searched..]) {
             break searched + at + 4;
@@ -226,11 +275,14 @@ fn read_into(
         buffer.extend_from_slice(&chunk[..count]);
     }
     chunk.fill(0);
-    // Bytes past the body (a pipelined request) are ignored: one request per connection.
+    // Bytes past the body (a pipelined request) are not read: the connection closes after
+    // this answer.
+    let pipelined = buffer.len() > wanted;
     let body = core::str::from_utf8(&buffer[head_end..wanted]).map_err(|_| HttpError::Malformed)?;
     Ok(Request {
         head,
         body: body.into(),
+        pipelined,
     })
 }
 
@@ -284,14 +336,49 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// What a response says about its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// `Connection: close`: this is the connection's last response.
+    Close,
+    /// `Connection: keep-alive` with `Keep-Alive: timeout=…, max=…`: the connection waits
+    /// `idle_seconds` for another request and takes `requests_left` more.
+    KeepAlive {
+        /// Seconds the server waits for the next request.
+        idle_seconds: u64,
+        /// Requests this connection still takes.
+        requests_left: usize,
+    },
+}
+
 /// Writes a whole response with a JSON body (none for 204) and `Connection: close`.
 pub fn write_response(out: &mut impl Write, status: u16, body: &str) -> io::Result<()> {
+    write_response_with(out, status, body, Persistence::Close)
+}
+
+/// Writes a whole response with a JSON body (none for 204), saying whether the connection
+/// stays open.
+pub fn write_response_with(
+    out: &mut impl Write,
+    status: u16,
+    body: &str,
+    persistence: Persistence,
+) -> io::Result<()> {
     let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     if status != 204 {
         head.push_str("Content-Type: application/json; charset=utf-8\r\n");
         head.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
-    head.push_str("Cache-Control: no-store\r\nConnection: close\r\n\r\n");
+    head.push_str("Cache-Control: no-store\r\n");
+    match persistence {
+        Persistence::Close => head.push_str("Connection: close\r\n\r\n"),
+        Persistence::KeepAlive {
+            idle_seconds,
+            requests_left,
+        } => head.push_str(&format!(
+            "Connection: keep-alive\r\nKeep-Alive: timeout={idle_seconds}, max={requests_left}\r\n\r\n"
+        )),
+    }
     out.write_all(head.as_bytes())?;
     if status != 204 {
         out.write_all(body.as_bytes())?;
@@ -525,6 +612,76 @@ mod tests {
             }
             let _ = read(&bytes);
         }
+    }
+
+    #[test]
+    fn the_client_may_ask_to_close_and_extra_bytes_are_pipelining() {
+        let get = |headers: &str| {
+            read(format!("GET / HTTP/1.1\r\nHost: a\r\n{headers}\r\n").as_bytes())
+                .unwrap()
+                .head
+                .close
+        };
+        assert!(!get(""));
+        assert!(!get("Connection: keep-alive\r\n"));
+        assert!(get("Connection: close\r\n"));
+        assert!(get("Connection: Upgrade, CLOSE\r\n"));
+        let old = read(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        assert!(old.head.close, "HTTP/1.0 closes");
+        assert!(!read(GOOD.as_bytes()).unwrap().pipelined);
+        let two = format!("{GOOD}{GOOD}");
+        let first = read(two.as_bytes()).unwrap();
+        assert!(first.pipelined);
+        assert_eq!(first.body.expose(), "{}", "the first request is read whole");
+    }
+
+    #[test]
+    fn silence_before_a_request_is_idleness_and_during_one_a_timeout() {
+        struct Silent(Vec<u8>);
+        impl Read for Silent {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    std::thread::sleep(Duration::from_millis(5));
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                let n = self.0.len().min(out.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0.drain(..n);
+                Ok(n)
+            }
+        }
+        let soon = || Instant::now() + Duration::from_millis(50);
+        let short = Duration::from_millis(50);
+        let idle = read_next_request(&mut Silent(Vec::new()), soon(), short, &mut |_| Ok(()));
+        assert_eq!(idle.map(|_| ()), Err(HttpError::Idle));
+        let begun = read_next_request(
+            &mut Silent(b"GET / HTTP/1.1\r\n".to_vec()),
+            soon(),
+            short,
+            &mut |_| Ok(()),
+        );
+        assert_eq!(begun.map(|_| ()), Err(HttpError::Timeout));
+        // The whole request within its time after a wait: read.
+        let whole = read_next_request(
+            &mut Cursor::new(GOOD.as_bytes().to_vec()),
+            soon(),
+            short,
+            &mut |_| Ok(()),
+        );
+        assert!(whole.is_ok());
+    }
+
+    #[test]
+    fn a_kept_connection_says_so_with_its_bounds() {
+        let mut out = Vec::new();
+        let keep = Persistence::KeepAlive {
+            idle_seconds: 60,
+            requests_left: 99,
+        };
+        write_response_with(&mut out, 200, "{}", keep).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Connection: keep-alive\r\nKeep-Alive: timeout=60, max=99\r\n\r\n{}"));
+        assert!(!text.contains("close"), "{text}");
     }
 
     #[test]

@@ -272,9 +272,9 @@ pub fn run(exe: &Path, runs: usize) -> Result<CheckReport, String> {
 
 /// The app driven synchronously like the kiosk: each command through `execute`, each event
 /// stepped and drawn, with the time of each part.
-struct Timed {
-    app: App,
-    backends: Backends,
+pub(super) struct Timed {
+    pub(super) app: App,
+    pub(super) backends: Backends,
     text: Text,
     pixels: Vec<u32>,
     pending: VecDeque<Command>,
@@ -282,7 +282,7 @@ struct Timed {
     /// How far the app's clock runs ahead of the real one: a person's press comes at least
     /// [`SETTLE_MS`] after the screen changed (an earlier one is ignored), so each press
     /// moves the app's clock that far on without the bench waiting for it.
-    ahead_ms: u64,
+    pub(super) ahead_ms: u64,
     times: CheckTimes,
     started: Instant,
 }
@@ -327,25 +327,40 @@ fn part(command: &Command) -> Part {
 }
 
 impl Timed {
+    /// The app with `backends`, drawn with `text`, its clock starting now.
+    pub(super) fn new(app: App, backends: Backends, text: Text) -> Timed {
+        Timed {
+            app,
+            backends,
+            text,
+            pixels: vec![0; (Size::DESIGN.w * Size::DESIGN.h) as usize],
+            pending: VecDeque::new(),
+            start: Instant::now(),
+            ahead_ms: 0,
+            times: CheckTimes::default(),
+            started: Instant::now(),
+        }
+    }
+
     /// Starts timing a new check.
-    fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.times = CheckTimes::default();
         self.started = Instant::now();
     }
 
     /// The times since `reset`.
-    fn take(&mut self) -> CheckTimes {
+    pub(super) fn take(&mut self) -> CheckTimes {
         let mut times = std::mem::take(&mut self.times);
         times.wall = self.started.elapsed();
         times
     }
 
-    fn state(&self) -> &'static str {
+    pub(super) fn state(&self) -> &'static str {
         self.app.state().name()
     }
 
     /// Steps the app with `event`, queues its commands and draws the frame it shows.
-    fn feed(&mut self, event: Event) {
+    pub(super) fn feed(&mut self, event: Event) {
         let real = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         let now = Millis(real).after(self.ahead_ms);
         let t = Instant::now();
@@ -364,14 +379,14 @@ impl Timed {
     }
 
     /// A person acts, and every command that follows runs.
-    fn act(&mut self, action: UiAction) -> Result<(), String> {
+    pub(super) fn act(&mut self, action: UiAction) -> Result<(), String> {
         self.ahead_ms = self.ahead_ms.saturating_add(SETTLE_MS);
         self.feed(Event::Ui(action));
         self.settle()
     }
 
     /// Runs the queued commands, and those their events queue, until none is left.
-    fn settle(&mut self) -> Result<(), String> {
+    pub(super) fn settle(&mut self) -> Result<(), String> {
         for _ in 0..64 {
             let Some(command) = self.pending.pop_front() else {
                 return Ok(());
@@ -393,7 +408,7 @@ impl Timed {
         Err("the app did not settle after 64 commands".to_owned())
     }
 
-    fn expect_screen(&self, state: &str, what: &str) -> Result<(), String> {
+    pub(super) fn expect_screen(&self, state: &str, what: &str) -> Result<(), String> {
         if self.state() == state {
             Ok(())
         } else {
@@ -419,9 +434,9 @@ fn checks(url: &str, runs: usize) -> Result<CheckReport, String> {
     // 初期登録 and パスコード登録 with the demo account, as a kiosk that was set up before.
     let settings = demo::register(&mut center)
         .map_err(|e| format!("registration failed: {}", e.log_name()))?;
-    let mut t = Timed {
-        app: App::new(Boot::Settings(Box::new(settings)), None),
-        backends: Backends {
+    let mut t = Timed::new(
+        App::new(Boot::Settings(Box::new(settings)), None),
+        Backends {
             reader: ReaderBackend::Pcsc(PcscReader::new(Some(READER.to_owned()))),
             center: Box::new(center),
             store: None,
@@ -429,13 +444,7 @@ fn checks(url: &str, runs: usize) -> Result<CheckReport, String> {
             clipboard: None,
         },
         text,
-        pixels: vec![0; (Size::DESIGN.w * Size::DESIGN.h) as usize],
-        pending: VecDeque::new(),
-        start: Instant::now(),
-        ahead_ms: 0,
-        times: CheckTimes::default(),
-        started: Instant::now(),
-    };
+    );
     t.expect_screen("EnterPasscode", "the first screen")?;
     t.reset();
     for d in demo::PASSCODE.bytes() {
