@@ -118,10 +118,13 @@ impl App {
         }
     }
 
-    /// The PIN pad for the card on the reader now; the challenge is asked for meanwhile.
+    /// The PIN pad for the card on the reader now; in 暗証番号 mode the challenge is asked
+    /// for meanwhile (in 目視 mode only a phone's PIN is asked, and nothing is signed).
     pub(super) fn pin_pad(&mut self, notice: Option<DigitNotice>, out: &mut Vec<Command>) -> State {
         let pad = self.pin_pad_for_card(notice, out);
-        self.prefetch_challenge(out);
+        if !self.settings.visual_check {
+            self.prefetch_challenge(out);
+        }
         pad
     }
 
@@ -189,22 +192,8 @@ impl App {
                                 identity,
                             }));
                         }
-                        // Signing the challenge asked for when the pad opened.
-                        if let Some(challenge) = self.take_challenge() {
-                            let pin = Unlock::Pin { pin: entry, holder };
-                            return Self::sign(pin, card, identity, challenge, out);
-                        }
-                        if matches!(self.challenge, Prefetch::Asked) {
-                            // Arriving: the read waits for it.
-                            self.challenge = Prefetch::Empty;
-                        } else {
-                            out.push(Command::GetChallenge);
-                        }
-                        return State::ReadCard(Check::Pin(PinRead::Challenge {
-                            pin: Unlock::Pin { pin: entry, holder },
-                            card,
-                            identity,
-                        }));
+                        let pin = Unlock::Pin { pin: entry, holder };
+                        return self.start_signing(pin, card, identity, out);
                     }
                     // The last try: staff may confirm by the card's photo instead.
                     UiAction::VisualInstead if self.visual_alternative(holder, tries) => {
@@ -226,12 +215,7 @@ impl App {
             (PinPad::OnPhone { card, identity }, Event::Ui(UiAction::Next))
                 if self.card.present == Some(card) =>
             {
-                out.push(Command::GetChallenge);
-                State::ReadCard(Check::Pin(PinRead::Challenge {
-                    pin: Unlock::OnPhone,
-                    card,
-                    identity,
-                }))
+                self.start_signing(Unlock::OnPhone, card, identity, out)
             }
             (PinPad::Unusable { .. }, Event::Ui(UiAction::VisualInstead)) => {
                 State::Ask(Question::VisualOnce)
@@ -410,6 +394,31 @@ impl App {
                 state
             }
         }
+    }
+
+    /// 次へ with the card still there: signs the challenge asked for when the pad opened,
+    /// waits for it while it is on its way, or asks for one.
+    fn start_signing(
+        &mut self,
+        pin: Unlock,
+        card: CardId,
+        identity: CardIdentity,
+        out: &mut Vec<Command>,
+    ) -> State {
+        if let Some(challenge) = self.take_challenge() {
+            return Self::sign(pin, card, identity, challenge, out);
+        }
+        if matches!(self.challenge, Prefetch::Asked) {
+            // Arriving: the read waits for it.
+            self.challenge = Prefetch::Empty;
+        } else {
+            out.push(Command::GetChallenge);
+        }
+        State::ReadCard(Check::Pin(PinRead::Challenge {
+            pin,
+            card,
+            identity,
+        }))
     }
 
     fn sign(

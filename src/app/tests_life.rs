@@ -636,10 +636,8 @@ fn an_android_phone_in_pin_mode_signs_after_its_pin() {
     for d in [1, 2, 3, 4] {
         k.press(UiAction::Digit(d));
     }
-    assert!(matches!(
-        k.press(UiAction::Next).as_slice(),
-        [Command::GetChallenge]
-    ));
+    // The challenge asked for when the pad opened is still on its way: 次へ waits for it.
+    assert!(k.press(UiAction::Next).is_empty());
     let cmds = k.feed(Event::ChallengeIssued(Ok(challenge())));
     assert!(
         matches!(cmds.as_slice(), [Command::Authenticate { .. }]),
@@ -689,10 +687,8 @@ fn an_iphone_gets_no_pad_and_no_pin() {
     holder_on_pad(&mut k, PinHolder::IPhone);
     assert_eq!(k.name(), "EnterPin(OnPhone)");
     assert!(k.press(UiAction::Digit(1)).is_empty(), "no pad");
-    assert!(matches!(
-        k.press(UiAction::Next).as_slice(),
-        [Command::GetChallenge]
-    ));
+    // The challenge asked for when the pad opened is still on its way: 次へ waits for it.
+    assert!(k.press(UiAction::Next).is_empty());
     let cmds = k.feed(Event::ChallengeIssued(Ok(challenge())));
     assert!(
         matches!(cmds.as_slice(), [Command::AuthenticateOnPhone { .. }]),

@@ -119,17 +119,24 @@ impl<'a> Canvas<'a> {
             color,
         );
         let rf = radius as f32;
+        // Coverage of the pixel by the quarter disc centred at (radius, radius).
+        self.corners(r, radius, color, |_, _, d| (rf - d + 0.5).clamp(0.0, 1.0));
+    }
+
+    /// Blends `color` into the four `radius`-square corners of `r`, mirrored, with the
+    /// coverage `cover(dx, dy, d)` gives a corner pixel (dx, dy from the corner, d its
+    /// distance from the arc's centre).
+    fn corners(&mut self, r: Rect, radius: i32, color: Rgb, cover: impl Fn(i32, i32, f32) -> f32) {
+        let rf = radius as f32;
         for dy in 0..radius {
             for dx in 0..radius {
-                // Coverage of the pixel by the quarter disc centred at (radius, radius).
                 let cx = rf - (dx as f32 + 0.5);
                 let cy = rf - (dy as f32 + 0.5);
-                let d = (cx * cx + cy * cy).sqrt();
-                let cover = (rf - d + 0.5).clamp(0.0, 1.0);
-                if cover <= 0.0 {
+                let c = cover(dx, dy, (cx * cx + cy * cy).sqrt());
+                if c <= 0.0 {
                     continue;
                 }
-                let a = (cover * 255.0) as u8;
+                let a = (c * 255.0) as u8;
                 self.blend(r.x + dx, r.y + dy, color, a);
                 self.blend(r.right() - 1 - dx, r.y + dy, color, a);
                 self.blend(r.x + dx, r.bottom() - 1 - dy, color, a);
@@ -166,30 +173,17 @@ impl<'a> Canvas<'a> {
         // The corners: between the outer arc and the inner one (same centre).
         let outer = radius as f32;
         let inner = (radius - width) as f32;
-        for dy in 0..radius {
-            for dx in 0..radius {
-                let cx = outer - (dx as f32 + 0.5);
-                let cy = outer - (dy as f32 + 0.5);
-                let d = (cx * cx + cy * cy).sqrt();
-                let inside_outer = (outer - d + 0.5).clamp(0.0, 1.0);
-                let inside_inner = if inner > 0.0 {
-                    (inner - d + 0.5).clamp(0.0, 1.0)
-                } else if dx >= width && dy >= width {
-                    1.0
-                } else {
-                    0.0
-                };
-                let cover = inside_outer - inside_inner;
-                if cover <= 0.0 {
-                    continue;
-                }
-                let a = (cover * 255.0) as u8;
-                self.blend(r.x + dx, r.y + dy, color, a);
-                self.blend(r.right() - 1 - dx, r.y + dy, color, a);
-                self.blend(r.x + dx, r.bottom() - 1 - dy, color, a);
-                self.blend(r.right() - 1 - dx, r.bottom() - 1 - dy, color, a);
-            }
-        }
+        self.corners(r, radius, color, |dx, dy, d| {
+            let inside_outer = (outer - d + 0.5).clamp(0.0, 1.0);
+            let inside_inner = if inner > 0.0 {
+                (inner - d + 0.5).clamp(0.0, 1.0)
+            } else if dx >= width && dy >= width {
+                1.0
+            } else {
+                0.0
+            };
+            inside_outer - inside_inner
+        });
     }
 
     /// Blends `color` over the pixel at (x, y) with opacity `alpha` (0–255).

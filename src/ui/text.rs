@@ -263,15 +263,7 @@ impl Text {
         let baseline = y + self.ascent(px);
         let mut pen = x as f32;
         for c in s.chars() {
-            if !self.cache.contains_key(&(c, px)) {
-                let Some(font) = face_for(&self.primary, &self.fallback, c) else {
-                    continue;
-                };
-                let (metrics, coverage) = font.rasterize(c, f32::from(px));
-                let coverage = Cow::Owned(coverage);
-                self.cache.insert((c, px), Glyph { metrics, coverage });
-            }
-            let Some(glyph) = self.cache.get(&(c, px)) else {
+            let Some(glyph) = self.glyph(c, px) else {
                 continue;
             };
             let m = &glyph.metrics;
@@ -281,6 +273,18 @@ impl Text {
             pen += m.advance_width;
         }
         pen.round() as i32
+    }
+
+    /// The glyph of `c` at `px` pixels, rasterised into the cache on first use; `None` when
+    /// no face has it.
+    fn glyph(&mut self, c: char, px: u16) -> Option<&Glyph> {
+        if !self.cache.contains_key(&(c, px)) {
+            let font = face_for(&self.primary, &self.fallback, c)?;
+            let (metrics, coverage) = font.rasterize(c, f32::from(px));
+            let coverage = Cow::Owned(coverage);
+            self.cache.insert((c, px), Glyph { metrics, coverage });
+        }
+        self.cache.get(&(c, px))
     }
 
     /// Draws the one character `c` with the middle of its ink at (cx, cy): for a mark
@@ -295,15 +299,7 @@ impl Text {
         px: u16,
         color: Rgb,
     ) {
-        if !self.cache.contains_key(&(c, px)) {
-            let Some(font) = face_for(&self.primary, &self.fallback, c) else {
-                return;
-            };
-            let (metrics, coverage) = font.rasterize(c, f32::from(px));
-            let coverage = Cow::Owned(coverage);
-            self.cache.insert((c, px), Glyph { metrics, coverage });
-        }
-        let Some(glyph) = self.cache.get(&(c, px)) else {
+        let Some(glyph) = self.glyph(c, px) else {
             return;
         };
         let m = &glyph.metrics;
