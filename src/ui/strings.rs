@@ -190,7 +190,7 @@ pub fn copy_confirmation_date(date: &Date) -> SensitiveText {
 
 /// What a closed result means.
 pub const RESULT_CLOSE_NOTE: &str =
-    "閉じた後にもう一度確認するときは、マイナンバーカードを再度読み取ってください。";
+    "閉じた後にもう一度確認するときは、\nマイナンバーカードを再度読み取ってください。";
 
 /// A date the way the manual shows it: 2023年12月01日.
 pub fn date(d: &Date) -> String {
