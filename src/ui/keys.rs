@@ -196,6 +196,25 @@ impl Keyboard {
         press(key, scene, &mut self.focus)
     }
 
+    /// A screen reader moved the focus to widget `index` on screen `name` showing `scene`:
+    /// the ring goes there as if the keys had moved it. Returns the field's action when the
+    /// widget is a text field without the caret (the caret goes with the ring).
+    pub fn focus_widget(
+        &mut self,
+        name: &'static str,
+        scene: &Scene<'_>,
+        index: usize,
+    ) -> Option<UiAction> {
+        self.see(name);
+        self.active = true;
+        self.focus.place(scene, index);
+        let w = scene.widgets.get(index)?;
+        match (w.action, &w.kind) {
+            (Some(a @ UiAction::FocusField(_)), Kind::Field { caret: None, .. }) => Some(a),
+            _ => None,
+        }
+    }
+
     /// A touch or click: the ring hides until the next key.
     pub fn touched(&mut self) {
         self.active = false;
