@@ -20,8 +20,8 @@ use super::input::{CardId, Command, Event, UiAction};
 use super::passcode::DigitEntry;
 use super::session::{session_fault, SessionFault};
 use super::state::{
-    Check, DigitNotice, Done, ExportStatus, Failure, PinPad, PinRead, Question, Shown, State, Unlock,
-    VisualRead,
+    Check, DigitNotice, Done, ExportStatus, Failure, PinPad, PinRead, Question, Shown, State,
+    Unlock, VisualRead,
 };
 use super::{App, RESULT_IDLE_MS};
 

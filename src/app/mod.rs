@@ -36,8 +36,7 @@ pub use input::{
 pub use state::{
     Check, DigitNotice, Done, ExportStatus, Failure, FormProblem, FormScreen, LoginReason, Message,
     PadPurpose, PasscodePad, PasscodePurpose, PinPad, PinRead, Question, ReadView, Shown, State,
-    Unlock,
-    VisualRead,
+    Unlock, VisualRead,
 };
 
 use settings::{SaveProblem, Settings};

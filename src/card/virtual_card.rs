@@ -776,14 +776,7 @@ static DEMO_CARDS: [DemoCard; 17] = [
     demo_card!("one-try", "残一 五郎", "暗証番号 残り1回", 1),
     demo_card!("expired", "失効 六子", "証明書失効", AUTH_PIN_MAX_TRIES),
     // 顔認証マイナンバーカード: the PIN is locked at issue and there is no 署名用 certificate.
-    demo_card!(
-        "face",
-        "顔認 七子",
-        "顔認証カード",
-        0,
-        Profile::Card,
-        false
-    ),
+    demo_card!("face", "顔認 七子", "顔認証カード", 0, Profile::Card, false),
     demo_card!(
         "android",
         "端末 八郎",
