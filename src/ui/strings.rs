@@ -842,6 +842,13 @@ fn rejected(code: &ErrorCode) -> Advice {
     Advice { what, next }
 }
 
+// --- スクリーンリーダー ------------------------------------------------------------------------
+
+/// How many digits a keypad holds, as a screen reader announces it: never which digits.
+pub fn digits_entered(filled: u8) -> String {
+    format!("{filled}桁入力済み")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1012,11 +1019,4 @@ mod tests {
             center_error(&CenterError::Timeout)
         );
     }
-}
-
-// --- スクリーンリーダー ------------------------------------------------------------------------
-
-/// How many digits a keypad holds, as a screen reader announces it: never which digits.
-pub fn digits_entered(filled: u8) -> String {
-    format!("{filled}桁入力済み")
 }
