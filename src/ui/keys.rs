@@ -319,6 +319,36 @@ mod tests {
     }
 
     #[test]
+    fn a_screen_reader_moves_the_ring_and_the_caret_goes_to_a_field() {
+        let mut k = Keyboard::default();
+        let pad = keypad();
+        assert_eq!(k.focus_widget("Pad", &pad, 1), None);
+        assert_eq!(k.ring("Pad", &pad), Some(1), "the ring is on 削除");
+        assert_eq!(
+            k.press(Key::Enter, "Pad", &pad),
+            Some(UiAction::DeleteDigit),
+            "Enter presses where the screen reader put the ring"
+        );
+        // A second field without the caret: the caret goes there with the ring.
+        let mut s = form();
+        s.push(
+            Rect::new(0, 50, 200, 40),
+            Kind::Field {
+                text: Label::Static(""),
+                caret: None,
+            },
+            Some(UiAction::FocusField(1)),
+        );
+        let mut k = Keyboard::default();
+        assert_eq!(k.focus_widget("Form", &s, 2), Some(UiAction::FocusField(1)));
+        assert_eq!(
+            k.focus_widget("Form", &s, 1),
+            None,
+            "a button takes no caret"
+        );
+    }
+
+    #[test]
     fn digits_go_to_a_keypad_only_when_it_is_on_screen() {
         let mut f = Focus::default();
         assert_eq!(
