@@ -118,10 +118,11 @@ imports=$(awk '/DLL Name:/{print $3}' <<<"$dump" | sort -fu)
 echo "DLL imports:"
 sed 's/^/  /' <<<"$imports"
 # Windows system DLLs that ship with every Windows 10/11. msvcrt.dll is the system's own C
-# runtime (mingw links it by design); bcryptprimitives (ProcessPrng) is Rust std's RNG.
-allowed=" advapi32.dll bcrypt.dll bcryptprimitives.dll comctl32.dll crypt32.dll dwmapi.dll
+# runtime (mingw links it by design); bcryptprimitives (ProcessPrng) is Rust std's RNG;
+# uiautomationcore and combase are UI Automation, which Narrator reads (AccessKit, issue 12).
+allowed=" advapi32.dll bcrypt.dll bcryptprimitives.dll combase.dll comctl32.dll crypt32.dll dwmapi.dll
   gdi32.dll imm32.dll kernel32.dll msvcrt.dll ntdll.dll ole32.dll oleaut32.dll shell32.dll
-  shlwapi.dll user32.dll userenv.dll uxtheme.dll winscard.dll ws2_32.dll
+  shlwapi.dll uiautomationcore.dll user32.dll userenv.dll uxtheme.dll winscard.dll ws2_32.dll
   api-ms-win-core-synch-l1-2-0.dll "
 bad=0
 while read -r dll; do

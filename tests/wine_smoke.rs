@@ -38,6 +38,7 @@ use myna_kakunin::sensitive::SensitiveText;
 use myna_kakunin::shell::demo::system_clock;
 use myna_kakunin::shell::headless::{render_app, Session};
 use myna_kakunin::shell::worker::{Backends, ReaderBackend};
+use myna_kakunin::ui::keys::Key;
 use myna_kakunin::ui::render::Frame;
 use myna_kakunin::ui::screens::{view, Size};
 use myna_kakunin::ui::strings::APP_NAME;
@@ -75,11 +76,16 @@ struct Win {
     size: Size,
 }
 
-/// Waits until the window shows what the headless renderer draws for `app`: not blank,
-/// and the same pixels (wine draws nothing of ours: softbuffer hands it our frame).
-fn expect_screen(win: &Win, app: &App, text: &mut Text, name: &str) {
+/// Waits until the window shows what the headless renderer draws for the session: not
+/// blank, and the same pixels (wine draws nothing of ours: softbuffer hands it our frame),
+/// the focus ring where the window's keyboard logic (shared with the session) puts it.
+fn expect_screen(win: &Win, s: &mut Session, text: &mut Text, name: &str) {
     let (display, window, size) = (win.display.as_str(), win.id.as_str(), win.size);
-    let want = render_app(app, size, text, Frame::default());
+    let frame = Frame {
+        focus: s.ring(text),
+        ..Frame::default()
+    };
+    let want = render_app(s.app(), size, text, frame);
     let expect = Expect {
         want: &want,
         size: (size.w as usize, size.h as usize),
@@ -117,6 +123,7 @@ fn click(win: &Win, app: &App, text: &Text, action: UiAction) {
 fn press(win: &Win, s: &mut Session, text: &Text, action: UiAction) {
     let before = s.app().state().name();
     click(win, s.app(), text, action);
+    s.touched();
     s.act_and_settle(action);
     assert_eq!(
         s.app().state().name(),
@@ -132,8 +139,9 @@ fn press(win: &Win, s: &mut Session, text: &Text, action: UiAction) {
 /// shows the screen it leads to (saved as `name`); the next input may follow at once.
 fn press_to(win: &Win, s: &mut Session, text: &mut Text, action: UiAction, name: &str) {
     click(win, s.app(), text, action);
+    s.touched();
     s.act_and_settle(action);
-    expect_screen(win, s.app(), text, name);
+    expect_screen(win, s, text, name);
 }
 
 /// Types `value` into the focused field with the on-screen keyboard, switching layers.
@@ -322,7 +330,7 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     );
     let win = find_window(&display, Size::DESIGN);
     let mut s = expected_session(Settings::default(), local());
-    expect_screen(&win, s.app(), &mut text, "1-terms");
+    expect_screen(&win, &mut s, &mut text, "1-terms");
     eprintln!("first screen after {} ms", started.elapsed().as_millis());
 
     // 2. 初期登録 on the on-screen keyboard, over HTTPS.
@@ -339,7 +347,7 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
         press(&win, &mut s, &text, UiAction::FocusField(field as u8));
         type_on_keyboard(&win, &mut s, &text, value);
     }
-    expect_screen(&win, s.app(), &mut text, "2-register-filled");
+    expect_screen(&win, &mut s, &mut text, "2-register-filled");
     press_to(&win, &mut s, &mut text, UiAction::Submit, "3-registered");
     assert_eq!(s.app().state().name(), "Registered");
     wait_for_text(
@@ -355,9 +363,9 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     for name in ["4-confirm-passcode", "5-passcode-registered"] {
         keys(&win, &digits);
         for d in PASSCODE {
-            s.act_and_settle(UiAction::Digit(d));
+            s.key(Key::Char(char::from(b'0' + d)), &text);
         }
-        expect_screen(&win, s.app(), &mut text, name);
+        expect_screen(&win, &mut s, &mut text, name);
     }
     press_to(&win, &mut s, &mut text, UiAction::Ok, "6-notices");
     // The unread お知らせ come first (manual P.5), then 認証選択.
@@ -436,14 +444,14 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     };
     let mut s = expected_session(settings, registered);
     assert_eq!(s.app().state().name(), "EnterPasscode");
-    expect_screen(&win, s.app(), &mut text, "7-kiosk-passcode");
+    expect_screen(&win, &mut s, &mut text, "7-kiosk-passcode");
     let refreshes = |log: &str| log.matches("POST /v1/sessions/refresh: HTTP 200").count();
     let before = refreshes(&fs::read_to_string(&center_log).unwrap_or_default());
     keys(&win, &digits);
     for d in PASSCODE {
-        s.act_and_settle(UiAction::Digit(d));
+        s.key(Key::Char(char::from(b'0' + d)), &text);
     }
-    expect_screen(&win, s.app(), &mut text, "8-kiosk-unlocked");
+    expect_screen(&win, &mut s, &mut text, "8-kiosk-unlocked");
     let center_text = wait_for_text(
         &center_log,
         "GET /v1/app-version: HTTP 200",
@@ -478,10 +486,10 @@ fn the_exe_runs_under_wine_against_the_reference_center() {
     assert_eq!(s.app().state().name(), "SecurityPasscode");
     keys(&win, &digits);
     for d in PASSCODE {
-        s.act_and_settle(UiAction::Digit(d));
+        s.key(Key::Char(char::from(b'0' + d)), &text);
     }
     assert_eq!(s.app().state().name(), "Security");
-    expect_screen(&win, s.app(), &mut text, "9-kiosk-security");
+    expect_screen(&win, &mut s, &mut text, "9-kiosk-security");
     press_to(
         &win,
         &mut s,

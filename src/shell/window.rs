@@ -5,6 +5,10 @@
 //! app's commands go to the worker. Worker results come back as user events through the
 //! event-loop proxy. Nothing redraws when nothing changed; a spinner on screen is the only
 //! thing that schedules frames by itself.
+//!
+//! The same scene is the accessibility tree (`ui::access`), handed to AccessKit's adapter
+//! (UI Automation on Windows; AT-SPI on Linux with feature `atspi`) while a screen reader
+//! listens; its requests (press, focus) take the paths a click and the keys take.
 
 use std::num::NonZeroU32;
 use std::rc::Rc;
@@ -14,12 +18,13 @@ use log::{debug, error, info, trace, warn};
 use winit::application::ApplicationHandler;
 use winit::dpi::{LogicalSize, PhysicalPosition};
 use winit::event::{ElementState, MouseButton, StartCause, TouchPhase, WindowEvent};
-use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy};
 use winit::keyboard::{Key, ModifiersState, NamedKey};
 use winit::window::{Fullscreen, Window, WindowId};
 
 use crate::app::{App, Command, Event, Millis, UiAction};
 use crate::card::pcsc::ReaderEvent;
+use crate::ui::access::{self, Request};
 use crate::ui::canvas::Canvas;
 use crate::ui::keys::{self, Keyboard};
 use crate::ui::render::{render, Frame};
@@ -56,14 +61,30 @@ pub enum ShellError {
     Worker(std::io::Error),
 }
 
+/// What wakes the event loop besides the window: the app's events (worker results, card
+/// readers) and the screen reader's requests.
+#[derive(Debug)]
+pub enum UserEvent {
+    /// For the app.
+    App(Event),
+    /// From the accessibility adapter.
+    Access(accesskit_winit::Event),
+}
+
+impl From<accesskit_winit::Event> for UserEvent {
+    fn from(e: accesskit_winit::Event) -> Self {
+        UserEvent::Access(e)
+    }
+}
+
 /// The connection to the display and its event loop, made before the window opens.
-pub struct Display(EventLoop<Event>);
+pub struct Display(EventLoop<UserEvent>);
 
 /// Connects to the display (X11: the connection, extensions and keymap; tens of
 /// milliseconds), which the kiosk does while it loads its settings. `started` is when the
 /// process started, for the log.
 pub fn connect(started: Instant) -> Result<Display, ShellError> {
-    let event_loop = EventLoop::<Event>::with_user_event()
+    let event_loop = EventLoop::<UserEvent>::with_user_event()
         .build()
         .map_err(ShellError::Display)?;
     debug!(
@@ -95,7 +116,7 @@ pub fn run(
                 ReaderEvent::Service { running: false } => Event::CardPresence(false),
                 ReaderEvent::Service { running: true } => return,
             };
-            let _ = proxy.send_event(event);
+            let _ = proxy.send_event(UserEvent::App(event));
         };
         match crate::card::pcsc::watch(preferred, sink) {
             Ok(w) => Some(w),
@@ -106,8 +127,11 @@ pub fn run(
             }
         }
     });
-    let worker = Worker::spawn(backends, move |event| proxy.send_event(event).is_ok())
-        .map_err(ShellError::Worker)?;
+    let access_proxy = event_loop.create_proxy();
+    let worker = Worker::spawn(backends, move |event| {
+        proxy.send_event(UserEvent::App(event)).is_ok()
+    })
+    .map_err(ShellError::Worker)?;
     let mut kiosk = Kiosk {
         app,
         text,
@@ -122,6 +146,9 @@ pub fn run(
         first_frame: true,
         quit: false,
         frames: 0,
+        proxy: access_proxy,
+        access_active: false,
+        tree: None,
     };
     let result = event_loop.run_app(&mut kiosk).map_err(ShellError::Display);
     if let Some(worker) = kiosk.worker.take() {
@@ -133,6 +160,8 @@ pub fn run(
 struct View {
     window: Rc<Window>,
     surface: softbuffer::Surface<Rc<Window>, Rc<Window>>,
+    /// The accessibility adapter, attached before the window was first shown.
+    access: accesskit_winit::Adapter,
 }
 
 struct Kiosk {
@@ -152,6 +181,12 @@ struct Kiosk {
     quit: bool,
     /// Frames drawn so far.
     frames: u64,
+    /// For the accessibility adapter's requests.
+    proxy: EventLoopProxy<UserEvent>,
+    /// A screen reader asked for the tree (and has not let go): trees are built only then.
+    access_active: bool,
+    /// The tree last handed to the adapter (never logged: it holds what the screen shows).
+    tree: Option<accesskit::TreeUpdate>,
 }
 
 impl Kiosk {
@@ -241,6 +276,75 @@ impl Kiosk {
         }
     }
 
+    /// Hands `tree` to the screen reader when it differs from the last one (or `always`).
+    fn publish(&mut self, tree: accesskit::TreeUpdate, always: bool) {
+        if !always && self.tree.as_ref() == Some(&tree) {
+            return;
+        }
+        if let Some(v) = self.view.as_mut() {
+            let sent = tree.clone();
+            v.access.update_if_active(move || sent);
+        }
+        self.tree = Some(tree);
+    }
+
+    /// The tree of the screen as it is now, with the focus ring where it is.
+    fn current_tree(&mut self) -> Option<accesskit::TreeUpdate> {
+        let (size, scale) = self.geometry()?;
+        let scene = view(&self.app, size, &self.text);
+        let focus = self.keyboard.ring(self.app.state().name(), &scene);
+        Some(access::tree(&scene, focus, scale))
+    }
+
+    /// What the accessibility adapter reports: a screen reader wants the tree, asks a
+    /// control to act, or has gone.
+    fn access_event(&mut self, event: accesskit_winit::WindowEvent) {
+        use accesskit_winit::WindowEvent as A;
+        match event {
+            A::InitialTreeRequested => {
+                debug!("a screen reader asked for the accessibility tree");
+                self.access_active = true;
+                if let Some(tree) = self.current_tree() {
+                    self.publish(tree, true);
+                }
+            }
+            A::ActionRequested(request) => self.access_request(request),
+            A::AccessibilityDeactivated => {
+                debug!("the screen reader let go of the accessibility tree");
+                self.access_active = false;
+                self.tree = None;
+            }
+        }
+    }
+
+    /// A screen reader's request: Focus moves the ring as the keys do; Click presses the
+    /// control as a click does (the ring stays on it, so the reader keeps its place).
+    fn access_request(&mut self, request: accesskit::ActionRequest) {
+        let Some(scene) = self.scene() else { return };
+        let name = self.app.state().name();
+        let Some(wanted) = access::request(&scene, request.action, request.target_node) else {
+            debug!("accessibility request {:?} not taken", request.action);
+            return;
+        };
+        let mut keyboard = self.keyboard;
+        let (index, click) = match wanted {
+            Request::Click(i) => (i, true),
+            Request::Focus(i) => (i, false),
+        };
+        let caret = keyboard.focus_widget(name, &scene, index);
+        let action = if click {
+            scene.widgets[index].action
+        } else {
+            caret
+        };
+        drop(scene);
+        self.keyboard = keyboard;
+        self.request_redraw();
+        if let Some(action) = action {
+            self.act(action);
+        }
+    }
+
     fn redraw(&mut self) {
         let Some((size, scale)) = self.geometry() else {
             return;
@@ -268,6 +372,9 @@ impl Kiosk {
             anim_ms: u64::try_from(self.start.elapsed().as_millis()).unwrap_or(0),
         };
         self.animating = scene.is_animated();
+        let tree = self
+            .access_active
+            .then(|| access::tree(&scene, frame.focus, scale));
         // The scene borrows the app immutably while the glyph cache needs `&mut`; both are
         // fields, so they split cleanly.
         let drawing = Instant::now();
@@ -292,6 +399,10 @@ impl Kiosk {
         if self.first_frame {
             self.first_frame = false;
             info!("first frame {:.1} ms after start", ms(self.start.elapsed()));
+        }
+        // The screen reader hears of a change once it is on screen.
+        if let Some(tree) = tree {
+            self.publish(tree, false);
         }
     }
 }
@@ -334,12 +445,14 @@ fn close_allowed(options: &WindowOptions) -> bool {
     !options.kiosk
 }
 
-impl ApplicationHandler<Event> for Kiosk {
+impl ApplicationHandler<UserEvent> for Kiosk {
     fn resumed(&mut self, event_loop: &ActiveEventLoop) {
         if self.view.is_some() {
             return;
         }
+        // Hidden until the accessibility adapter is attached, as AccessKit requires.
         let mut attrs = Window::default_attributes()
+            .with_visible(false)
             .with_title(strings::APP_NAME)
             .with_inner_size(LogicalSize::new(1280.0, 800.0));
         match winit::window::Icon::from_rgba(
@@ -377,12 +490,22 @@ impl ApplicationHandler<Event> for Kiosk {
                 return;
             }
         };
+        let access = accesskit_winit::Adapter::with_event_loop_proxy(
+            event_loop,
+            &window,
+            self.proxy.clone(),
+        );
+        window.set_visible(true);
         let surface = softbuffer::Context::new(window.clone())
             .and_then(|ctx| softbuffer::Surface::new(&ctx, window.clone()));
         match surface {
             Ok(surface) => {
                 window.request_redraw();
-                self.view = Some(View { window, surface });
+                self.view = Some(View {
+                    window,
+                    surface,
+                    access,
+                });
                 debug!(
                     "start-up: window open {:.1} ms after start",
                     ms(self.start.elapsed())
@@ -404,11 +527,17 @@ impl ApplicationHandler<Event> for Kiosk {
         }
     }
 
-    fn user_event(&mut self, _: &ActiveEventLoop, event: Event) {
-        self.step(event);
+    fn user_event(&mut self, _: &ActiveEventLoop, event: UserEvent) {
+        match event {
+            UserEvent::App(event) => self.step(event),
+            UserEvent::Access(event) => self.access_event(event.window_event),
+        }
     }
 
     fn window_event(&mut self, event_loop: &ActiveEventLoop, _: WindowId, event: WindowEvent) {
+        if let Some(v) = self.view.as_mut() {
+            v.access.process_event(&v.window, &event);
+        }
         match event {
             WindowEvent::CloseRequested if close_allowed(&self.options) => event_loop.exit(),
             WindowEvent::CloseRequested => {

@@ -196,6 +196,25 @@ impl Keyboard {
         press(key, scene, &mut self.focus)
     }
 
+    /// A screen reader moved the focus to widget `index` on screen `name` showing `scene`:
+    /// the ring goes there as if the keys had moved it. Returns the field's action when the
+    /// widget is a text field without the caret (the caret goes with the ring).
+    pub fn focus_widget(
+        &mut self,
+        name: &'static str,
+        scene: &Scene<'_>,
+        index: usize,
+    ) -> Option<UiAction> {
+        self.see(name);
+        self.active = true;
+        self.focus.place(scene, index);
+        let w = scene.widgets.get(index)?;
+        match (w.action, &w.kind) {
+            (Some(a @ UiAction::FocusField(_)), Kind::Field { caret: None, .. }) => Some(a),
+            _ => None,
+        }
+    }
+
     /// A touch or click: the ring hides until the next key.
     pub fn touched(&mut self) {
         self.active = false;
@@ -297,6 +316,36 @@ mod tests {
         );
         button(&mut s, 250, UiAction::Submit);
         s
+    }
+
+    #[test]
+    fn a_screen_reader_moves_the_ring_and_the_caret_goes_to_a_field() {
+        let mut k = Keyboard::default();
+        let pad = keypad();
+        assert_eq!(k.focus_widget("Pad", &pad, 1), None);
+        assert_eq!(k.ring("Pad", &pad), Some(1), "the ring is on 削除");
+        assert_eq!(
+            k.press(Key::Enter, "Pad", &pad),
+            Some(UiAction::DeleteDigit),
+            "Enter presses where the screen reader put the ring"
+        );
+        // A second field without the caret: the caret goes there with the ring.
+        let mut s = form();
+        s.push(
+            Rect::new(0, 50, 200, 40),
+            Kind::Field {
+                text: Label::Static(""),
+                caret: None,
+            },
+            Some(UiAction::FocusField(1)),
+        );
+        let mut k = Keyboard::default();
+        assert_eq!(k.focus_widget("Form", &s, 2), Some(UiAction::FocusField(1)));
+        assert_eq!(
+            k.focus_widget("Form", &s, 1),
+            None,
+            "a button takes no caret"
+        );
     }
 
     #[test]

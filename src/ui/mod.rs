@@ -2,6 +2,7 @@
 //! a [`Scene`] (widgets with rectangles and the action each triggers); the same scene is
 //! rendered and hit-tested, so drawing and input never drift apart.
 
+pub mod access;
 pub mod canvas;
 pub mod keys;
 pub mod render;

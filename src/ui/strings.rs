@@ -23,6 +23,9 @@ pub fn demo_ribbon(passcode: &str) -> String {
 pub fn demo_ribbon_fresh(code: &str, id: &str, password: &str, activation: &str) -> String {
     format!("デモ　機関コード {code}　ID {id}　パスワード {password}　アクティベーションコード {activation}")
 }
+/// The demo ribbon as a screen reader reads it: the demo account and passcode it shows are
+/// never put in the accessibility tree.
+pub const DEMO_RIBBON_SPOKEN: &str = "デモ　実在しないデータで動作しています";
 /// Heading of the demo card tray.
 pub const DEMO_TRAY: &str = "デモ用カード\nタップで出し入れ";
 /// A demo card that is on the virtual reader.
@@ -837,6 +840,13 @@ fn rejected(code: &ErrorCode) -> Advice {
         ),
     };
     Advice { what, next }
+}
+
+// --- スクリーンリーダー ------------------------------------------------------------------------
+
+/// How many digits a keypad holds, as a screen reader announces it: never which digits.
+pub fn digits_entered(filled: u8) -> String {
+    format!("{filled}桁入力済み")
 }
 
 #[cfg(test)]
