@@ -116,11 +116,15 @@ fn licenses_lists_the_crates_and_fonts_inside_with_their_texts() {
     ] {
         assert!(text.contains(line), "--licenses lacks {line:?}");
     }
-    // Every reference has its text.
+    // Every reference has its text. References are on the crate and font lines
+    // (`name version (licence): [1] [2]`); the texts themselves may hold brackets of their
+    // own (a copyright line's `[2017]`).
     let refs: std::collections::BTreeSet<&str> = text
-        .split('[')
-        .skip(1)
-        .filter_map(|s| s.split_once(']').map(|(n, _)| n))
+        .lines()
+        .filter_map(|line| line.split_once("): ").map(|(_, refs)| refs))
+        .filter(|refs| refs.starts_with('['))
+        .flat_map(|refs| refs.split_whitespace())
+        .filter_map(|r| r.strip_prefix('[')?.strip_suffix(']'))
         .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty())
         .collect();
     assert!(refs.len() > 20, "{} texts", refs.len());
