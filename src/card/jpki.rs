@@ -133,9 +133,7 @@ where
 {
     let cert = retry_after_reset(ch, |ch| {
         select_jpki(ch)?;
-        select_ef(ch, EF_AUTH_CERT)?;
-        let der = read_der_file(ch)?;
-        AuthCertificate::from_der(der).map_err(|e| Fail::Card(CardError::BadCertificate(e)))
+        read_certificate_file(ch)
     })?;
     // The serial links to a person at the center: it stays out of the log.
     log::debug!(
@@ -304,6 +302,35 @@ where
     C: CardChannel + ?Sized,
 {
     check_pin_format(pin)?;
+    let result = pin_flow(ch, pin, challenge, CertificateRead::AfterLogOut);
+    match &result {
+        Ok(_) => log::debug!("PIN flow done: verified, signed, certificate read"),
+        Err(e) => log::debug!("PIN flow failed: {e:?}"),
+    }
+    result
+}
+
+/// When the PIN flow reads the holder's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CertificateRead {
+    /// After SELECT AP has ended the verification: a card's certificate is free to read.
+    AfterLogOut,
+    /// While the PIN is verified, then SELECT AP: an Android phone's is readable only then.
+    WhileVerified,
+}
+
+/// SELECT AP, the tries query, VERIFY, SELECT EF 0017, SIGN and the certificate read, with
+/// the log-out before or after that read as `read` says; a failure after VERIFY logs out.
+/// `pin` has been checked by the caller.
+fn pin_flow<C>(
+    ch: &mut C,
+    pin: &[u8],
+    challenge: &[u8],
+    read: CertificateRead,
+) -> Result<PinAuthentication, CardError>
+where
+    C: CardChannel + ?Sized,
+{
     let digest_info = sha256_digest_info(challenge);
     let mut verifier = PinVerifier::new(pin);
     let mut verified = false;
@@ -312,12 +339,15 @@ where
         verifier.verify(ch)?;
         verified = true;
         let signature = sign_with_auth_key(ch, &digest_info)?;
-        // Selecting the AP ends the verification before the (public) certificate is read.
-        select_jpki(ch)?;
-        verified = false;
-        select_ef(ch, EF_AUTH_CERT)?;
-        let der = read_der_file(ch)?;
-        let certificate = AuthCertificate::from_der(der).map_err(CardError::BadCertificate)?;
+        if read == CertificateRead::AfterLogOut {
+            select_jpki(ch)?;
+            verified = false;
+        }
+        let certificate = read_certificate_file(ch)?;
+        if read == CertificateRead::WhileVerified {
+            select_jpki(ch)?;
+            verified = false;
+        }
         Ok(PinAuthentication {
             certificate,
             signature,
@@ -325,10 +355,6 @@ where
     });
     if result.is_err() && verified {
         log_out(ch);
-    }
-    match &result {
-        Ok(_) => log::debug!("PIN flow done: verified, signed, certificate read"),
-        Err(e) => log::debug!("PIN flow failed: {e:?}"),
     }
     result
 }
@@ -522,6 +548,16 @@ where
         StatusWord::Ok => Ok(()),
         sw => Err(CardError::UnexpectedStatus(sw).into()),
     }
+}
+
+/// SELECT EF 000A and its READs: the authentication certificate, parsed.
+fn read_certificate_file<C>(ch: &mut C) -> Result<AuthCertificate, Fail>
+where
+    C: CardChannel + ?Sized,
+{
+    select_ef(ch, EF_AUTH_CERT)?;
+    let der = read_der_file(ch)?;
+    AuthCertificate::from_der(der).map_err(|e| Fail::Card(CardError::BadCertificate(e)))
 }
 
 /// Reads the DER object at the start of the current EF, exactly: ⌈N/256⌉ READ BINARY.

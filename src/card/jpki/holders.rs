@@ -19,9 +19,10 @@ use super::super::apdu::{Command, StatusWord};
 use super::super::cert::AuthCertificate;
 use super::super::{CardChannel, CardError, TransportError};
 use super::{
-    check_pin_format, exchange, identity, log_out, read_binary, read_der_file, retry_after_reset,
-    select_ef, select_jpki, sha256_digest_info, sign_with_auth_key, CardIdentity, Fail,
-    PinAuthentication, PinStatus, PinVerifier, EF_AUTH_CERT, EF_AUTH_PIN, EF_TOKEN,
+    check_pin_format, exchange, identity, log_out, pin_flow, read_binary, read_certificate_file,
+    retry_after_reset, select_ef, select_jpki, sha256_digest_info, sign_with_auth_key,
+    CardIdentity, CertificateRead, Fail, PinAuthentication, PinStatus, PinVerifier, EF_AUTH_PIN,
+    EF_TOKEN,
 };
 
 /// The token of a My Number Card (card), before its padding to 32 bytes.
@@ -204,12 +205,7 @@ where
         match holder {
             Holder::Unknown => Err(CardError::UnknownHolder.into()),
             Holder::AndroidPhone => Err(CardError::PinFirst.into()),
-            Holder::Card | Holder::IPhone => {
-                select_ef(ch, EF_AUTH_CERT)?;
-                let der = read_der_file(ch)?;
-                let cert = AuthCertificate::from_der(der).map_err(CardError::BadCertificate)?;
-                Ok((holder, cert))
-            }
+            Holder::Card | Holder::IPhone => Ok((holder, read_certificate_file(ch)?)),
         }
     });
     if seen == Some(Holder::IPhone) {
@@ -300,9 +296,7 @@ where
         }
         verifier.verify(ch)?;
         verified = true;
-        select_ef(ch, EF_AUTH_CERT)?;
-        let der = read_der_file(ch)?;
-        let cert = AuthCertificate::from_der(der).map_err(CardError::BadCertificate)?;
+        let cert = read_certificate_file(ch)?;
         log_out(ch);
         verified = false;
         Ok(cert)
@@ -329,45 +323,11 @@ where
     let here = retry_after_reset(ch, |ch| same_holder(ch, card))?;
     match here {
         Holder::Card => super::authenticate(ch, pin, challenge),
-        Holder::AndroidPhone => {
-            authenticate_android(ch, pin, challenge).map_err(|e| for_holder(Some(here), e))
-        }
+        Holder::AndroidPhone => pin_flow(ch, pin, challenge, CertificateRead::WhileVerified)
+            .map_err(|e| for_holder(Some(here), e)),
         // An iPhone never gets a VERIFY; its flow is `authenticate_on_phone`.
         Holder::IPhone | Holder::Unknown => Err(CardError::CardChanged),
     }
-}
-
-fn authenticate_android<C>(
-    ch: &mut C,
-    pin: &[u8],
-    challenge: &[u8],
-) -> Result<PinAuthentication, CardError>
-where
-    C: CardChannel + ?Sized,
-{
-    let digest_info = sha256_digest_info(challenge);
-    let mut verifier = PinVerifier::new(pin);
-    let mut verified = false;
-    let result = retry_after_reset(ch, |ch| {
-        select_jpki(ch)?;
-        verifier.verify(ch)?;
-        verified = true;
-        let signature = sign_with_auth_key(ch, &digest_info)?;
-        // The phone's certificate is readable only while the PIN is verified.
-        select_ef(ch, EF_AUTH_CERT)?;
-        let der = read_der_file(ch)?;
-        let certificate = AuthCertificate::from_der(der).map_err(CardError::BadCertificate)?;
-        select_jpki(ch)?;
-        verified = false;
-        Ok(PinAuthentication {
-            certificate,
-            signature,
-        })
-    });
-    if result.is_err() && verified {
-        log_out(ch);
-    }
-    result
 }
 
 /// 暗証番号 mode on an iPhone: the person authenticated on the phone, so no PIN is sent.
@@ -392,9 +352,7 @@ where
             return Err(CardError::CardChanged.into());
         }
         let signature = sign_with_auth_key(ch, &digest_info)?;
-        select_ef(ch, EF_AUTH_CERT)?;
-        let der = read_der_file(ch)?;
-        let certificate = AuthCertificate::from_der(der).map_err(CardError::BadCertificate)?;
+        let certificate = read_certificate_file(ch)?;
         Ok(PinAuthentication {
             certificate,
             signature,
