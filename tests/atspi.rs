@@ -9,10 +9,8 @@
 #![cfg(all(feature = "atspi", feature = "demo", target_os = "linux"))]
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -49,14 +47,7 @@ fn start_session_bus() -> (Killed, String) {
         .expect("dbus-daemon runs (apt-get install dbus)");
     let stdout = child.stdout.take().expect("piped stdout");
     let bus = Killed(child);
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let address = rx
-        .recv_timeout(Duration::from_secs(10))
+    let address = x11::first_line(stdout, Duration::from_secs(10))
         .expect("dbus-daemon prints its address within 10 s");
     assert!(address.starts_with("unix:"), "dbus-daemon said {address:?}");
     (bus, address.trim().to_owned())

@@ -5,7 +5,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread::{self, sleep};
 use std::time::{Duration, Instant};
@@ -19,6 +19,17 @@ const TOOL_LIMIT_SECS: &str = "15";
 /// How long input waits once the window is seen showing a new screen: the kiosk ignores a
 /// click or key that comes within [`SETTLE_MS`] of a screen change (double-tap protection).
 pub const SETTLE_PAUSE: Duration = Duration::from_millis(SETTLE_MS + 50);
+
+/// The first line a child writes to `stdout`, waited for at most `limit`.
+pub fn first_line(stdout: ChildStdout, limit: Duration) -> Option<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    rx.recv_timeout(limit).ok()
+}
 
 /// A child process killed when dropped.
 pub struct Killed(pub Child);
@@ -106,16 +117,9 @@ pub fn start_xvfb_with(screen: &str, extra: &[&str]) -> (Xvfb, String) {
         .expect("Xvfb runs (apt-get install xvfb)");
     let stdout = child.stdout.take().expect("piped stdout");
     let xvfb = Xvfb(child);
-    // Xvfb writes the display number once it accepts connections; read it with a deadline.
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("Xvfb names its display within 10 s");
+    // Xvfb writes the display number once it accepts connections.
+    let line =
+        first_line(stdout, Duration::from_secs(10)).expect("Xvfb names its display within 10 s");
     let n: u32 = line
         .trim()
         .parse()
