@@ -9,7 +9,7 @@ use super::super::strings as s;
 use super::super::text::Text;
 use super::super::theme::{self, size};
 use super::super::{Align, ButtonStyle, Kind, Label, Rect, Tone};
-use super::template::{band_height, button_width, line_height, text_height, Builder};
+use super::template::{band_height, button_width, line_height, progress, text_height, Builder};
 
 pub(super) fn auth_select_visual(b: &mut Builder<'_>, t: &Text) {
     let c = b.content();
@@ -22,15 +22,7 @@ pub(super) fn auth_select_visual(b: &mut Builder<'_>, t: &Text) {
 pub(super) fn auth_select_pin(b: &mut Builder<'_>, t: &Text) {
     let c = b.content();
     let mut y = b.paragraph(t, c.x, c.y, c.w, s::AUTH_PIN_LEAD, size::BODY) + 16;
-    let h = band_height(t, s::PIN_CAUTION, c.w);
-    b.scene.push(
-        Rect::new(c.x, y, c.w, h),
-        Kind::Band {
-            text: Label::Static(s::PIN_CAUTION),
-            tone: Tone::Warning,
-        },
-        None,
-    );
+    let h = b.band(t, c.x, y, c.w, Label::Static(s::PIN_CAUTION), Tone::Warning);
     y += h + 16;
     y = titled_panel(
         b,
@@ -90,21 +82,12 @@ pub(super) fn read_card(b: &mut Builder<'_>, phase: ReadView, t: &Text) {
             b.footer(Some((s::READ_BUTTON, UiAction::ReadCard)), None);
         }
         ReadView::Reading | ReadView::Asking => {
-            let mid = c.x + c.w / 2;
-            b.scene
-                .push(Rect::new(mid - 40, c.y + 40, 80, 80), Kind::Spinner, None);
             let status = if phase == ReadView::Reading {
                 s::READING_CARD
             } else {
                 s::ASKING_CENTER
             };
-            b.text(
-                Rect::new(c.x, c.y + 148, c.w, 40),
-                Label::Static(status),
-                size::HEADING,
-                theme::TEXT,
-                Align::Center,
-            );
+            progress(b, status);
             b.text(
                 Rect::new(c.x, c.y + 204, c.w, 36),
                 Label::Static(s::READ_KEEP_CARD),

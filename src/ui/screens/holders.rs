@@ -123,14 +123,13 @@ fn on_phone(b: &mut Builder<'_>, t: &Text) {
     for step in s::PHONE_STEPS {
         y = b.paragraph(t, c.x, y, c.w, step, size::BODY) + 16;
     }
-    let h = band_height(t, s::PHONE_NO_PIN, c.w);
-    b.scene.push(
-        Rect::new(c.x, y + 8, c.w, h),
-        Kind::Band {
-            text: Label::Static(s::PHONE_NO_PIN),
-            tone: Tone::Info,
-        },
-        None,
+    b.band(
+        t,
+        c.x,
+        y + 8,
+        c.w,
+        Label::Static(s::PHONE_NO_PIN),
+        Tone::Info,
     );
     b.footer(Some((s::NEXT, UiAction::Next)), None);
 }
@@ -139,15 +138,7 @@ fn on_phone(b: &mut Builder<'_>, t: &Text) {
 /// and 目視で確認する (after the staff's confirmation).
 fn unusable(b: &mut Builder<'_>, t: &Text) {
     let c = b.content();
-    let h = band_height(t, s::PIN_UNUSABLE, c.w);
-    b.scene.push(
-        Rect::new(c.x, c.y, c.w, h),
-        Kind::Band {
-            text: Label::Static(s::PIN_UNUSABLE),
-            tone: Tone::Info,
-        },
-        None,
-    );
+    let h = b.band(t, c.x, c.y, c.w, Label::Static(s::PIN_UNUSABLE), Tone::Info);
     b.paragraph(t, c.x, c.y + h + 32, c.w, s::PIN_UNUSABLE_NEXT, size::BODY);
     b.footer(Some((s::VISUAL_INSTEAD, UiAction::VisualInstead)), None);
 }

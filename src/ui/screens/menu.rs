@@ -7,7 +7,7 @@ use super::super::strings as s;
 use super::super::text::Text;
 use super::super::theme::{self, size};
 use super::super::{Align, ButtonStyle, Group, Icon, Kind, Label, Rect, Tone};
-use super::template::{band_height, button_width, text_height, Builder};
+use super::template::{button_width, text_height, Builder};
 
 pub(super) fn notices<'a>(b: &mut Builder<'a>, t: &Text, list: &'a [crate::center::info::Notice]) {
     let c = b.content();
@@ -101,15 +101,7 @@ pub(super) fn reader_select<'a>(
     let c = b.content();
     let y = b.paragraph(t, c.x, c.y, c.w, s::READER_SELECT_LEAD, size::BODY) + 16;
     if readers.is_empty() {
-        let h = band_height(t, s::NO_READERS, c.w);
-        b.scene.push(
-            Rect::new(c.x, y, c.w, h),
-            Kind::Band {
-                text: Label::Static(s::NO_READERS),
-                tone: Tone::Warning,
-            },
-            None,
-        );
+        b.band(t, c.x, y, c.w, Label::Static(s::NO_READERS), Tone::Warning);
         return;
     }
     let mut y = y;

@@ -314,9 +314,9 @@ pub use export::copy_text;
 use menu::{links, notices, reader_select, rows, security};
 use pad_keys::KeyStyle;
 use pads::{digits, notice_text, pin_entry};
-use start::{form_screen, problem, progress, terms, update, FormSpec};
-use template::Builder;
+use start::{form_screen, problem, terms, update, FormSpec};
 pub use template::{band_height, line_height, text_height, BAND_TEXT_INSET};
+use template::{progress, Builder};
 
 #[cfg(test)]
 mod tests {

@@ -104,15 +104,7 @@ pub(super) fn pin_entry(b: &mut Builder<'_>, t: &Text, pad: &PinPad) {
     y += h + 16;
     if tries == Some(1) {
         let last_try = super::holders::last_try(pad);
-        let h = band_height(t, last_try, col_w);
-        b.scene.push(
-            Rect::new(c.x, y, col_w, h),
-            Kind::Band {
-                text: Label::Static(last_try),
-                tone: Tone::Warning,
-            },
-            None,
-        );
+        b.band(t, c.x, y, col_w, Label::Static(last_try), Tone::Warning);
     }
     let pad_mid = mid + c.w / 4;
     b.scene.push(

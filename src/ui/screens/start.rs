@@ -10,22 +10,7 @@ use super::super::text::Text;
 use super::super::theme::{self, size};
 use super::super::{Align, ButtonStyle, Icon, Kind, Label, Rect, Tone};
 use super::keyboard::keyboard;
-use super::template::{band_height, button_width, text_height, Builder};
-
-/// A spinner and what is happening.
-pub(super) fn progress(b: &mut Builder<'_>, status: &'static str) {
-    let c = b.content();
-    let mid = c.x + c.w / 2;
-    b.scene
-        .push(Rect::new(mid - 40, c.y + 40, 80, 80), Kind::Spinner, None);
-    b.text(
-        Rect::new(c.x, c.y + 148, c.w, 40),
-        Label::Static(status),
-        size::HEADING,
-        theme::TEXT,
-        Align::Center,
-    );
-}
+use super::template::{button_width, text_height, Builder};
 
 pub(super) fn update(b: &mut Builder<'_>, t: &Text, latest: &str, required: bool) {
     let c = b.content();
@@ -39,14 +24,13 @@ pub(super) fn update(b: &mut Builder<'_>, t: &Text, latest: &str, required: bool
         Align::Start,
     );
     if required {
-        let bh = band_height(t, s::UPDATE_REQUIRED, c.w);
-        b.scene.push(
-            Rect::new(c.x, c.y + h + 24, c.w, bh),
-            Kind::Band {
-                text: Label::Static(s::UPDATE_REQUIRED),
-                tone: Tone::Error,
-            },
-            None,
+        b.band(
+            t,
+            c.x,
+            c.y + h + 24,
+            c.w,
+            Label::Static(s::UPDATE_REQUIRED),
+            Tone::Error,
         );
         b.footer(Some((s::UPDATE_OPEN, UiAction::OpenDownload)), None);
     } else {
@@ -60,15 +44,7 @@ pub(super) fn update(b: &mut Builder<'_>, t: &Text, latest: &str, required: bool
 /// A problem and what to do about it (damaged settings, not registered).
 pub(super) fn problem(b: &mut Builder<'_>, t: &Text, what: &'static str, next: &'static str) {
     let c = b.content();
-    let h = band_height(t, what, c.w);
-    b.scene.push(
-        Rect::new(c.x, c.y, c.w, h),
-        Kind::Band {
-            text: Label::Static(what),
-            tone: Tone::Error,
-        },
-        None,
-    );
+    let h = b.band(t, c.x, c.y, c.w, Label::Static(what), Tone::Error);
     b.paragraph(t, c.x, c.y + h + 24, c.w, next, size::BODY);
 }
 
@@ -218,15 +194,7 @@ pub(super) fn form_screen<'a>(
         (None, None) => None,
     };
     if let Some(m) = message {
-        let h = band_height(t, m.as_str(), c.w);
-        b.scene.push(
-            Rect::new(c.x, y, c.w, h),
-            Kind::Band {
-                text: m,
-                tone: Tone::Error,
-            },
-            None,
-        );
+        b.band(t, c.x, y, c.w, m, Tone::Error);
     }
     if !busy {
         keyboard(b, layer);

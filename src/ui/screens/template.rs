@@ -169,6 +169,23 @@ impl<'a> Builder<'a> {
         );
     }
 
+    /// A status band holding `text` at (`x`, `y`), `w` wide and as high as its words need;
+    /// returns that height.
+    pub(super) fn band(
+        &mut self,
+        t: &Text,
+        x: i32,
+        y: i32,
+        w: i32,
+        text: Label<'a>,
+        tone: Tone,
+    ) -> i32 {
+        let h = band_height(t, text.as_str(), w);
+        self.scene
+            .push(Rect::new(x, y, w, h), Kind::Band { text, tone }, None);
+        h
+    }
+
     /// How far down a keypad may reach: into the footer's band too when the footer has no
     /// buttons and no kiosk band.
     pub(super) fn keypad_bottom(&self) -> i32 {
@@ -316,6 +333,21 @@ impl<'a> Builder<'a> {
         }
         self.scene
     }
+}
+
+/// A spinner and what is happening.
+pub(super) fn progress(b: &mut Builder<'_>, status: &'static str) {
+    let c = b.content();
+    let mid = c.x + c.w / 2;
+    b.scene
+        .push(Rect::new(mid - 40, c.y + 40, 80, 80), Kind::Spinner, None);
+    b.text(
+        Rect::new(c.x, c.y + 148, c.w, 40),
+        Label::Static(status),
+        size::HEADING,
+        theme::TEXT,
+        Align::Center,
+    );
 }
 
 /// Width of a footer button for `label`: roomy, never below the minimum.
