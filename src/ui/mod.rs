@@ -395,25 +395,16 @@ impl Focus {
     /// The next Tab stop (wrapping), or the first one: the next control outside the
     /// ring's group; a group is entered at its first control.
     pub fn next(&mut self, scene: &Scene<'_>) {
-        let order: Vec<usize> = scene.focusable().collect();
-        let n = order.len();
-        if n == 0 {
-            self.position = None;
-            return;
-        }
-        let here = self
-            .widget(scene)
-            .and_then(|w| order.iter().position(|&i| i == w));
-        let group = here.and_then(|p| scene.widgets[order[p]].group);
-        let start = here.map_or(0, |p| p + 1);
-        let leaves = |p: usize| group.is_none() || scene.widgets[order[p]].group != group;
-        let to = (0..n).map(|k| (start + k) % n).find(|&p| leaves(p));
-        self.position = Some(to.or(here).unwrap_or(0));
+        self.step(scene, true);
     }
 
     /// The previous Tab stop (wrapping), or the last one; a group is entered at its first
     /// control here too.
     pub fn prev(&mut self, scene: &Scene<'_>) {
+        self.step(scene, false);
+    }
+
+    fn step(&mut self, scene: &Scene<'_>, forward: bool) {
         let order: Vec<usize> = scene.focusable().collect();
         let n = order.len();
         if n == 0 {
@@ -424,13 +415,19 @@ impl Focus {
             .widget(scene)
             .and_then(|w| order.iter().position(|&i| i == w));
         let group = here.and_then(|p| scene.widgets[order[p]].group);
-        let start = here.map_or(n - 1, |p| p + n - 1);
+        // The k-th position after (or before) the ring, from the first (or last) without one.
+        let at = |k: usize| match (here, forward) {
+            (Some(p), true) => (p + 1 + k) % n,
+            (None, true) => k,
+            (Some(p), false) => (p + n - 1 - k) % n,
+            (None, false) => n - 1 - k,
+        };
         let leaves = |p: usize| group.is_none() || scene.widgets[order[p]].group != group;
-        let Some(mut to) = (0..n).map(|k| (start + n - k) % n).find(|&p| leaves(p)) else {
+        let Some(mut to) = (0..n).map(at).find(|&p| leaves(p)) else {
             self.position = Some(here.unwrap_or(0));
             return;
         };
-        // The first control of the group landed in.
+        // The first control of the group landed in (going forward, it already is).
         let landed = scene.widgets[order[to]].group;
         while landed.is_some() && to > 0 && scene.widgets[order[to - 1]].group == landed {
             to -= 1;
