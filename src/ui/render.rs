@@ -225,7 +225,7 @@ impl Painter<'_, '_, '_> {
                 let fill = if selected { theme::TINT } else { theme::PAGE };
                 self.canvas
                     .outline_round_rect(dr, radius, self.px(1).max(1), theme::RULE, fill);
-                for (i, b) in label_boxes(r, label, style).into_iter().enumerate() {
+                for (i, b) in label_boxes(r, label, style).enumerate() {
                     let (color, align) = match i {
                         0 => (theme::TEXT, Align::Start),
                         _ => (theme::TEXT_SUB, Align::Center),
@@ -255,7 +255,7 @@ impl Painter<'_, '_, '_> {
                 } else {
                     theme::TEXT_SUB
                 };
-                for (i, b) in label_boxes(r, label, style).into_iter().enumerate() {
+                for (i, b) in label_boxes(r, label, style).enumerate() {
                     let color = if i == 0 { theme::TEXT } else { note_color };
                     self.paragraph(b.rect, b.text, b.size, color, Align::Start);
                 }
@@ -504,23 +504,23 @@ pub struct TextBox<'s> {
 
 /// The text boxes of a button of `style` in `r` (none for a drawn icon or a mark drawn as
 /// a glyph); the painter draws its label in exactly these.
-pub fn label_boxes<'s>(r: Rect, label: &'s str, style: ButtonStyle) -> Vec<TextBox<'s>> {
-    let one = |rect: Rect, size: u16| {
-        vec![TextBox {
-            rect,
-            text: label,
-            size,
-        }]
-    };
-    match style {
-        ButtonStyle::Icon(_) => Vec::new(),
+pub fn label_boxes<'s>(
+    r: Rect,
+    label: &'s str,
+    style: ButtonStyle,
+) -> impl Iterator<Item = TextBox<'s>> {
+    // At most two boxes, without an allocation: this runs for every button of every frame.
+    let boxed = |rect: Rect, text: &'s str, size: u16| Some(TextBox { rect, text, size });
+    let one = |rect: Rect, size: u16| (boxed(rect, label, size), None);
+    let (first, second) = match style {
+        ButtonStyle::Icon(_) => (None, None),
         ButtonStyle::TypeKey
             if label
                 .chars()
                 .next()
                 .is_some_and(|c| SMALL_MARKS.contains(&c)) =>
         {
-            Vec::new()
+            (None, None)
         }
         ButtonStyle::Primary
         | ButtonStyle::Secondary
@@ -532,34 +532,27 @@ pub fn label_boxes<'s>(r: Rect, label: &'s str, style: ButtonStyle) -> Vec<TextB
         ButtonStyle::Key => one(Rect::new(r.x + 8, r.y, r.w - 16, r.h), size::KEY),
         ButtonStyle::TypeKey => one(r.inset(8), size::TYPE_KEY),
         ButtonStyle::PinKey => one(Rect::new(r.x + 8, r.y, r.w - 16, r.h), size::PIN_KEY),
-        ButtonStyle::Row { .. } => vec![
-            TextBox {
-                rect: Rect::new(r.x + 24, r.y, r.w - 80, r.h),
-                text: label,
-                size: size::BODY,
-            },
-            TextBox {
-                rect: Rect::new(r.right() - 48, r.y, 32, r.h),
-                text: "＞",
-                size: size::BODY,
-            },
-        ],
+        ButtonStyle::Row { .. } => (
+            boxed(Rect::new(r.x + 24, r.y, r.w - 80, r.h), label, size::BODY),
+            boxed(Rect::new(r.right() - 48, r.y, 32, r.h), "＞", size::BODY),
+        ),
         ButtonStyle::TrayCard { .. } => {
             let (holder, note) = label.split_once('\n').unwrap_or((label, ""));
-            vec![
-                TextBox {
-                    rect: Rect::new(r.x + 40, r.y + 4, r.w - 44, r.h / 2),
-                    text: holder,
-                    size: size::SMALL,
-                },
-                TextBox {
-                    rect: Rect::new(r.x + 10, r.y + r.h / 2, r.w - 14, r.h / 2 - 4),
-                    text: note,
-                    size: size::SMALL - 4,
-                },
-            ]
+            (
+                boxed(
+                    Rect::new(r.x + 40, r.y + 4, r.w - 44, r.h / 2),
+                    holder,
+                    size::SMALL,
+                ),
+                boxed(
+                    Rect::new(r.x + 10, r.y + r.h / 2, r.w - 14, r.h / 2 - 4),
+                    note,
+                    size::SMALL - 4,
+                ),
+            )
         }
-    }
+    };
+    first.into_iter().chain(second)
 }
 
 /// The text box of a status band in `r`: after its mark, smaller type in a slim band.
